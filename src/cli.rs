@@ -1,0 +1,178 @@
+//! Command-line interface definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::data::DatasetName;
+use crate::model::{Activation, Init, Variant};
+use crate::presets;
+use crate::train::{ConfigError, OptimizerKind, RunConfig};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bnlab",
+    version,
+    about = "Watch a plain MLP and the same MLP with Batch Normalization learn side by side",
+    long_about = "Without a command, bnlab opens the terminal UI. `bnlab run` trains headless."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Folder holding the four MNIST-style IDX files (for the UI).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train the variants of a preset headless and save the run.
+    Run(RunArgs),
+    /// List the experiments.
+    Presets,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunArgs {
+    /// Experiment to run (see `bnlab presets`).
+    #[arg(long, default_value = "ioffe2015")]
+    pub preset: String,
+    /// Dataset; default: full MNIST when found, else the embedded mnist-5k.
+    #[arg(long, value_enum)]
+    pub dataset: Option<DatasetName>,
+    #[arg(long)]
+    pub epochs: Option<f64>,
+    /// Total optimizer steps (overrides --epochs).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Seeds per variant (seed, seed+1, ...).
+    #[arg(long)]
+    pub seeds: Option<usize>,
+    /// Learning rate.
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+    #[arg(long, allow_negative_numbers = true)]
+    pub momentum: Option<f64>,
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    #[arg(long, value_enum)]
+    pub optimizer: Option<OptimizerKind>,
+    #[arg(long, value_enum)]
+    pub activation: Option<Activation>,
+    /// Comma-separated: plain,bn,bn-after.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub variants: Option<Vec<Variant>>,
+    /// Gaussian init N(0, sigma²) for the weights.
+    #[arg(long, allow_negative_numbers = true)]
+    pub init_sigma: Option<f32>,
+    /// Hidden layers: 3 or 10.
+    #[arg(long)]
+    pub depth: Option<usize>,
+    /// Validation images (default 5000 for full MNIST, 20% for mnist-5k).
+    #[arg(long)]
+    pub val_size: Option<usize>,
+    /// Keep only this many training images (stratified).
+    #[arg(long)]
+    pub train_limit: Option<usize>,
+    /// Standardize pixels with the training mean and std instead of scaling to [0, 1].
+    #[arg(long)]
+    pub standardize: bool,
+    #[arg(long)]
+    pub eval_every: Option<u64>,
+    #[arg(long)]
+    pub log_every: Option<u64>,
+    /// Steps between internal probes (0: off).
+    #[arg(long)]
+    pub probe_every: Option<u64>,
+    /// Trainers at once (default 2: one per core).
+    #[arg(long)]
+    pub parallel: Option<usize>,
+    /// Parent folder of the run folder.
+    #[arg(long, default_value = crate::runs::DEFAULT_DIR)]
+    pub out: PathBuf,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl RunArgs {
+    /// The preset's config with the flags applied on top, validated.
+    pub fn to_config(&self, dataset: DatasetName) -> Result<RunConfig, ConfigError> {
+        let preset = presets::find(&self.preset).ok_or_else(|| ConfigError {
+            flag: "--preset",
+            message: format!("unknown preset `{}` (known: {})", self.preset, presets::names()),
+        })?;
+        let mut c = preset.config(dataset);
+        if let Some(v) = self.steps {
+            c.steps = Some(v);
+        }
+        if let Some(v) = self.epochs {
+            c.epochs = v;
+            if self.steps.is_none() {
+                c.steps = None;
+            }
+        }
+        if let Some(v) = self.seed {
+            c.seed = v;
+            c.split.seed = v;
+        }
+        if let Some(v) = self.seeds {
+            c.seeds = v;
+        }
+        if let Some(v) = self.lr {
+            c.lr = v;
+        }
+        if let Some(v) = self.momentum {
+            c.momentum = v;
+        }
+        if let Some(v) = self.batch_size {
+            c.batch_size = v;
+        }
+        if let Some(v) = self.optimizer {
+            c.optimizer = v;
+        }
+        if let Some(v) = self.activation {
+            c.activation = v;
+        }
+        if let Some(v) = &self.variants {
+            let mut v = v.clone();
+            v.dedup();
+            c.variants = v;
+        }
+        if let Some(s) = self.init_sigma {
+            c.init = Init::Gaussian { sigma: s };
+        }
+        if let Some(v) = self.depth {
+            c.depth = v;
+        }
+        if let Some(v) = self.val_size {
+            c.split.val_size = Some(v);
+        }
+        if let Some(v) = self.train_limit {
+            if v == 0 {
+                return Err(ConfigError {
+                    flag: "--train-limit",
+                    message: "must be at least 1".into(),
+                });
+            }
+            c.split.train_limit = Some(v);
+        }
+        c.split.standardize |= self.standardize;
+        if let Some(v) = self.eval_every {
+            c.eval_every = v;
+        }
+        if let Some(v) = self.log_every {
+            c.log_every = v;
+        }
+        if let Some(v) = self.probe_every {
+            c.probe_every = v;
+        }
+        if let Some(v) = self.parallel {
+            c.parallel = v;
+        }
+        c.validate()?;
+        Ok(c)
+    }
+}

@@ -1,0 +1,8 @@
+//! Data: IDX files in, shared `u8` pixels and seeded stratified splits out.
+
+pub mod idx;
+pub mod source;
+pub mod split;
+
+pub use source::{best_available, load, DataError, DatasetName, RawDataset};
+pub use split::{prepare, Normalizer, Prepared, SplitConfig, Subset, CLASSES, PIXELS};

@@ -1,0 +1,108 @@
+//! `bnlab run`: the same trainers as the UI, with a progress bar on stderr and a table at the end.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::data::{self, Prepared};
+use crate::runs::{self, DataInfo, RunRecord};
+use crate::train::{RunConfig, Session};
+
+/// Loads the data a config asks for and prepares its splits.
+pub fn prepare_data(config: &RunConfig, data_dir: Option<&std::path::Path>) -> anyhow::Result<Prepared> {
+    let raw = data::load(config.dataset, data_dir)?;
+    let p = data::prepare(&raw, &config.split);
+    if p.train.len() < config.batch_size {
+        anyhow::bail!(
+            "--batch-size {}: larger than the training set ({} images)",
+            config.batch_size,
+            p.train.len()
+        );
+    }
+    Ok(p)
+}
+
+pub fn data_info(p: &Prepared) -> DataInfo {
+    DataInfo {
+        origin: p.origin.clone(),
+        train: p.train.len(),
+        val: p.val.len(),
+        test: p.test.len(),
+    }
+}
+
+/// Trains every job of `config` to the end (or to Ctrl-C) and saves the run.
+/// Returns the record and the folder it was saved in.
+pub fn run(
+    config: RunConfig,
+    data: Prepared,
+    out: &std::path::Path,
+    quiet: bool,
+) -> anyhow::Result<(RunRecord, PathBuf)> {
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, interrupted.clone()).context("installing signal handler")?;
+    }
+    let mut record = RunRecord::new(config.clone(), data_info(&data));
+    let session = Session::start(config, Arc::new(data));
+    let total: u64 = 0;
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total.max(1))
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} steps  ETA {eta}  {msg}",
+        )
+        .expect("valid template"),
+    );
+    loop {
+        if interrupted.load(Ordering::SeqCst) {
+            session.control.stop();
+        }
+        match session.events.recv_timeout(Duration::from_millis(100)) {
+            Ok(ev) => record.apply(&ev),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        let len: u64 = record.jobs.iter().map(|j| j.total_steps).sum();
+        let pos: u64 = record.jobs.iter().map(|j| j.step).sum();
+        bar.set_length(len.max(1));
+        bar.set_position(pos);
+        bar.set_message(progress_message(&record));
+        if record.all_final() && session.is_done() {
+            while let Ok(ev) = session.events.try_recv() {
+                record.apply(&ev);
+            }
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    session.stop_and_join();
+    if interrupted.load(Ordering::SeqCst) {
+        record.mark_interrupted();
+        eprintln!("interrupted: saving what was measured so far");
+    }
+    let dir = runs::save_new(&record, out)
+        .with_context(|| format!("saving the run under {}", out.display()))?;
+    Ok((record, dir))
+}
+
+fn progress_message(record: &RunRecord) -> String {
+    record
+        .jobs
+        .iter()
+        .filter(|j| j.status == crate::train::Status::Running)
+        .map(|j| {
+            let acc = j.last("val_acc").map_or("-".into(), |a| format!("{:.1}%", a * 100.0));
+            format!("{} val {acc}", j.id.variant)
+        })
+        .collect::<Vec<_>>()
+        .join("  ")
+}

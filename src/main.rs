@@ -1,0 +1,48 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use bnlab::cli::{Cli, Command, RunArgs};
+use bnlab::{data, headless, presets, report};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Run(args)) => run(&args, cli.data_dir.as_deref()),
+        Some(Command::Presets) => {
+            for p in presets::PRESETS {
+                println!("{:<15} {}", p.name, p.claim);
+            }
+            Ok(())
+        }
+        None => run(&RunArgs { preset: "ioffe2015".into(), out: "saved_runs".into(), ..Default::default() }, cli.data_dir.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let usage = e.downcast_ref::<bnlab::train::ConfigError>().is_some();
+            ExitCode::from(if usage { 2 } else { 1 })
+        }
+    }
+}
+
+fn run(args: &RunArgs, data_dir: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let dataset = args.dataset.unwrap_or_else(|| data::best_available(data_dir));
+    let config = args.to_config(dataset)?;
+    let data = headless::prepare_data(&config, data_dir)?;
+    eprintln!(
+        "bnlab: {} on {} ({} train / {} val / {} test), {} variant(s) x {} seed(s)",
+        config.preset,
+        dataset,
+        data.train.len(),
+        data.val.len(),
+        data.test.len(),
+        config.variants.len(),
+        config.seeds
+    );
+    let (record, dir) = headless::run(config, data, &args.out, args.quiet)?;
+    print!("{}", report::table::comparison_table(&record));
+    println!("{}", dir.display());
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! The MLP as a dfdx type: first block, `K` repeated hidden blocks, a linear head.
+
+use dfdx::nn::modules::{BatchNorm1D, Linear, Repeated};
+use dfdx::prelude::*;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal, Uniform};
+
+use super::block::{Batch, Block, BnBlock, Dev, PlainBlock, Traced, E};
+use super::kinds::{Activation, Init, Variant};
+use crate::seeds::mix;
+
+pub const INPUT: usize = 784;
+pub const HIDDEN: usize = 100;
+pub const OUTPUT: usize = 10;
+
+/// `first` maps pixels to the hidden width, `hidden` holds the other hidden layers,
+/// `head` produces the logits.
+#[derive(Debug, Clone)]
+pub struct Mlp<B1, BH, H, const K: usize> {
+    pub first: B1,
+    pub hidden: Repeated<BH, K>,
+    pub head: H,
+}
+
+impl<B1, BH, H, const K: usize, E2, D> TensorCollection<E2, D> for Mlp<B1, BH, H, K>
+where
+    E2: Dtype,
+    D: Device<E2>,
+    B1: TensorCollection<E2, D>,
+    BH: TensorCollection<E2, D>,
+    H: TensorCollection<E2, D>,
+{
+    type To<E3: Dtype, D3: Device<E3>> = Mlp<B1::To<E3, D3>, BH::To<E3, D3>, H::To<E3, D3>, K>;
+
+    fn iter_tensors<V: ModuleVisitor<Self, E2, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::module("first", |s| &s.first, |s| &mut s.first),
+                Self::module("hidden", |s| &s.hidden, |s| &mut s.hidden),
+                Self::module("head", |s| &s.head, |s| &mut s.head),
+            ),
+            |(first, hidden, head)| Mlp {
+                first,
+                hidden,
+                head,
+            },
+        )
+    }
+}
+
+pub type Head = Linear<HIDDEN, OUTPUT, E, Dev>;
+pub type PlainMlp<const K: usize> =
+    Mlp<PlainBlock<INPUT, HIDDEN, E, Dev>, PlainBlock<HIDDEN, HIDDEN, E, Dev>, Head, K>;
+pub type BnMlp<const K: usize> =
+    Mlp<BnBlock<INPUT, HIDDEN, E, Dev>, BnBlock<HIDDEN, HIDDEN, E, Dev>, Head, K>;
+
+/// Everything that decides a network's initial state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NetSpec {
+    pub variant: Variant,
+    pub activation: Activation,
+    pub init: Init,
+    pub seed: u64,
+}
+
+/// Per linear layer (hidden layers first, the head last), for the probes.
+#[derive(Debug, Clone, Default)]
+pub struct LayerStats {
+    pub grad_norm: f32,
+    pub weight_norm: f32,
+    pub bn: Option<BnStats>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BnStats {
+    pub gamma: Vec<E>,
+    pub beta: Vec<E>,
+    pub running_mean: Vec<E>,
+    pub running_var: Vec<E>,
+}
+
+/// What a trainer needs of a network; implemented once for every `Mlp` shape.
+pub trait Network: TensorCollection<E, Dev, To<E, Dev> = Self> + Clone + Send + 'static {
+    fn hidden_layers(&self) -> usize;
+    fn configure(&mut self, spec: &NetSpec);
+    fn forward_train(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced>;
+    /// `taps`, when given, receives one vector per hidden layer with the inputs of its activation.
+    fn forward_infer(&self, x: Batch<INPUT>, taps: Option<&mut Vec<Vec<E>>>) -> Batch<OUTPUT>;
+    /// Weights drawn from the layer's own seeded stream, so nets that share a layer share its weights.
+    fn init_weights(&mut self, init: Init, seed: u64);
+    fn layer_stats(&self, grads: Option<&Gradients<E, Dev>>) -> Vec<LayerStats>;
+    fn batchnorm(&self, layer: usize) -> Option<&BatchNorm1D<HIDDEN, E, Dev>>;
+    /// The values entering the first layer's BN at `unit`, one per row of `pixels`.
+    fn bn_inputs_first_layer(&self, pixels: &[E], unit: usize) -> Vec<E>;
+}
+
+/// Builds the network a spec asks for.
+pub fn build<N: Network>(dev: &Dev, spec: &NetSpec) -> N {
+    let mut net = N::build(dev);
+    net.configure(spec);
+    net.init_weights(spec.init, spec.seed);
+    net
+}
+
+fn init_linear<const I: usize, const O: usize>(
+    lin: &mut Linear<I, O, E, Dev>,
+    init: Init,
+    seed: u64,
+    layer: u64,
+) {
+    let mut rng = ChaCha8Rng::seed_from_u64(mix(seed, 0x1A7E_0000 + layer));
+    let (w, b): (Vec<E>, Vec<E>) = match init {
+        Init::Default => {
+            let bound = 1.0 / (I as E).sqrt();
+            let u = Uniform::new_inclusive(-bound, bound);
+            (
+                (0..I * O).map(|_| u.sample(&mut rng)).collect(),
+                (0..O).map(|_| u.sample(&mut rng)).collect(),
+            )
+        }
+        Init::Gaussian { sigma } => {
+            let n = Normal::new(0.0, sigma.max(0.0)).expect("sigma is finite");
+            ((0..I * O).map(|_| n.sample(&mut rng)).collect(), vec![0.0; O])
+        }
+    };
+    lin.weight.copy_from(&w);
+    lin.bias.copy_from(&b);
+}
+
+fn norm<S: Shape>(t: &Tensor<S, E, Dev>) -> f32 {
+    t.as_vec().iter().map(|v| v * v).sum::<f32>().sqrt()
+}
+
+fn linear_stats<const I: usize, const O: usize>(
+    lin: &Linear<I, O, E, Dev>,
+    bn: Option<&BatchNorm1D<O, E, Dev>>,
+    grads: Option<&Gradients<E, Dev>>,
+) -> LayerStats {
+    LayerStats {
+        grad_norm: grads.map_or(0.0, |g| norm(&g.get(&lin.weight))),
+        weight_norm: norm(&lin.weight),
+        bn: bn.map(|bn| BnStats {
+            gamma: bn.scale.as_vec(),
+            beta: bn.bias.as_vec(),
+            running_mean: bn.running_mean.as_vec(),
+            running_var: bn.running_var.as_vec(),
+        }),
+    }
+}
+
+impl<B1, BH, const K: usize> Network for Mlp<B1, BH, Head, K>
+where
+    B1: Block<INPUT, HIDDEN> + Clone + Send + 'static,
+    BH: Block<HIDDEN, HIDDEN> + Clone + Send + 'static,
+    Self: TensorCollection<E, Dev, To<E, Dev> = Self>,
+{
+    fn hidden_layers(&self) -> usize {
+        K + 1
+    }
+
+    fn configure(&mut self, spec: &NetSpec) {
+        let after = spec.variant == Variant::BnAfter;
+        self.first.configure(spec.activation, after);
+        for b in self.hidden.modules.iter_mut() {
+            b.configure(spec.activation, after);
+        }
+    }
+
+    fn forward_train(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced> {
+        let mut h = self.first.forward_train(x);
+        for b in self.hidden.modules.iter_mut() {
+            h = b.forward_train(h);
+        }
+        self.head.forward(h)
+    }
+
+    fn forward_infer(&self, x: Batch<INPUT>, mut taps: Option<&mut Vec<Vec<E>>>) -> Batch<OUTPUT> {
+        if let Some(t) = taps.as_deref_mut() {
+            t.resize(K + 1, Vec::new());
+        }
+        let mut h = self
+            .first
+            .forward_infer(x, taps.as_deref_mut().map(|t| &mut t[0]));
+        for (i, b) in self.hidden.modules.iter().enumerate() {
+            h = b.forward_infer(h, taps.as_deref_mut().map(|t| &mut t[i + 1]));
+        }
+        self.head.forward(h)
+    }
+
+    fn init_weights(&mut self, init: Init, seed: u64) {
+        init_linear(self.first.linear_mut(), init, seed, 0);
+        for (i, b) in self.hidden.modules.iter_mut().enumerate() {
+            init_linear(b.linear_mut(), init, seed, i as u64 + 1);
+        }
+        init_linear(&mut self.head, init, seed, K as u64 + 1);
+    }
+
+    fn layer_stats(&self, grads: Option<&Gradients<E, Dev>>) -> Vec<LayerStats> {
+        let mut out = Vec::with_capacity(K + 2);
+        out.push(linear_stats(self.first.linear(), self.first.batchnorm(), grads));
+        for b in &self.hidden.modules {
+            out.push(linear_stats(b.linear(), b.batchnorm(), grads));
+        }
+        out.push(linear_stats(&self.head, None, grads));
+        out
+    }
+
+    fn batchnorm(&self, layer: usize) -> Option<&BatchNorm1D<HIDDEN, E, Dev>> {
+        match layer {
+            0 => self.first.batchnorm(),
+            l => self.hidden.modules.get(l - 1).and_then(|b| b.batchnorm()),
+        }
+    }
+
+    fn bn_inputs_first_layer(&self, pixels: &[E], unit: usize) -> Vec<E> {
+        let lin = self.first.linear();
+        let w = lin.weight.as_vec();
+        let row = &w[unit * INPUT..(unit + 1) * INPUT];
+        let bias = lin.bias.as_vec()[unit];
+        let (act, after) = (self.first.activation(), self.first.bn_after());
+        pixels
+            .chunks_exact(INPUT)
+            .map(|p| {
+                let z = p.iter().zip(row).map(|(a, b)| a * b).sum::<E>() + bias;
+                if after {
+                    act.apply(z)
+                } else {
+                    z
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,116 @@
+//! Looks inside a network: activation-input percentiles and per-layer statistics,
+//! named `<what>.l<layer>` (hidden layers from 1, the output layer `out`).
+
+use super::net::LayerStats;
+
+/// The `q`-quantile (0..=1) of `sorted` by linear interpolation.
+pub fn quantile(sorted: &[f32], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    let w = pos - lo as f64;
+    f64::from(sorted[lo]) * (1.0 - w) + f64::from(sorted[hi]) * w
+}
+
+/// p15, p50, p85 of the values (the bands of Ioffe & Szegedy's Figure 1).
+pub fn bands(values: &[f32]) -> [f64; 3] {
+    let mut v: Vec<f32> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_unstable_by(f32::total_cmp);
+    [quantile(&v, 0.15), quantile(&v, 0.50), quantile(&v, 0.85)]
+}
+
+pub fn layer_name(layer: usize, hidden_layers: usize) -> String {
+    if layer < hidden_layers {
+        format!("l{}", layer + 1)
+    } else {
+        "out".to_string()
+    }
+}
+
+fn mean_std(v: &[f32]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let m = v.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
+    let var = v.iter().map(|&x| (f64::from(x) - m).powi(2)).sum::<f64>() / n;
+    (m, var.sqrt())
+}
+
+/// Metrics from the activation inputs of each hidden layer on the probe batch.
+/// `unit` picks one unit of the last hidden layer whose own distribution is tracked too.
+pub fn preact_metrics(taps: &[Vec<f32>], unit: usize, width: usize, out: &mut Vec<(String, f64)>) {
+    for (i, t) in taps.iter().enumerate() {
+        let [p15, p50, p85] = bands(t);
+        let l = i + 1;
+        out.push((format!("preact_p15.l{l}"), p15));
+        out.push((format!("preact_p50.l{l}"), p50));
+        out.push((format!("preact_p85.l{l}"), p85));
+    }
+    if let Some(last) = taps.last() {
+        let column: Vec<f32> = last.iter().skip(unit).step_by(width).copied().collect();
+        let [p15, p50, p85] = bands(&column);
+        let l = taps.len();
+        out.push((format!("unit_p15.l{l}"), p15));
+        out.push((format!("unit_p50.l{l}"), p50));
+        out.push((format!("unit_p85.l{l}"), p85));
+    }
+}
+
+/// Gradient and weight norms of every layer, and BN parameter statistics where present.
+/// `previous` holds the last probe's running statistics to measure their drift.
+pub fn layer_metrics(
+    stats: &[LayerStats],
+    hidden_layers: usize,
+    previous: &mut Vec<Option<(Vec<f32>, Vec<f32>)>>,
+    out: &mut Vec<(String, f64)>,
+) {
+    previous.resize(stats.len(), None);
+    for (i, s) in stats.iter().enumerate() {
+        let l = layer_name(i, hidden_layers);
+        out.push((format!("grad_norm.{l}"), f64::from(s.grad_norm)));
+        out.push((format!("weight_norm.{l}"), f64::from(s.weight_norm)));
+        if let Some(bn) = &s.bn {
+            let (gm, gs) = mean_std(&bn.gamma);
+            let (bm, bs) = mean_std(&bn.beta);
+            out.push((format!("bn_gamma_mean.{l}"), gm));
+            out.push((format!("bn_gamma_std.{l}"), gs));
+            out.push((format!("bn_beta_mean.{l}"), bm));
+            out.push((format!("bn_beta_std.{l}"), bs));
+            out.push((format!("bn_rmean_mean.{l}"), mean_std(&bn.running_mean).0));
+            out.push((format!("bn_rvar_mean.{l}"), mean_std(&bn.running_var).0));
+            let drift = |a: &[f32], b: &[f32]| {
+                a.iter().zip(b).map(|(x, y)| f64::from((x - y).abs())).sum::<f64>()
+                    / a.len().max(1) as f64
+            };
+            let (dm, dv) = match &previous[i] {
+                Some((m, v)) => (drift(&bn.running_mean, m), drift(&bn.running_var, v)),
+                None => (0.0, 0.0),
+            };
+            out.push((format!("bn_rmean_drift.{l}"), dm));
+            out.push((format!("bn_rvar_drift.{l}"), dv));
+            previous[i] = Some((bn.running_mean.clone(), bn.running_var.clone()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_are_ordered_and_exact_on_a_ramp() {
+        let v: Vec<f32> = (0..=100).rev().map(|x| x as f32).collect();
+        let [a, b, c] = bands(&v);
+        assert_eq!((a, b, c), (15.0, 50.0, 85.0));
+    }
+
+    #[test]
+    fn unit_column_is_taken_with_stride() {
+        // Two samples, width 3: unit 1 holds 10 and 20.
+        let taps = vec![vec![0.0, 10.0, 0.0, 0.0, 20.0, 0.0]];
+        let mut out = Vec::new();
+        preact_metrics(&taps, 1, 3, &mut out);
+        let p50 = out.iter().find(|(k, _)| k == "unit_p50.l1").unwrap().1;
+        assert_eq!(p50, 15.0);
+    }
+}

@@ -1,0 +1,3 @@
+//! Reports built on run folders.
+
+pub mod table;

@@ -1,0 +1,348 @@
+//! Run folders on disk: `config.json`, `metrics.csv`, `summary.csv`, `timing.csv`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::record::{DataInfo, JobRecord, MetricRow, RunRecord};
+use super::summary::{summarize, SummaryRow};
+use crate::model::Variant;
+use crate::train::{JobId, RunConfig, Status};
+
+pub const CONFIG: &str = "config.json";
+pub const METRICS: &str = "metrics.csv";
+pub const SUMMARY: &str = "summary.csv";
+pub const TIMING: &str = "timing.csv";
+pub const METRICS_HEADER: [&str; 7] = ["variant", "seed", "step", "epoch", "metric", "value", "point"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not valid run config: {message}")]
+    Config { path: PathBuf, message: String },
+    #[error("{path}:{line}: {message}")]
+    Csv {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    #[error("{0}: not a run folder (no config.json)")]
+    NotARun(PathBuf),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+    move |source| RunError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// What `config.json` holds: the config plus where the data came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigFile {
+    pub bnlab_version: String,
+    pub created: String,
+    pub data: DataInfo,
+    pub config: RunConfig,
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so readers never see half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
+    f.write_all(bytes).map_err(io_err(&tmp))?;
+    f.sync_all().map_err(io_err(&tmp))?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+/// A new, empty folder `<parent>/<stamp>-<preset>`; never reuses an existing one.
+pub fn create_run_dir(parent: &Path, preset: &str) -> Result<PathBuf, RunError> {
+    std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let safe: String = preset
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    for n in 0..1000 {
+        let name = if n == 0 {
+            format!("{stamp}-{safe}")
+        } else {
+            format!("{stamp}-{safe}-{n}")
+        };
+        let dir = parent.join(name);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_err(&dir)(e)),
+        }
+    }
+    Err(io_err(parent)(std::io::Error::other("too many runs with the same name")))
+}
+
+fn csv_err(path: &Path, e: csv::Error) -> RunError {
+    let line = e.position().map_or(0, |p| p.line());
+    RunError::Csv {
+        path: path.to_owned(),
+        line,
+        message: e.to_string(),
+    }
+}
+
+fn csv_bytes<F>(path: &Path, fill: F) -> Result<Vec<u8>, RunError>
+where
+    F: FnOnce(&mut csv::Writer<&mut Vec<u8>>) -> Result<(), csv::Error>,
+{
+    let mut buf = Vec::new();
+    {
+        let mut w = csv::Writer::from_writer(&mut buf);
+        fill(&mut w).map_err(|e| csv_err(path, e))?;
+        w.flush().map_err(io_err(path))?;
+    }
+    Ok(buf)
+}
+
+/// The bytes of `metrics.csv`: jobs in config order, rows in the order they were measured,
+/// so the file depends only on seed and settings.
+pub fn metrics_csv(record: &RunRecord) -> Vec<u8> {
+    let mut out = String::with_capacity(64 * record.jobs.iter().map(|j| j.rows.len()).sum::<usize>());
+    out.push_str(&METRICS_HEADER.join(","));
+    out.push('\n');
+    for j in &record.jobs {
+        for r in &j.rows {
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{}",
+                j.id.variant, j.id.seed, r.step, r.epoch, r.metric, r.value, j.id.point
+            );
+        }
+    }
+    out.into_bytes()
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct TimingRow {
+    variant: String,
+    seed: u64,
+    point: usize,
+    status: String,
+    steps: u64,
+    elapsed_s: f64,
+    samples_per_sec: f64,
+}
+
+/// Writes the whole record into `dir` (which must exist).
+pub fn save(record: &RunRecord, dir: &Path) -> Result<(), RunError> {
+    let cfg = ConfigFile {
+        bnlab_version: env!("CARGO_PKG_VERSION").into(),
+        created: chrono::Local::now().to_rfc3339(),
+        data: record.data_info.clone(),
+        config: record.config.clone(),
+    };
+    let json = serde_json::to_vec_pretty(&cfg).expect("config serializes");
+    write_atomic(&dir.join(CONFIG), &json)?;
+    write_atomic(&dir.join(METRICS), &metrics_csv(record))?;
+    let p = dir.join(SUMMARY);
+    let summary = csv_bytes(&p, |w| {
+        for j in &record.jobs {
+            w.serialize(summarize(j))?;
+        }
+        Ok(())
+    })?;
+    write_atomic(&p, &summary)?;
+    let p = dir.join(TIMING);
+    let timing = csv_bytes(&p, |w| {
+        for j in &record.jobs {
+            w.serialize(TimingRow {
+                variant: j.id.variant.to_string(),
+                seed: j.id.seed,
+                point: j.id.point,
+                status: j.status.to_string(),
+                steps: j.step,
+                elapsed_s: j.elapsed_s,
+                samples_per_sec: j.samples_per_sec,
+            })?;
+        }
+        Ok(())
+    })?;
+    write_atomic(&p, &timing)
+}
+
+/// Creates a fresh folder under `parent` and saves the record there.
+pub fn save_new(record: &RunRecord, parent: &Path) -> Result<PathBuf, RunError> {
+    let dir = create_run_dir(parent, &record.config.preset)?;
+    save(record, &dir)?;
+    Ok(dir)
+}
+
+pub fn load_config(dir: &Path) -> Result<ConfigFile, RunError> {
+    let p = dir.join(CONFIG);
+    if !p.exists() {
+        return Err(RunError::NotARun(dir.to_owned()));
+    }
+    let bytes = std::fs::read(&p).map_err(io_err(&p))?;
+    serde_json::from_slice(&bytes).map_err(|e| RunError::Config {
+        path: p,
+        message: e.to_string(),
+    })
+}
+
+/// Loads a run folder back into a record.
+pub fn load(dir: &Path) -> Result<RunRecord, RunError> {
+    let cfg = load_config(dir)?;
+    let mut record = RunRecord::new(cfg.config, cfg.data);
+    let p = dir.join(METRICS);
+    let mut rdr = csv::Reader::from_path(&p).map_err(|e| match e.kind() {
+        csv::ErrorKind::Io(_) => RunError::Io {
+            path: p.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, e.to_string()),
+        },
+        _ => csv_err(&p, e),
+    })?;
+    let header = rdr.headers().map_err(|e| csv_err(&p, e))?.clone();
+    let names: Vec<&str> = header.iter().collect();
+    if names.len() < 6 || names[..6] != METRICS_HEADER[..6] {
+        return Err(RunError::Csv {
+            path: p,
+            line: 1,
+            message: format!(
+                "header must start with {}, found {}",
+                METRICS_HEADER[..6].join(","),
+                names.join(",")
+            ),
+        });
+    }
+    if let Some(extra) = names.iter().skip(6).find(|n| **n != "point") {
+        return Err(RunError::Csv {
+            path: p,
+            line: 1,
+            message: format!("unknown column `{extra}`"),
+        });
+    }
+    let mut by_id: Vec<(JobId, Vec<MetricRow>)> = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_err(&p, e))?;
+        let line = rec.position().map_or(0, |x| x.line());
+        let bad = |what: &str| RunError::Csv {
+            path: p.clone(),
+            line,
+            message: what.to_string(),
+        };
+        let field = |i: usize| rec.get(i).unwrap_or("");
+        let variant = Variant::parse(field(0))
+            .ok_or_else(|| bad(&format!("unknown variant `{}`", field(0))))?;
+        let seed: u64 = field(1).parse().map_err(|_| bad("seed is not a whole number"))?;
+        let step: u64 = field(2).parse().map_err(|_| bad("step is not a whole number"))?;
+        let epoch: f64 = field(3).parse().map_err(|_| bad("epoch is not a number"))?;
+        let metric = field(4);
+        if metric.is_empty() {
+            return Err(bad("empty metric name"));
+        }
+        let value: f64 = field(5).parse().map_err(|_| bad("value is not a number"))?;
+        let point: usize = match rec.get(6) {
+            Some(s) => s.parse().map_err(|_| bad("point is not a whole number"))?,
+            None => 0,
+        };
+        let id = JobId {
+            variant,
+            seed,
+            point,
+        };
+        let row = MetricRow {
+            step,
+            epoch,
+            metric: metric.to_string(),
+            value,
+        };
+        match by_id.iter_mut().find(|(k, _)| *k == id) {
+            Some((_, rows)) => rows.push(row),
+            None => by_id.push((id, vec![row])),
+        }
+    }
+    for (id, rows) in by_id {
+        let job = job_entry(&mut record, id);
+        job.step = rows.iter().map(|r| r.step).max().unwrap_or(0);
+        job.rows = rows;
+        job.status = Status::Finished;
+    }
+    load_summary(dir, &mut record)?;
+    load_timing(dir, &mut record);
+    Ok(record)
+}
+
+fn job_entry(record: &mut RunRecord, id: JobId) -> &mut JobRecord {
+    if let Some(i) = record.jobs.iter().position(|j| j.id == id) {
+        &mut record.jobs[i]
+    } else {
+        record.jobs.push(JobRecord::new(id, None));
+        record.jobs.last_mut().expect("just pushed")
+    }
+}
+
+fn load_summary(dir: &Path, record: &mut RunRecord) -> Result<(), RunError> {
+    let p = dir.join(SUMMARY);
+    if !p.exists() {
+        return Ok(());
+    }
+    let mut rdr = csv::Reader::from_path(&p).map_err(|e| csv_err(&p, e))?;
+    for row in rdr.deserialize::<SummaryRow>() {
+        let row = row.map_err(|e| csv_err(&p, e))?;
+        let Some(variant) = Variant::parse(&row.variant) else {
+            continue;
+        };
+        let id = JobId {
+            variant,
+            seed: row.seed,
+            point: row.point,
+        };
+        let job = job_entry(record, id);
+        job.status = Status::parse(&row.status).unwrap_or(Status::Finished);
+        job.point_value = row.point_value;
+        job.message = (!row.message.is_empty()).then_some(row.message);
+    }
+    Ok(())
+}
+
+fn load_timing(dir: &Path, record: &mut RunRecord) {
+    let p = dir.join(TIMING);
+    let Ok(mut rdr) = csv::Reader::from_path(&p) else {
+        return;
+    };
+    for row in rdr.deserialize::<TimingRow>().flatten() {
+        let Some(variant) = Variant::parse(&row.variant) else {
+            continue;
+        };
+        let id = JobId {
+            variant,
+            seed: row.seed,
+            point: row.point,
+        };
+        if let Some(j) = record.jobs.iter_mut().find(|j| j.id == id) {
+            j.elapsed_s = row.elapsed_s;
+            j.samples_per_sec = row.samples_per_sec;
+        }
+    }
+}
+
+/// Run folders under `parent`, newest first.
+pub fn list(parent: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(parent)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join(CONFIG).is_file())
+        .collect();
+    dirs.sort();
+    dirs.reverse();
+    dirs
+}

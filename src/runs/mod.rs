@@ -1,0 +1,11 @@
+//! Runs: the record of a run in memory, and its folder on disk.
+
+pub mod folder;
+pub mod record;
+pub mod summary;
+
+pub use folder::{list, load, save, save_new, RunError};
+pub use record::{DataInfo, JobRecord, MetricRow, RunRecord};
+
+/// Where runs go unless `--out` says otherwise.
+pub const DEFAULT_DIR: &str = "saved_runs";

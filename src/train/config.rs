@@ -1,0 +1,293 @@
+//! What a run trains: the settings a user picks, expanded into one job per trainer.
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{DatasetName, SplitConfig};
+use crate::model::{Activation, Init, Variant, DEEP_DEPTH, SHALLOW_DEPTH};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptimizerKind {
+    Sgd,
+    Adam,
+}
+
+impl std::fmt::Display for OptimizerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OptimizerKind::Sgd => "sgd",
+            OptimizerKind::Adam => "adam",
+        })
+    }
+}
+
+/// A setting that a sweep varies, one trainer pair per value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SweepParam {
+    LearningRate,
+    InitSigma,
+    BatchSize,
+}
+
+impl SweepParam {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SweepParam::LearningRate => "learning rate",
+            SweepParam::InitSigma => "init sigma",
+            SweepParam::BatchSize => "batch size",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    pub param: SweepParam,
+    pub values: Vec<f64>,
+}
+
+/// Everything needed to reproduce a run; saved as `config.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub preset: String,
+    pub dataset: DatasetName,
+    pub split: SplitConfig,
+    pub variants: Vec<Variant>,
+    pub activation: Activation,
+    /// Hidden layers of 100 units: 3 (the paper's net) or 10 (the deep net).
+    pub depth: usize,
+    pub init: Init,
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    /// SGD momentum; 0 is plain SGD.
+    pub momentum: f64,
+    pub batch_size: usize,
+    /// Total optimizer steps; when absent, `epochs` decides.
+    pub steps: Option<u64>,
+    pub epochs: f64,
+    pub seed: u64,
+    /// Seeds per variant: `seed`, `seed + 1`, ...
+    pub seeds: usize,
+    /// Steps between logged training metrics (means over the interval).
+    pub log_every: u64,
+    /// Steps between validation passes; 0 picks about four per epoch.
+    pub eval_every: u64,
+    /// Steps between internal probes; 0 turns them off.
+    pub probe_every: u64,
+    /// Steps between loss-landscape probes (smoothness preset); 0 turns them off.
+    pub smooth_every: u64,
+    pub sweep: Option<Sweep>,
+    /// Trainers run at once (each on one thread).
+    pub parallel: usize,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            preset: "custom".into(),
+            dataset: DatasetName::Mnist5k,
+            split: SplitConfig::new(1),
+            variants: vec![Variant::Plain, Variant::Bn],
+            activation: Activation::Sigmoid,
+            depth: SHALLOW_DEPTH,
+            init: Init::Default,
+            optimizer: OptimizerKind::Sgd,
+            lr: 0.1,
+            momentum: 0.0,
+            batch_size: 60,
+            steps: None,
+            epochs: 5.0,
+            seed: 1,
+            seeds: 1,
+            log_every: 10,
+            eval_every: 0,
+            probe_every: 0,
+            smooth_every: 0,
+            sweep: None,
+            parallel: 2,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{flag}: {message}")]
+pub struct ConfigError {
+    pub flag: &'static str,
+    pub message: String,
+}
+
+fn bad(flag: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        flag,
+        message: message.into(),
+    }
+}
+
+impl RunConfig {
+    /// Checks every value a user can set; the error names the flag.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(bad("--lr", format!("must be a positive number, got {}", self.lr)));
+        }
+        if self.lr > 100.0 {
+            return Err(bad("--lr", format!("{} is far too large (at most 100)", self.lr)));
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(bad("--momentum", format!("must be in [0, 1), got {}", self.momentum)));
+        }
+        if self.batch_size == 0 || self.batch_size > 10_000 {
+            return Err(bad(
+                "--batch-size",
+                format!("must be between 1 and 10000, got {}", self.batch_size),
+            ));
+        }
+        if self.steps == Some(0) {
+            return Err(bad("--steps", "must be at least 1"));
+        }
+        if !(self.epochs.is_finite() && self.epochs > 0.0 && self.epochs <= 1000.0) {
+            return Err(bad("--epochs", format!("must be in (0, 1000], got {}", self.epochs)));
+        }
+        if self.variants.is_empty() {
+            return Err(bad("--variants", "name at least one of plain, bn, bn-after"));
+        }
+        if self.seeds == 0 || self.seeds > 100 {
+            return Err(bad("--seeds", format!("must be between 1 and 100, got {}", self.seeds)));
+        }
+        if self.depth != SHALLOW_DEPTH && self.depth != DEEP_DEPTH {
+            return Err(bad(
+                "--depth",
+                format!("must be {SHALLOW_DEPTH} or {DEEP_DEPTH}, got {}", self.depth),
+            ));
+        }
+        if let Init::Gaussian { sigma } = self.init {
+            if !(sigma.is_finite() && sigma > 0.0 && sigma <= 100.0) {
+                return Err(bad("--init-sigma", format!("must be in (0, 100], got {sigma}")));
+            }
+        }
+        if self.log_every == 0 {
+            return Err(bad("--log-every", "must be at least 1"));
+        }
+        if self.parallel == 0 {
+            return Err(bad("--parallel", "must be at least 1"));
+        }
+        if let Some(s) = &self.sweep {
+            if s.values.is_empty() {
+                return Err(bad("--sweep", "has no values"));
+            }
+            for &v in &s.values {
+                let ok = v.is_finite()
+                    && v > 0.0
+                    && (s.param != SweepParam::BatchSize || (v.fract() == 0.0 && v <= 10_000.0));
+                if !ok {
+                    return Err(bad("--sweep", format!("{v} is not a valid {}", s.param.as_str())));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Expands the run into its jobs: sweep points, then seeds, then variants, so that the
+    /// paired trainers of one point and seed sit next to each other and run at the same time.
+    pub fn jobs(&self) -> Vec<JobSpec> {
+        let points: Vec<Option<f64>> = match &self.sweep {
+            Some(s) => s.values.iter().map(|&v| Some(v)).collect(),
+            None => vec![None],
+        };
+        let mut out = Vec::new();
+        for (point, value) in points.iter().enumerate() {
+            for s in 0..self.seeds {
+                for &variant in &self.variants {
+                    let mut job = JobSpec {
+                        id: JobId {
+                            variant,
+                            seed: self.seed + s as u64,
+                            point,
+                        },
+                        point_value: *value,
+                        lr: self.lr,
+                        init: self.init,
+                        batch_size: self.batch_size,
+                    };
+                    if let (Some(sw), Some(v)) = (&self.sweep, value) {
+                        match sw.param {
+                            SweepParam::LearningRate => job.lr = *v,
+                            SweepParam::InitSigma => job.init = Init::Gaussian { sigma: *v as f32 },
+                            SweepParam::BatchSize => job.batch_size = *v as usize,
+                        }
+                    }
+                    out.push(job);
+                }
+            }
+        }
+        out
+    }
+
+    pub fn steps_per_epoch(&self, train_len: usize, batch_size: usize) -> u64 {
+        (train_len / batch_size.max(1)).max(1) as u64
+    }
+
+    pub fn total_steps(&self, train_len: usize, batch_size: usize) -> u64 {
+        self.steps.unwrap_or_else(|| {
+            (self.epochs * self.steps_per_epoch(train_len, batch_size) as f64).ceil() as u64
+        })
+    }
+
+    pub fn eval_interval(&self, train_len: usize, batch_size: usize) -> u64 {
+        if self.eval_every > 0 {
+            self.eval_every
+        } else {
+            (self.steps_per_epoch(train_len, batch_size) / 4).clamp(10, 500)
+        }
+    }
+}
+
+/// Which trainer: the variant, its seed and its sweep point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct JobId {
+    pub variant: Variant,
+    pub seed: u64,
+    pub point: usize,
+}
+
+/// One trainer's resolved settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JobSpec {
+    pub id: JobId,
+    pub point_value: Option<f64>,
+    pub lr: f64,
+    pub init: Init,
+    pub batch_size: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_the_flag() {
+        let mut c = RunConfig::default();
+        c.batch_size = 0;
+        assert_eq!(c.validate().unwrap_err().flag, "--batch-size");
+        let mut c = RunConfig::default();
+        c.lr = -1.0;
+        assert_eq!(c.validate().unwrap_err().flag, "--lr");
+        assert!(RunConfig::default().validate().is_ok());
+    }
+
+    #[test]
+    fn jobs_pair_variants_per_seed_and_point() {
+        let mut c = RunConfig::default();
+        c.seeds = 2;
+        c.sweep = Some(Sweep {
+            param: SweepParam::LearningRate,
+            values: vec![0.1, 1.0],
+        });
+        let jobs = c.jobs();
+        assert_eq!(jobs.len(), 8);
+        assert_eq!(jobs[0].id.variant, Variant::Plain);
+        assert_eq!(jobs[1].id.variant, Variant::Bn);
+        assert_eq!(jobs[0].id.seed, jobs[1].id.seed);
+        assert_eq!(jobs[4].lr, 1.0);
+        assert_eq!(jobs[4].id.point, 1);
+    }
+}

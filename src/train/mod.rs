@@ -1,0 +1,12 @@
+//! Training: configs, one worker thread per trainer, typed events, shared control.
+
+pub mod config;
+pub mod eval;
+pub mod events;
+pub mod optim;
+pub mod session;
+pub mod worker;
+
+pub use config::{ConfigError, JobId, JobSpec, OptimizerKind, RunConfig, Sweep, SweepParam};
+pub use events::{BnUnit, Control, Event, Status};
+pub use session::Session;

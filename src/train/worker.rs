@@ -1,0 +1,319 @@
+//! One trainer: builds its network, walks the shared batch sequence, reports events.
+
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::time::Instant;
+
+use dfdx::losses::cross_entropy_with_logits_loss;
+use dfdx::prelude::*;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::config::{JobSpec, RunConfig};
+use super::eval::{argmax, evaluate};
+use super::events::{BnUnit, Control, Event, Status};
+use super::optim::Opt;
+use crate::data::{Prepared, CLASSES, PIXELS};
+use crate::model::{
+    self, probe, BnNet, DeepBnNet, DeepPlainNet, Dev, NetSpec, Network, PlainNet, Variant, E,
+    HIDDEN,
+};
+use crate::seeds::mix;
+
+/// Images in the fixed probe batch (the first validation images).
+pub const PROBE_BATCH: usize = 512;
+/// Logged losses this many times the first one, this many logs in a row, mean divergence.
+const EXPLODE_FACTOR: f64 = 10.0;
+const EXPLODE_LOGS: u32 = 10;
+
+/// The order in which training items are visited in `epoch`; identical for every variant.
+pub fn epoch_order(seed: u64, epoch: u64, n: usize) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(mix(seed, 0xBA7C_0000 + epoch)));
+    order
+}
+
+pub struct Job {
+    pub spec: JobSpec,
+    pub config: Arc<RunConfig>,
+    pub data: Arc<Prepared>,
+    pub events: Sender<Event>,
+    pub control: Arc<Control>,
+}
+
+/// Runs a job to the end on the current thread, whatever network it needs.
+pub fn run(job: &Job) {
+    let deep = job.config.depth == model::DEEP_DEPTH;
+    match (job.spec.id.variant, deep) {
+        (Variant::Plain, false) => train::<PlainNet>(job),
+        (Variant::Plain, true) => train::<DeepPlainNet>(job),
+        (_, false) => train::<BnNet>(job),
+        (_, true) => train::<DeepBnNet>(job),
+    }
+}
+
+struct Outcome {
+    status: Status,
+    step: u64,
+    message: Option<String>,
+}
+
+fn train<N: Network>(job: &Job) {
+    let t0 = Instant::now();
+    let mut paused = std::time::Duration::ZERO;
+    let mut samples = 0u64;
+    let outcome = train_loop::<N>(job, &mut paused, &mut samples);
+    let elapsed = (t0.elapsed() - paused).as_secs_f64();
+    let _ = job.events.send(Event::Finished {
+        id: job.spec.id,
+        status: outcome.status,
+        step: outcome.step,
+        message: outcome.message,
+        elapsed_s: elapsed,
+        samples_per_sec: samples as f64 / elapsed.max(1e-9),
+    });
+}
+
+fn train_loop<N: Network>(
+    job: &Job,
+    paused: &mut std::time::Duration,
+    samples: &mut u64,
+) -> Outcome {
+    let (cfg, data, spec) = (&*job.config, &*job.data, &job.spec);
+    let id = spec.id;
+    let dev = Dev::seed_from_u64(mix(id.seed, 0xDE7));
+    let mut net: N = model::build(
+        &dev,
+        &NetSpec {
+            variant: id.variant,
+            activation: cfg.activation,
+            init: spec.init,
+            seed: id.seed,
+        },
+    );
+    let mut opt = Opt::new(&net, cfg.optimizer, spec.lr, cfg.momentum);
+    let b = spec.batch_size;
+    let n_train = data.train.len();
+    if n_train < b {
+        return Outcome {
+            status: Status::Failed,
+            step: 0,
+            message: Some(format!(
+                "batch size {b} is larger than the training set ({n_train} images)"
+            )),
+        };
+    }
+    let spe = cfg.steps_per_epoch(n_train, b);
+    let total = cfg.total_steps(n_train, b);
+    let eval_every = cfg.eval_interval(n_train, b);
+    let send = |e: Event| {
+        let _ = job.events.send(e);
+    };
+    send(Event::Started {
+        id,
+        total_steps: total,
+        steps_per_epoch: spe,
+        point_value: spec.point_value,
+    });
+
+    let probe = ProbeBatch::new(data, &dev);
+    let mut bn_prev = Vec::new();
+    let mut xbuf = vec![0f32; b * PIXELS];
+    let mut ybuf = vec![0u8; b];
+    let mut onehot = vec![0f32; b * CLASSES];
+    let mut xt: Tensor<(usize, Const<PIXELS>), E, Dev> = dev.zeros_like(&(b, Const));
+    let mut yt: Tensor<(usize, Const<CLASSES>), E, Dev> = dev.zeros_like(&(b, Const));
+    let mut grads = net.alloc_grads();
+    let mut order = Vec::new();
+    let (mut sum_loss, mut sum_correct, mut logged) = (0f64, 0usize, 0u64);
+    let mut first_loss: Option<f64> = None;
+    let mut high_logs = 0u32;
+    let mut window_t = Instant::now();
+    let mut window_samples = 0u64;
+    let run_t = Instant::now();
+
+    let eval = |net: &N, step: u64, out: &mut Vec<(String, f64)>| {
+        let (l, a) = evaluate(net, &dev, &data.val, &data.norm);
+        out.push(("val_loss".into(), l));
+        out.push(("val_acc".into(), a));
+        if let Some(u) = probe.bn_unit(net) {
+            send(Event::BnUnit { id, step, unit: u });
+        }
+    };
+    let mut values = Vec::new();
+    eval(&net, 0, &mut values);
+    send(Event::Metrics {
+        id,
+        step: 0,
+        epoch: 0.0,
+        values: std::mem::take(&mut values),
+    });
+
+    for step in 1..=total {
+        if job.control.is_paused() {
+            let waited = job.control.wait_while_paused();
+            *paused += waited;
+            window_t += waited;
+        }
+        if job.control.is_stopped() {
+            return Outcome {
+                status: Status::Interrupted,
+                step: step - 1,
+                message: None,
+            };
+        }
+        let i = (step - 1) % spe;
+        if i == 0 {
+            order = epoch_order(id.seed, (step - 1) / spe, n_train);
+        }
+        let pos = i as usize * b;
+        data.norm
+            .fill_batch(&data.train, &order[pos..pos + b], &mut xbuf, &mut ybuf);
+        onehot.fill(0.0);
+        for (r, &y) in ybuf.iter().enumerate() {
+            onehot[r * CLASSES + y as usize] = 1.0;
+        }
+        xt.copy_from(&xbuf);
+        yt.copy_from(&onehot);
+
+        let logits = net.forward_train(xt.clone().traced(grads));
+        let lv = logits.retaped::<NoneTape>().as_vec();
+        let loss = cross_entropy_with_logits_loss(logits, yt.clone());
+        let loss_v = f64::from(loss.array());
+        grads = loss.backward();
+        if !loss_v.is_finite() {
+            return Outcome {
+                status: Status::Diverged,
+                step,
+                message: Some(format!("loss became {loss_v} at step {step}")),
+            };
+        }
+        sum_loss += loss_v;
+        sum_correct += lv
+            .chunks_exact(CLASSES)
+            .zip(&ybuf)
+            .filter(|(row, &y)| argmax(row) == y as usize)
+            .count();
+        logged += 1;
+        *samples += b as u64;
+        window_samples += b as u64;
+
+        let epoch = step as f64 / spe as f64;
+        if step % cfg.log_every == 0 || step == total {
+            let mean = sum_loss / logged as f64;
+            let stats = net.layer_stats(Some(&grads));
+            let gnorm = stats.iter().map(|s| f64::from(s.grad_norm).powi(2)).sum::<f64>().sqrt();
+            values.push(("train_loss".into(), mean));
+            values.push(("train_acc".into(), sum_correct as f64 / (logged as f64 * b as f64)));
+            values.push(("grad_norm".into(), gnorm));
+            let first = *first_loss.get_or_insert(mean);
+            high_logs = if mean > EXPLODE_FACTOR * first.max(0.1) { high_logs + 1 } else { 0 };
+            (sum_loss, sum_correct, logged) = (0.0, 0, 0);
+            let dt = window_t.elapsed().as_secs_f64();
+            send(Event::Progress {
+                id,
+                step,
+                elapsed_s: run_t.elapsed().as_secs_f64() - paused.as_secs_f64(),
+                samples_per_sec: window_samples as f64 / dt.max(1e-9),
+            });
+            window_t = Instant::now();
+            window_samples = 0;
+        }
+        if cfg.probe_every > 0 && (step % cfg.probe_every == 0 || step == 1) {
+            let stats = net.layer_stats(Some(&grads));
+            probe::layer_metrics(&stats, net.hidden_layers(), &mut bn_prev, &mut values);
+            let mut taps = Vec::new();
+            net.forward_infer(probe.x.clone(), Some(&mut taps));
+            probe::preact_metrics(&taps, 0, HIDDEN, &mut values);
+        }
+        if let Err(e) = opt.update(&mut net, &grads) {
+            return Outcome {
+                status: Status::Failed,
+                step,
+                message: Some(e),
+            };
+        }
+        net.zero_grads(&mut grads);
+
+        if step % eval_every == 0 || step == total {
+            eval(&net, step, &mut values);
+        }
+        if !values.is_empty() {
+            send(Event::Metrics {
+                id,
+                step,
+                epoch,
+                values: std::mem::take(&mut values),
+            });
+        }
+        if high_logs >= EXPLODE_LOGS {
+            return Outcome {
+                status: Status::Diverged,
+                step,
+                message: Some(format!(
+                    "loss stayed above {EXPLODE_FACTOR}x its starting value for {EXPLODE_LOGS} logs"
+                )),
+            };
+        }
+    }
+    let (tl, ta) = evaluate(&net, &dev, &data.test, &data.norm);
+    send(Event::Metrics {
+        id,
+        step: total,
+        epoch: total as f64 / spe as f64,
+        values: vec![("test_loss".into(), tl), ("test_acc".into(), ta)],
+    });
+    Outcome {
+        status: Status::Finished,
+        step: total,
+        message: None,
+    }
+}
+
+/// A fixed batch of validation images for the probes, converted once.
+struct ProbeBatch {
+    x: Tensor<(usize, Const<PIXELS>), E, Dev>,
+    pixels: Vec<f32>,
+}
+
+impl ProbeBatch {
+    fn new(data: &Prepared, dev: &Dev) -> Self {
+        let n = PROBE_BATCH.min(data.val.len());
+        let positions: Vec<u32> = (0..n as u32).collect();
+        let mut pixels = vec![0f32; n * PIXELS];
+        let mut y = vec![0u8; n];
+        data.norm.fill_batch(&data.val, &positions, &mut pixels, &mut y);
+        Self {
+            x: dev.tensor_from_vec(pixels.clone(), (n, Const)),
+            pixels,
+        }
+    }
+
+    /// Unit 0 of the first hidden layer, computed from the probe batch and the layer's weights.
+    fn bn_unit<N: Network>(&self, net: &N) -> Option<BnUnit> {
+        let bn = net.batchnorm(0)?;
+        let xs = net.bn_inputs_first_layer(&self.pixels, 0);
+        let n = xs.len().max(1) as f32;
+        let mean = xs.iter().sum::<f32>() / n;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n;
+        let (gamma, beta) = (bn.scale.as_vec()[0], bn.bias.as_vec()[0]);
+        let eps = bn.epsilon as f32;
+        let x = xs.first().copied().unwrap_or(0.0);
+        let x_hat = (x - mean) / (var + eps).sqrt();
+        Some(BnUnit {
+            layer: 1,
+            unit: 0,
+            batch_mean: mean,
+            batch_var: var,
+            gamma,
+            beta,
+            running_mean: bn.running_mean.as_vec()[0],
+            running_var: bn.running_var.as_vec()[0],
+            epsilon: eps,
+            x,
+            x_hat,
+            y: gamma * x_hat + beta,
+        })
+    }
+}
