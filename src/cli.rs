@@ -19,7 +19,7 @@ use crate::train::{ConfigError, OptimizerKind, RunConfig};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Folder holding the four MNIST-style IDX files (for the UI).
+    /// Folder holding the four MNIST-style IDX files of the chosen dataset.
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 }
@@ -30,6 +30,12 @@ pub enum Command {
     Run(RunArgs),
     /// List the experiments.
     Presets,
+    /// Write report.md with charts and a discussion for run folders.
+    Report(crate::report::cmd::ReportArgs),
+    /// List, download and verify datasets.
+    Data(crate::data::cmd::DataArgs),
+    /// Measure training and inference speed.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -102,7 +108,11 @@ impl RunArgs {
     pub fn to_config(&self, dataset: DatasetName) -> Result<RunConfig, ConfigError> {
         let preset = presets::find(&self.preset).ok_or_else(|| ConfigError {
             flag: "--preset",
-            message: format!("unknown preset `{}` (known: {})", self.preset, presets::names()),
+            message: format!(
+                "unknown preset `{}` (known: {})",
+                self.preset,
+                presets::names()
+            ),
         })?;
         let mut c = preset.config(dataset);
         if let Some(v) = self.steps {

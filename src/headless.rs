@@ -14,7 +14,10 @@ use crate::runs::{self, DataInfo, RunRecord};
 use crate::train::{RunConfig, Session};
 
 /// Loads the data a config asks for and prepares its splits.
-pub fn prepare_data(config: &RunConfig, data_dir: Option<&std::path::Path>) -> anyhow::Result<Prepared> {
+pub fn prepare_data(
+    config: &RunConfig,
+    data_dir: Option<&std::path::Path>,
+) -> anyhow::Result<Prepared> {
     let raw = data::load(config.dataset, data_dir)?;
     let p = data::prepare(&raw, &config.split);
     if p.train.len() < config.batch_size {
@@ -46,7 +49,8 @@ pub fn run(
 ) -> anyhow::Result<(RunRecord, PathBuf)> {
     let interrupted = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, interrupted.clone()).context("installing signal handler")?;
+        signal_hook::flag::register(sig, interrupted.clone())
+            .context("installing signal handler")?;
     }
     let mut record = RunRecord::new(config.clone(), data_info(&data));
     let session = Session::start(config, Arc::new(data));
@@ -100,7 +104,9 @@ fn progress_message(record: &RunRecord) -> String {
         .iter()
         .filter(|j| j.status == crate::train::Status::Running)
         .map(|j| {
-            let acc = j.last("val_acc").map_or("-".into(), |a| format!("{:.1}%", a * 100.0));
+            let acc = j
+                .last("val_acc")
+                .map_or("-".into(), |a| format!("{:.1}%", a * 100.0));
             format!("{} val {acc}", j.id.variant)
         })
         .collect::<Vec<_>>()

@@ -1,11 +1,13 @@
 //! bnlab: a plain MLP and the same MLP with Batch Normalization, trained side by side.
 
+pub mod bench;
+pub mod cli;
 pub mod data;
+pub mod headless;
 pub mod model;
+pub mod presets;
+pub mod report;
+pub mod runs;
 pub mod seeds;
 pub mod train;
-pub mod runs;
-pub mod presets;
-pub mod cli;
-pub mod headless;
-pub mod report;
+pub mod tui;

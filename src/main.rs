@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use bnlab::cli::{Cli, Command, RunArgs};
+
 use bnlab::{data, headless, presets, report};
 
 fn main() -> ExitCode {
@@ -15,7 +16,10 @@ fn main() -> ExitCode {
             }
             Ok(())
         }
-        None => run(&RunArgs { preset: "ioffe2015".into(), out: "saved_runs".into(), ..Default::default() }, cli.data_dir.as_deref()),
+        Some(Command::Report(args)) => bnlab::report::cmd::run(&args),
+        Some(Command::Data(args)) => bnlab::data::cmd::run(&args, cli.data_dir.as_deref()),
+        Some(Command::Bench(args)) => bnlab::bench::run(&args, cli.data_dir.as_deref()),
+        None => bnlab::tui::run(cli.data_dir),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -28,7 +32,9 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &RunArgs, data_dir: Option<&std::path::Path>) -> anyhow::Result<()> {
-    let dataset = args.dataset.unwrap_or_else(|| data::best_available(data_dir));
+    let dataset = args
+        .dataset
+        .unwrap_or_else(|| data::best_available(data_dir));
     let config = args.to_config(dataset)?;
     let data = headless::prepare_data(&config, data_dir)?;
     eprintln!(

@@ -35,7 +35,11 @@ fn ioffe_base(c: &mut RunConfig) {
     c.optimizer = OptimizerKind::Sgd;
     c.lr = 0.5;
     c.init = Init::Gaussian { sigma: 0.1 };
-    c.epochs = if c.dataset == DatasetName::Mnist5k { 20.0 } else { 5.0 };
+    c.epochs = if c.dataset == DatasetName::Mnist5k {
+        20.0
+    } else {
+        5.0
+    };
     c.probe_every = 100;
 }
 
@@ -141,7 +145,11 @@ pub fn find(name: &str) -> Option<&'static Preset> {
 }
 
 pub fn names() -> String {
-    PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+    PRESETS
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -152,7 +160,9 @@ mod tests {
     fn every_preset_is_valid_on_every_dataset() {
         for p in PRESETS {
             for d in crate::data::source::ALL_DATASETS {
-                p.config(d).validate().unwrap_or_else(|e| panic!("{}: {e}", p.name));
+                p.config(d)
+                    .validate()
+                    .unwrap_or_else(|e| panic!("{}: {e}", p.name));
             }
         }
     }
@@ -162,7 +172,10 @@ mod tests {
         let c = find("high-lr").unwrap().config(DatasetName::Mnist5k);
         let v = &c.sweep.unwrap().values;
         assert!(v.len() >= 4);
-        let (lo, hi) = (v.iter().cloned().fold(f64::MAX, f64::min), v.iter().cloned().fold(0.0, f64::max));
+        let (lo, hi) = (
+            v.iter().cloned().fold(f64::MAX, f64::min),
+            v.iter().cloned().fold(0.0, f64::max),
+        );
         assert!(hi / lo >= 100.0);
     }
 }

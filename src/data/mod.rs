@@ -1,5 +1,6 @@
 //! Data: IDX files in, shared `u8` pixels and seeded stratified splits out.
 
+pub mod cmd;
 pub mod idx;
 pub mod source;
 pub mod split;

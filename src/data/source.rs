@@ -157,7 +157,10 @@ pub fn load(name: DatasetName, data_dir: Option<&Path>) -> Result<RawDataset, Da
     }
     let Some(dir) = locate(name, data_dir) else {
         if let Some(d) = data_dir {
-            return Err(DataError::BadDataDir(d.to_owned(), STANDARD_FILES.join(", ")));
+            return Err(DataError::BadDataDir(
+                d.to_owned(),
+                STANDARD_FILES.join(", "),
+            ));
         }
         let looked = candidate_dirs(name, None)
             .iter()

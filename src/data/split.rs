@@ -196,7 +196,10 @@ pub fn prepare(raw: &RawDataset, cfg: &SplitConfig) -> Prepared {
         Some(_) => 5000,
         None => raw.train.labels.len() / 5,
     };
-    let val_n = cfg.val_size.unwrap_or(default_val).min(pool.len().saturating_sub(CLASSES));
+    let val_n = cfg
+        .val_size
+        .unwrap_or(default_val)
+        .min(pool.len().saturating_sub(CLASSES));
     let (val_idx, mut train_idx) = stratified_take(&raw.train, &pool, val_n, &mut rng);
     if let Some(limit) = cfg.train_limit {
         if limit < train_idx.len() {
@@ -237,7 +240,10 @@ mod tests {
     #[test]
     fn split_is_disjoint_stratified_and_complete() {
         let p = prep(1);
-        assert_eq!((p.train.len(), p.val.len(), p.test.len()), (3000, 1000, 1000));
+        assert_eq!(
+            (p.train.len(), p.val.len(), p.test.len()),
+            (3000, 1000, 1000)
+        );
         let sets: Vec<HashSet<u32>> = [&p.train, &p.val, &p.test]
             .iter()
             .map(|s| s.indices.iter().copied().collect())

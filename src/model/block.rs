@@ -24,7 +24,10 @@ pub trait Block<const I: usize, const O: usize> {
     fn bn_after(&self) -> bool;
 }
 
-fn activate<S: Shape, T: Tape<E, Dev>>(act: Activation, x: Tensor<S, E, Dev, T>) -> Tensor<S, E, Dev, T> {
+fn activate<S: Shape, T: Tape<E, Dev>>(
+    act: Activation,
+    x: Tensor<S, E, Dev, T>,
+) -> Tensor<S, E, Dev, T> {
     match act {
         Activation::Sigmoid => x.sigmoid(),
         Activation::Relu => x.relu(),
@@ -64,9 +67,11 @@ where
     fn iter_tensors<V: ModuleVisitor<Self, E2, D>>(
         visitor: &mut V,
     ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(Self::module("lin", |s| &s.lin, |s| &mut s.lin), |lin| PlainBlock {
-            lin,
-            act: Activation::default(),
+        visitor.visit_fields(Self::module("lin", |s| &s.lin, |s| &mut s.lin), |lin| {
+            PlainBlock {
+                lin,
+                act: Activation::default(),
+            }
         })
     }
 }

@@ -123,7 +123,10 @@ fn init_linear<const I: usize, const O: usize>(
         }
         Init::Gaussian { sigma } => {
             let n = Normal::new(0.0, sigma.max(0.0)).expect("sigma is finite");
-            ((0..I * O).map(|_| n.sample(&mut rng)).collect(), vec![0.0; O])
+            (
+                (0..I * O).map(|_| n.sample(&mut rng)).collect(),
+                vec![0.0; O],
+            )
         }
     };
     lin.weight.copy_from(&w);
@@ -200,7 +203,11 @@ where
 
     fn layer_stats(&self, grads: Option<&Gradients<E, Dev>>) -> Vec<LayerStats> {
         let mut out = Vec::with_capacity(K + 2);
-        out.push(linear_stats(self.first.linear(), self.first.batchnorm(), grads));
+        out.push(linear_stats(
+            self.first.linear(),
+            self.first.batchnorm(),
+            grads,
+        ));
         for b in &self.hidden.modules {
             out.push(linear_stats(b.linear(), b.batchnorm(), grads));
         }

@@ -79,7 +79,10 @@ pub fn layer_metrics(
             out.push((format!("bn_rmean_mean.{l}"), mean_std(&bn.running_mean).0));
             out.push((format!("bn_rvar_mean.{l}"), mean_std(&bn.running_var).0));
             let drift = |a: &[f32], b: &[f32]| {
-                a.iter().zip(b).map(|(x, y)| f64::from((x - y).abs())).sum::<f64>()
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| f64::from((x - y).abs()))
+                    .sum::<f64>()
                     / a.len().max(1) as f64
             };
             let (dm, dv) = match &previous[i] {

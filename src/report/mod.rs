@@ -1,3 +1,4 @@
 //! Reports built on run folders.
 
+pub mod cmd;
 pub mod table;

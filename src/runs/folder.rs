@@ -14,7 +14,9 @@ pub const CONFIG: &str = "config.json";
 pub const METRICS: &str = "metrics.csv";
 pub const SUMMARY: &str = "summary.csv";
 pub const TIMING: &str = "timing.csv";
-pub const METRICS_HEADER: [&str; 7] = ["variant", "seed", "step", "epoch", "metric", "value", "point"];
+pub const METRICS_HEADER: [&str; 7] = [
+    "variant", "seed", "step", "epoch", "metric", "value", "point",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -70,7 +72,13 @@ pub fn create_run_dir(parent: &Path, preset: &str) -> Result<PathBuf, RunError> 
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
     let safe: String = preset
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     for n in 0..1000 {
         let name = if n == 0 {
@@ -85,7 +93,9 @@ pub fn create_run_dir(parent: &Path, preset: &str) -> Result<PathBuf, RunError> 
             Err(e) => return Err(io_err(&dir)(e)),
         }
     }
-    Err(io_err(parent)(std::io::Error::other("too many runs with the same name")))
+    Err(io_err(parent)(std::io::Error::other(
+        "too many runs with the same name",
+    )))
 }
 
 fn csv_err(path: &Path, e: csv::Error) -> RunError {
@@ -113,7 +123,8 @@ where
 /// The bytes of `metrics.csv`: jobs in config order, rows in the order they were measured,
 /// so the file depends only on seed and settings.
 pub fn metrics_csv(record: &RunRecord) -> Vec<u8> {
-    let mut out = String::with_capacity(64 * record.jobs.iter().map(|j| j.rows.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(64 * record.jobs.iter().map(|j| j.rows.len()).sum::<usize>());
     out.push_str(&METRICS_HEADER.join(","));
     out.push('\n');
     for j in &record.jobs {
@@ -240,8 +251,12 @@ pub fn load(dir: &Path) -> Result<RunRecord, RunError> {
         let field = |i: usize| rec.get(i).unwrap_or("");
         let variant = Variant::parse(field(0))
             .ok_or_else(|| bad(&format!("unknown variant `{}`", field(0))))?;
-        let seed: u64 = field(1).parse().map_err(|_| bad("seed is not a whole number"))?;
-        let step: u64 = field(2).parse().map_err(|_| bad("step is not a whole number"))?;
+        let seed: u64 = field(1)
+            .parse()
+            .map_err(|_| bad("seed is not a whole number"))?;
+        let step: u64 = field(2)
+            .parse()
+            .map_err(|_| bad("step is not a whole number"))?;
         let epoch: f64 = field(3).parse().map_err(|_| bad("epoch is not a number"))?;
         let metric = field(4);
         if metric.is_empty() {

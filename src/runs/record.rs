@@ -54,7 +54,11 @@ impl JobRecord {
     }
 
     pub fn last(&self, metric: &str) -> Option<f64> {
-        self.rows.iter().rev().find(|r| r.metric == metric).map(|r| r.value)
+        self.rows
+            .iter()
+            .rev()
+            .find(|r| r.metric == metric)
+            .map(|r| r.value)
     }
 
     /// Fraction done, never above 1.

@@ -32,7 +32,11 @@ pub fn steps_to(series: &[(u64, f64, f64)], threshold: f64) -> Option<u64> {
 }
 
 pub fn best(series: &[(u64, f64, f64)]) -> Option<f64> {
-    series.iter().map(|p| p.2).filter(|v| v.is_finite()).reduce(f64::max)
+    series
+        .iter()
+        .map(|p| p.2)
+        .filter(|v| v.is_finite())
+        .reduce(f64::max)
 }
 
 pub fn summarize(job: &JobRecord) -> SummaryRow {

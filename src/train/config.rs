@@ -127,13 +127,22 @@ impl RunConfig {
     /// Checks every value a user can set; the error names the flag.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return Err(bad("--lr", format!("must be a positive number, got {}", self.lr)));
+            return Err(bad(
+                "--lr",
+                format!("must be a positive number, got {}", self.lr),
+            ));
         }
         if self.lr > 100.0 {
-            return Err(bad("--lr", format!("{} is far too large (at most 100)", self.lr)));
+            return Err(bad(
+                "--lr",
+                format!("{} is far too large (at most 100)", self.lr),
+            ));
         }
         if !(0.0..1.0).contains(&self.momentum) {
-            return Err(bad("--momentum", format!("must be in [0, 1), got {}", self.momentum)));
+            return Err(bad(
+                "--momentum",
+                format!("must be in [0, 1), got {}", self.momentum),
+            ));
         }
         if self.batch_size == 0 || self.batch_size > 10_000 {
             return Err(bad(
@@ -145,23 +154,38 @@ impl RunConfig {
             return Err(bad("--steps", "must be at least 1"));
         }
         if !(self.epochs.is_finite() && self.epochs > 0.0 && self.epochs <= 1000.0) {
-            return Err(bad("--epochs", format!("must be in (0, 1000], got {}", self.epochs)));
+            return Err(bad(
+                "--epochs",
+                format!("must be in (0, 1000], got {}", self.epochs),
+            ));
         }
         if self.variants.is_empty() {
-            return Err(bad("--variants", "name at least one of plain, bn, bn-after"));
+            return Err(bad(
+                "--variants",
+                "name at least one of plain, bn, bn-after",
+            ));
         }
         if self.seeds == 0 || self.seeds > 100 {
-            return Err(bad("--seeds", format!("must be between 1 and 100, got {}", self.seeds)));
+            return Err(bad(
+                "--seeds",
+                format!("must be between 1 and 100, got {}", self.seeds),
+            ));
         }
         if self.depth != SHALLOW_DEPTH && self.depth != DEEP_DEPTH {
             return Err(bad(
                 "--depth",
-                format!("must be {SHALLOW_DEPTH} or {DEEP_DEPTH}, got {}", self.depth),
+                format!(
+                    "must be {SHALLOW_DEPTH} or {DEEP_DEPTH}, got {}",
+                    self.depth
+                ),
             ));
         }
         if let Init::Gaussian { sigma } = self.init {
             if !(sigma.is_finite() && sigma > 0.0 && sigma <= 100.0) {
-                return Err(bad("--init-sigma", format!("must be in (0, 100], got {sigma}")));
+                return Err(bad(
+                    "--init-sigma",
+                    format!("must be in (0, 100], got {sigma}"),
+                ));
             }
         }
         if self.log_every == 0 {
@@ -179,7 +203,10 @@ impl RunConfig {
                     && v > 0.0
                     && (s.param != SweepParam::BatchSize || (v.fract() == 0.0 && v <= 10_000.0));
                 if !ok {
-                    return Err(bad("--sweep", format!("{v} is not a valid {}", s.param.as_str())));
+                    return Err(bad(
+                        "--sweep",
+                        format!("{v} is not a valid {}", s.param.as_str()),
+                    ));
                 }
             }
         }

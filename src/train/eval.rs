@@ -13,7 +13,12 @@ pub fn loss_and_correct(logits: &[f32], labels: &[u8]) -> (f64, usize) {
     let mut correct = 0;
     for (row, &y) in logits.chunks_exact(CLASSES).zip(labels) {
         let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let lse = row.iter().map(|&v| f64::from(v - max).exp()).sum::<f64>().ln() + f64::from(max);
+        let lse = row
+            .iter()
+            .map(|&v| f64::from(v - max).exp())
+            .sum::<f64>()
+            .ln()
+            + f64::from(max);
         loss += lse - f64::from(row[y as usize]);
         if argmax(row) == y as usize {
             correct += 1;

@@ -30,7 +30,10 @@ const EXPLODE_LOGS: u32 = 10;
 /// The order in which training items are visited in `epoch`; identical for every variant.
 pub fn epoch_order(seed: u64, epoch: u64, n: usize) -> Vec<u32> {
     let mut order: Vec<u32> = (0..n as u32).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(mix(seed, 0xBA7C_0000 + epoch)));
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(mix(
+        seed,
+        0xBA7C_0000 + epoch,
+    )));
     order
 }
 
@@ -203,12 +206,23 @@ fn train_loop<N: Network>(
         if step % cfg.log_every == 0 || step == total {
             let mean = sum_loss / logged as f64;
             let stats = net.layer_stats(Some(&grads));
-            let gnorm = stats.iter().map(|s| f64::from(s.grad_norm).powi(2)).sum::<f64>().sqrt();
+            let gnorm = stats
+                .iter()
+                .map(|s| f64::from(s.grad_norm).powi(2))
+                .sum::<f64>()
+                .sqrt();
             values.push(("train_loss".into(), mean));
-            values.push(("train_acc".into(), sum_correct as f64 / (logged as f64 * b as f64)));
+            values.push((
+                "train_acc".into(),
+                sum_correct as f64 / (logged as f64 * b as f64),
+            ));
             values.push(("grad_norm".into(), gnorm));
             let first = *first_loss.get_or_insert(mean);
-            high_logs = if mean > EXPLODE_FACTOR * first.max(0.1) { high_logs + 1 } else { 0 };
+            high_logs = if mean > EXPLODE_FACTOR * first.max(0.1) {
+                high_logs + 1
+            } else {
+                0
+            };
             (sum_loss, sum_correct, logged) = (0.0, 0, 0);
             let dt = window_t.elapsed().as_secs_f64();
             send(Event::Progress {
@@ -283,7 +297,8 @@ impl ProbeBatch {
         let positions: Vec<u32> = (0..n as u32).collect();
         let mut pixels = vec![0f32; n * PIXELS];
         let mut y = vec![0u8; n];
-        data.norm.fill_batch(&data.val, &positions, &mut pixels, &mut y);
+        data.norm
+            .fill_batch(&data.val, &positions, &mut pixels, &mut y);
         Self {
             x: dev.tensor_from_vec(pixels.clone(), (n, Const)),
             pixels,

@@ -1,0 +1,19 @@
+//! `bnlab report RUN_DIR...`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// Run folders to report on (the first one receives report.md unless --out is given).
+    #[arg(required = true)]
+    pub runs: Vec<PathBuf>,
+    /// Folder that receives report.md and the SVG charts.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(_args: &ReportArgs) -> anyhow::Result<()> {
+    anyhow::bail!("`bnlab report` is not built yet")
+}
