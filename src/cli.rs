@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train the variants of a preset headless and save the run.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the experiments.
     Presets,
     /// Write report.md with charts and a discussion for run folders.

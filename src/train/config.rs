@@ -292,23 +292,29 @@ mod tests {
 
     #[test]
     fn validation_names_the_flag() {
-        let mut c = RunConfig::default();
-        c.batch_size = 0;
+        let c = RunConfig {
+            batch_size: 0,
+            ..Default::default()
+        };
         assert_eq!(c.validate().unwrap_err().flag, "--batch-size");
-        let mut c = RunConfig::default();
-        c.lr = -1.0;
+        let c = RunConfig {
+            lr: -1.0,
+            ..Default::default()
+        };
         assert_eq!(c.validate().unwrap_err().flag, "--lr");
         assert!(RunConfig::default().validate().is_ok());
     }
 
     #[test]
     fn jobs_pair_variants_per_seed_and_point() {
-        let mut c = RunConfig::default();
-        c.seeds = 2;
-        c.sweep = Some(Sweep {
-            param: SweepParam::LearningRate,
-            values: vec![0.1, 1.0],
-        });
+        let c = RunConfig {
+            seeds: 2,
+            sweep: Some(Sweep {
+                param: SweepParam::LearningRate,
+                values: vec![0.1, 1.0],
+            }),
+            ..Default::default()
+        };
         let jobs = c.jobs();
         assert_eq!(jobs.len(), 8);
         assert_eq!(jobs[0].id.variant, Variant::Plain);

@@ -1,0 +1,252 @@
+//! End-to-end checks of the engine: the maths of BN, the fairness of the pairing,
+//! reproducibility and the run folders.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bnlab::data::{self, DatasetName, SplitConfig};
+use bnlab::model::{self, Activation, BnNet, Init, NetSpec, PlainNet, Variant};
+use bnlab::runs;
+use bnlab::train::worker::epoch_order;
+use bnlab::train::{RunConfig, Session, Status};
+use dfdx::nn::modules::BatchNorm1D;
+use dfdx::prelude::*;
+
+fn quick_config(steps: u64) -> RunConfig {
+    let mut c = bnlab::presets::find("ioffe2015")
+        .unwrap()
+        .config(DatasetName::Mnist5k);
+    c.steps = Some(steps);
+    c.eval_every = 50;
+    c
+}
+
+fn prepared(c: &RunConfig) -> bnlab::data::Prepared {
+    bnlab::headless::prepare_data(c, None).unwrap()
+}
+
+#[test]
+fn batchnorm_train_mode_normalizes_with_batch_stats_and_infer_uses_running_stats() {
+    let dev = Cpu::default();
+    let mut bn = BatchNorm1D::<2, f32, Cpu>::build(&dev);
+    let rows = [[1.0f32, 10.0], [2.0, 20.0], [3.0, 60.0], [6.0, 30.0]];
+    let x: Tensor<(usize, Const<2>), f32, Cpu> =
+        dev.tensor_from_vec(rows.iter().flatten().copied().collect(), (4, Const));
+    let y = bn
+        .forward_mut(x.clone().leaky_traced())
+        .retaped::<NoneTape>()
+        .as_vec();
+    for c in 0..2 {
+        let col: Vec<f64> = rows.iter().map(|r| f64::from(r[c])).collect();
+        let mean = col.iter().sum::<f64>() / 4.0;
+        let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 4.0;
+        for (r, v) in col.iter().enumerate() {
+            let expected = (v - mean) / (var + 1e-5).sqrt();
+            assert!((f64::from(y[r * 2 + c]) - expected).abs() < 1e-4);
+        }
+        // Running statistics: momentum 0.1 from (0, 1), unbiased variance.
+        let rm = f64::from(bn.running_mean.as_vec()[c]);
+        let rv = f64::from(bn.running_var.as_vec()[c]);
+        assert!((rm - 0.1 * mean).abs() < 1e-4, "running mean {rm}");
+        assert!(
+            (rv - (0.9 + 0.1 * var * 4.0 / 3.0)).abs() < 1e-3,
+            "running var {rv}"
+        );
+    }
+    // Inference normalizes with the running statistics, not the batch's.
+    let yi = bn.forward(x).as_vec();
+    let (rm, rv) = (bn.running_mean.as_vec(), bn.running_var.as_vec());
+    for (i, v) in rows.iter().flatten().enumerate() {
+        let c = i % 2;
+        let expected = (v - rm[c]) / (rv[c] + 1e-5).sqrt();
+        assert!((yi[i] - expected).abs() < 1e-3, "{} vs {expected}", yi[i]);
+    }
+}
+
+#[test]
+fn both_variants_start_from_identical_shared_weights() {
+    let dev = Cpu::default();
+    let spec = |variant| NetSpec {
+        variant,
+        activation: Activation::Sigmoid,
+        init: Init::Gaussian { sigma: 0.1 },
+        seed: 42,
+    };
+    let plain: PlainNet = model::build(&dev, &spec(Variant::Plain));
+    let bn: BnNet = model::build(&dev, &spec(Variant::Bn));
+    let after: BnNet = model::build(&dev, &spec(Variant::BnAfter));
+    assert_eq!(
+        plain.first.lin.weight.as_vec(),
+        bn.first.lin.weight.as_vec()
+    );
+    assert_eq!(
+        plain.first.lin.weight.as_vec(),
+        after.first.lin.weight.as_vec()
+    );
+    for (p, b) in plain.hidden.modules.iter().zip(&bn.hidden.modules) {
+        assert_eq!(p.lin.weight.as_vec(), b.lin.weight.as_vec());
+        assert_eq!(p.lin.bias.as_vec(), b.lin.bias.as_vec());
+    }
+    assert_eq!(plain.head.weight.as_vec(), bn.head.weight.as_vec());
+    // A different seed gives different weights, and layers differ from each other.
+    let other: PlainNet = model::build(
+        &dev,
+        &NetSpec {
+            seed: 43,
+            ..spec(Variant::Plain)
+        },
+    );
+    assert_ne!(
+        plain.first.lin.weight.as_vec(),
+        other.first.lin.weight.as_vec()
+    );
+    assert_ne!(
+        plain.hidden.modules[0].lin.weight.as_vec(),
+        plain.hidden.modules[1].lin.weight.as_vec()
+    );
+    let w = plain.first.lin.weight.as_vec();
+    let std = (w.iter().map(|v| v * v).sum::<f32>() / w.len() as f32).sqrt();
+    assert!((std - 0.1).abs() < 0.005, "init std {std}");
+}
+
+#[test]
+fn batch_order_depends_only_on_seed_and_epoch() {
+    let a = epoch_order(7, 0, 3000);
+    assert_eq!(a, epoch_order(7, 0, 3000));
+    assert_ne!(a, epoch_order(7, 1, 3000));
+    assert_ne!(a, epoch_order(8, 0, 3000));
+    let mut sorted = a.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (0..3000).collect::<Vec<u32>>());
+    // Paired jobs of one seed differ only in the variant.
+    let jobs = quick_config(10).jobs();
+    assert_eq!(jobs[0].id.seed, jobs[1].id.seed);
+    assert_eq!(jobs[0].batch_size, jobs[1].batch_size);
+    assert_ne!(jobs[0].id.variant, jobs[1].id.variant);
+}
+
+fn run_to_dir(c: RunConfig, out: &Path) -> (runs::RunRecord, std::path::PathBuf) {
+    let data = prepared(&c);
+    bnlab::headless::run(c, data, out, true).unwrap()
+}
+
+#[test]
+fn same_seed_gives_byte_identical_metrics_and_bn_learns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (rec, a) = run_to_dir(quick_config(300), tmp.path());
+    let (_, b) = run_to_dir(quick_config(300), tmp.path());
+    assert_ne!(a, b, "an existing run is never overwritten");
+    let ma = std::fs::read(a.join("metrics.csv")).unwrap();
+    let mb = std::fs::read(b.join("metrics.csv")).unwrap();
+    assert!(ma.len() > 1000);
+    assert!(
+        ma == mb,
+        "metrics.csv differs between two runs with the same seed"
+    );
+    let mut other = quick_config(300);
+    other.seed = 2;
+    let (_, c) = run_to_dir(other, tmp.path());
+    assert_ne!(ma, std::fs::read(c.join("metrics.csv")).unwrap());
+
+    let bn = rec
+        .jobs
+        .iter()
+        .find(|j| j.id.variant == Variant::Bn)
+        .unwrap();
+    assert_eq!(bn.status, Status::Finished);
+    let acc = bn.last("val_acc").unwrap();
+    assert!(acc > 0.8, "BN validation accuracy after 300 steps: {acc}");
+    assert!(bn.last("test_acc").unwrap() > 0.8);
+}
+
+#[test]
+fn run_folder_round_trips() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (rec, dir) = run_to_dir(quick_config(60), tmp.path());
+    for f in ["config.json", "metrics.csv", "summary.csv", "timing.csv"] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let header = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    assert!(header.starts_with("variant,seed,step,epoch,metric,value"));
+    let back = runs::load(&dir).unwrap();
+    assert_eq!(back.config, rec.config);
+    assert_eq!(back.jobs.len(), rec.jobs.len());
+    for (a, b) in rec.jobs.iter().zip(&back.jobs) {
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.status, b.status);
+        assert_eq!(a.rows, b.rows);
+    }
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert!(summary.lines().next().unwrap().contains("status"));
+    assert_eq!(
+        summary.lines().filter(|l| l.contains(",finished,")).count(),
+        2
+    );
+}
+
+#[test]
+fn a_diverging_variant_is_marked_and_the_other_finishes() {
+    let mut c = quick_config(200);
+    c.activation = Activation::Relu;
+    c.init = Init::Gaussian { sigma: 1.0 };
+    c.lr = 50.0;
+    let data = Arc::new(prepared(&c));
+    let mut rec = runs::RunRecord::new(c.clone(), bnlab::headless::data_info(&data));
+    let s = Session::start(c, data);
+    for ev in s.events.iter() {
+        rec.apply(&ev);
+    }
+    let plain = rec
+        .jobs
+        .iter()
+        .find(|j| j.id.variant == Variant::Plain)
+        .unwrap();
+    let bn = rec
+        .jobs
+        .iter()
+        .find(|j| j.id.variant == Variant::Bn)
+        .unwrap();
+    assert_eq!(plain.status, Status::Diverged, "{:?}", plain.message);
+    assert!(plain.message.is_some());
+    assert!(bn.status.is_final());
+    assert_ne!(bn.status, Status::Failed);
+}
+
+#[test]
+fn stopping_interrupts_and_keeps_what_was_measured() {
+    let c = quick_config(1_000_000);
+    let data = Arc::new(prepared(&c));
+    let mut rec = runs::RunRecord::new(c.clone(), bnlab::headless::data_info(&data));
+    let s = Session::start(c, data);
+    while rec.jobs.iter().all(|j| j.step < 100) {
+        rec.apply(&s.events.recv().unwrap());
+    }
+    s.control.stop();
+    for ev in s.events.iter() {
+        rec.apply(&ev);
+    }
+    for j in &rec.jobs {
+        assert_eq!(j.status, Status::Interrupted);
+        assert!(!j.series("train_loss").is_empty());
+    }
+}
+
+#[test]
+fn full_mnist_loads_when_present() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist");
+    if !dir.is_dir() {
+        eprintln!("skipping: full MNIST not found at {}", dir.display());
+        return;
+    }
+    let raw = data::load(DatasetName::Mnist, Some(&dir)).unwrap();
+    let p = data::prepare(&raw, &SplitConfig::new(1));
+    assert_eq!(
+        (p.train.len(), p.val.len(), p.test.len()),
+        (55000, 5000, 10000)
+    );
+    let counts = p.val.class_counts();
+    assert!(
+        counts.iter().all(|&c| (400..=600).contains(&c)),
+        "{counts:?}"
+    );
+}
