@@ -109,6 +109,10 @@ pub const PRESETS: &[Preset] = &[
         claim: "BN makes the loss and its gradient change more gently along the gradient (Santurkar et al. 2018)",
         look_at: "loss range and gradient change along the gradient direction, over time",
         build: |c| {
+            // ReLU at the paper's learning rate: both nets learn, so the comparison is about the
+            // landscape and not about one net sitting on a sigmoid plateau.
+            c.activation = Activation::Relu;
+            c.init = Init::Gaussian { sigma: 0.05 };
             c.smooth_every = 50;
             c.probe_every = 0;
             c.epochs = if c.dataset == DatasetName::Mnist5k { 10.0 } else { 2.0 };

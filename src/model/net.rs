@@ -92,6 +92,8 @@ pub trait Network: TensorCollection<E, Dev, To<E, Dev> = Self> + Clone + Send + 
     /// Weights drawn from the layer's own seeded stream, so nets that share a layer share its weights.
     fn init_weights(&mut self, init: Init, seed: u64);
     fn layer_stats(&self, grads: Option<&Gradients<E, Dev>>) -> Vec<LayerStats>;
+    /// The gradients of every linear layer's weights and biases, flattened in layer order.
+    fn grad_vector(&self, grads: &Gradients<E, Dev>) -> Vec<E>;
     fn batchnorm(&self, layer: usize) -> Option<&BatchNorm1D<HIDDEN, E, Dev>>;
     /// The values entering the first layer's BN at `unit`, one per row of `pixels`.
     fn bn_inputs_first_layer(&self, pixels: &[E], unit: usize) -> Vec<E>;
@@ -212,6 +214,25 @@ where
             out.push(linear_stats(b.linear(), b.batchnorm(), grads));
         }
         out.push(linear_stats(&self.head, None, grads));
+        out
+    }
+
+    fn grad_vector(&self, grads: &Gradients<E, Dev>) -> Vec<E> {
+        let mut out = Vec::new();
+        let mut push = |w: Vec<E>, b: Vec<E>| {
+            out.extend(w);
+            out.extend(b);
+        };
+        let l = self.first.linear();
+        push(grads.get(&l.weight).as_vec(), grads.get(&l.bias).as_vec());
+        for b in &self.hidden.modules {
+            let l = b.linear();
+            push(grads.get(&l.weight).as_vec(), grads.get(&l.bias).as_vec());
+        }
+        push(
+            grads.get(&self.head.weight).as_vec(),
+            grads.get(&self.head.bias).as_vec(),
+        );
         out
     }
 

@@ -5,6 +5,7 @@ pub mod eval;
 pub mod events;
 pub mod optim;
 pub mod session;
+pub mod smooth;
 pub mod worker;
 
 pub use config::{ConfigError, JobId, JobSpec, OptimizerKind, RunConfig, Sweep, SweepParam};

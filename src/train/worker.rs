@@ -23,7 +23,8 @@ use crate::seeds::mix;
 
 /// Images in the fixed probe batch (the first validation images).
 pub const PROBE_BATCH: usize = 512;
-/// Logged losses this many times the first one, this many logs in a row, mean divergence.
+/// Logged mean losses this many times the loss before training, this many logs in a row,
+/// mean divergence (a loss can explode without becoming NaN).
 const EXPLODE_FACTOR: f64 = 10.0;
 const EXPLODE_LOGS: u32 = 10;
 
@@ -192,6 +193,8 @@ fn train_loop<N: Network>(
                 message: Some(format!("loss became {loss_v} at step {step}")),
             };
         }
+        // The loss before any update is the reference a diverging loss is measured against.
+        let first = *first_loss.get_or_insert(loss_v);
         sum_loss += loss_v;
         sum_correct += lv
             .chunks_exact(CLASSES)
@@ -217,7 +220,6 @@ fn train_loop<N: Network>(
                 sum_correct as f64 / (logged as f64 * b as f64),
             ));
             values.push(("grad_norm".into(), gnorm));
-            let first = *first_loss.get_or_insert(mean);
             high_logs = if mean > EXPLODE_FACTOR * first.max(0.1) {
                 high_logs + 1
             } else {
@@ -240,6 +242,9 @@ fn train_loop<N: Network>(
             let mut taps = Vec::new();
             net.forward_infer(probe.x.clone(), Some(&mut taps));
             probe::preact_metrics(&taps, 0, HIDDEN, &mut values);
+        }
+        if cfg.smooth_every > 0 && step % cfg.smooth_every == 0 {
+            super::smooth::probe(&net, &grads, &xt, &yt, spec.lr, &mut values);
         }
         if let Err(e) = opt.update(&mut net, &grads) {
             return Outcome {
