@@ -93,9 +93,29 @@ pub fn run(
         record.mark_interrupted();
         eprintln!("interrupted: saving what was measured so far");
     }
-    let dir = runs::save_new(&record, out)
-        .with_context(|| format!("saving the run under {}", out.display()))?;
+    let dir = save_with_fallback(&record, out)?;
     Ok((record, dir))
+}
+
+/// Saves under `out`; when that fails (read-only folder, full disk) the run is not lost:
+/// it goes to the system's temporary folder, and the reason is printed.
+pub fn save_with_fallback(record: &RunRecord, out: &std::path::Path) -> anyhow::Result<PathBuf> {
+    match runs::save_new(record, out) {
+        Ok(dir) => Ok(dir),
+        Err(first) => {
+            let fallback = std::env::temp_dir().join("bnlab-runs");
+            eprintln!("warning: could not save under {}: {first}", out.display());
+            let dir = runs::save_new(record, &fallback).with_context(|| {
+                format!(
+                    "saving the run failed under {} ({first}) and under {}",
+                    out.display(),
+                    fallback.display()
+                )
+            })?;
+            eprintln!("warning: saved to {} instead", dir.display());
+            Ok(dir)
+        }
+    }
 }
 
 fn progress_message(record: &RunRecord) -> String {

@@ -250,3 +250,50 @@ fn full_mnist_loads_when_present() {
         "{counts:?}"
     );
 }
+
+#[test]
+fn a_panicking_trainer_is_reported_failed_and_the_other_finishes() {
+    let mut c = quick_config(100);
+    c.inject_panic = Some((Variant::Bn, 30));
+    let data = prepared(&c);
+    let tmp = tempfile::tempdir().unwrap();
+    let (rec, dir) = bnlab::headless::run(c, data, tmp.path(), true).unwrap();
+    let bn = rec
+        .jobs
+        .iter()
+        .find(|j| j.id.variant == Variant::Bn)
+        .unwrap();
+    let plain = rec
+        .jobs
+        .iter()
+        .find(|j| j.id.variant == Variant::Plain)
+        .unwrap();
+    assert_eq!(bn.status, Status::Failed);
+    assert!(bn
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("injected fault at step 30"));
+    assert_eq!(plain.status, Status::Finished);
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("bn,") && l.contains(",failed,")),
+        "{summary}"
+    );
+}
+
+#[test]
+fn an_unwritable_output_folder_does_not_lose_the_run() {
+    let c = quick_config(20);
+    let data = prepared(&c);
+    let tmp = tempfile::tempdir().unwrap();
+    // A file where the output folder should be: nothing can be created under it.
+    let blocked = tmp.path().join("not-a-dir");
+    std::fs::write(&blocked, b"x").unwrap();
+    let (_, dir) = bnlab::headless::run(c, data, &blocked, true).unwrap();
+    assert!(dir.join("metrics.csv").is_file());
+    assert!(!dir.starts_with(&blocked));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -79,6 +79,9 @@ pub struct RunConfig {
     pub sweep: Option<Sweep>,
     /// Trainers run at once (each on one thread).
     pub parallel: usize,
+    /// Fault injection for tests: the trainer of this variant panics at this step.
+    #[serde(skip)]
+    pub inject_panic: Option<(crate::model::Variant, u64)>,
 }
 
 impl Default for RunConfig {
@@ -105,6 +108,7 @@ impl Default for RunConfig {
             smooth_every: 0,
             sweep: None,
             parallel: 2,
+            inject_panic: None,
         }
     }
 }

@@ -167,6 +167,9 @@ fn train_loop<N: Network>(
                 message: None,
             };
         }
+        if cfg.inject_panic == Some((id.variant, step)) {
+            panic!("injected fault at step {step}");
+        }
         let i = (step - 1) % spe;
         if i == 0 {
             order = epoch_order(id.seed, (step - 1) / spe, n_train);
