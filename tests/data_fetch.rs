@@ -386,3 +386,61 @@ fn content_that_arrives_decompressed_is_installed_raw() {
     want.sort();
     assert_eq!(entries(tmp.path()), want);
 }
+
+#[test]
+fn background_fetch_reports_progress_then_done() {
+    use bnlab::data::fetch::{spawn_fetch_files, FetchUpdate};
+    let fx = Arc::new(Fixture::new());
+    let f = fx.clone();
+    let server = serve(move |p, _| f.file(p).map_or(Reply::Status(404), Reply::Body));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("bg");
+    let h = spawn_fetch_files(fx.spec.clone(), dir.clone(), opts(vec![server.url("m/")]));
+    let mut progress = 0;
+    let done = loop {
+        match h.updates.recv().unwrap() {
+            FetchUpdate::Progress(_) => progress += 1,
+            FetchUpdate::Done(r) => break r,
+        }
+    };
+    assert_eq!(done.unwrap(), dir);
+    assert!(progress >= 4 * 3, "{progress}");
+    h.thread.join().unwrap();
+}
+
+#[test]
+fn background_fetch_can_be_cancelled() {
+    use bnlab::data::fetch::{spawn_fetch_files, FetchUpdate};
+    let fx = Arc::new(Fixture::new());
+    // The server waits for the test to cancel before answering, so the order is certain.
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let go_rx = Mutex::new(go_rx);
+    let f = fx.clone();
+    let server = serve(move |p, _| {
+        let _ = go_rx.lock().unwrap().recv();
+        Reply::Body(f.file(p).unwrap())
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let h = spawn_fetch_files(
+        fx.spec.clone(),
+        tmp.path().into(),
+        opts(vec![server.url("m/")]),
+    );
+    // Wait until the first request is on its way, then cancel and let the server answer.
+    loop {
+        if let FetchUpdate::Progress(p) = h.updates.recv().unwrap() {
+            if matches!(p.stage, Stage::Connecting { .. }) {
+                break;
+            }
+        }
+    }
+    h.cancel();
+    go_tx.send(()).unwrap();
+    let done = loop {
+        if let FetchUpdate::Done(r) = h.updates.recv().unwrap() {
+            break r;
+        }
+    };
+    assert!(matches!(done, Err(FetchError::Cancelled)), "{done:?}");
+    assert_eq!(entries(tmp.path()), Vec::<String>::new());
+}

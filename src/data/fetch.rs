@@ -217,6 +217,73 @@ pub fn fetch_files(
     Ok(())
 }
 
+/// A message from a download running on its own thread.
+#[derive(Debug)]
+pub enum FetchUpdate {
+    Progress(FetchProgress),
+    /// The last message: the folder holding the verified files, or why not.
+    Done(Result<PathBuf, FetchError>),
+}
+
+/// A download on a background thread; poll `updates` with `try_recv` from a UI loop.
+pub struct FetchHandle {
+    pub updates: std::sync::mpsc::Receiver<FetchUpdate>,
+    cancel: Arc<AtomicBool>,
+    pub thread: std::thread::JoinHandle<()>,
+}
+
+impl FetchHandle {
+    /// Asks the download to stop; it ends with `Done(Err(Cancelled))` and removes its partial file.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Starts [`fetch_dataset`] on a new thread (empty `mirrors`: the defaults).
+pub fn spawn_fetch(name: DatasetName, dir: Option<PathBuf>, mirrors: Vec<String>) -> FetchHandle {
+    let mirrors = if mirrors.is_empty() {
+        default_mirrors(name)
+    } else {
+        mirrors
+    };
+    spawn_with(FetchOptions::new(mirrors), move |opts, report| {
+        fetch_with(name, dir.as_deref(), opts, report)
+    })
+}
+
+/// Starts [`fetch_files`] for any spec on a new thread.
+pub fn spawn_fetch_files(spec: DatasetFiles, dir: PathBuf, opts: FetchOptions) -> FetchHandle {
+    spawn_with(opts, move |opts, report| {
+        fetch_files(&spec, &dir, opts, report).map(|()| dir.clone())
+    })
+}
+
+fn spawn_with<F>(mut opts: FetchOptions, job: F) -> FetchHandle
+where
+    F: FnOnce(&FetchOptions, &dyn Fn(FetchProgress)) -> Result<PathBuf, FetchError>
+        + Send
+        + 'static,
+{
+    let cancel = opts.cancel.get_or_insert_with(Arc::default).clone();
+    let (tx, updates) = std::sync::mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name("bnlab-fetch".into())
+        .spawn(move || {
+            // A UI that has gone away drops the receiver; the download then just finishes.
+            let report = |p| {
+                let _ = tx.send(FetchUpdate::Progress(p));
+            };
+            let result = job(&opts, &report);
+            let _ = tx.send(FetchUpdate::Done(result));
+        })
+        .expect("spawn fetch thread");
+    FetchHandle {
+        updates,
+        cancel,
+        thread,
+    }
+}
+
 /// Why one attempt failed, and what to do next.
 enum Attempt {
     /// The transfer broke off or the server had a hiccup (5xx): same mirror again.
