@@ -29,14 +29,15 @@ fn finite() -> impl Strategy<Value = f64> {
     ]
 }
 
+/// Valid configs only (load checks them like a command line), with full-precision floats.
 fn config() -> impl Strategy<Value = RunConfig> {
     (
         proptest::sample::subsequence(vec![Variant::Plain, Variant::Bn, Variant::BnAfter], 1..=3),
         1usize..=3,
         0u64..1_000_000,
-        finite(),
-        finite(),
-        prop::option::of(proptest::collection::vec(finite(), 1..=3)),
+        1e-12..100.0f64,
+        1e-6..1000.0f64,
+        prop::option::of(proptest::collection::vec(1e-12..100.0f64, 1..=3)),
         "[a-z0-9_-]{1,12}",
     )
         .prop_map(
@@ -130,15 +131,16 @@ proptest! {
 }
 
 /// Found by the property above: without serde_json's `float_roundtrip`, config.json gave
-/// back -6.417493250906635e137 for a sweep value of -6.4174932509066355e137 (one ULP off),
-/// so a saved run did not reproduce its own settings exactly.
+/// back a sweep value one ULP off (about 9% of random values in (0, 100) are misread:
+/// 38.549957614295316 came back as 38.54995761429531), so a saved run did not reproduce
+/// its own settings exactly.
 #[test]
 fn config_json_keeps_every_float_bit() {
     let cfg = RunConfig {
-        lr: -6.4174932509066355e137,
+        lr: 38.549957614295316,
         sweep: Some(Sweep {
             param: SweepParam::LearningRate,
-            values: vec![1.7976931348623157e308, -6.4174932509066355e137],
+            values: vec![97.42447372584027, 0.1],
         }),
         ..RunConfig::default()
     };

@@ -151,13 +151,12 @@ pub fn status(name: DatasetName, data_dir: Option<&Path>) -> DatasetStatus {
         .find(|(d, _)| *d == dir)
         .map_or("", |(_, w)| *w);
     let checks = checksums::check_dir(&dir, &spec);
-    let verified = problems(&checks).map_err(|mut p| {
-        if let Some(other) = identify(&dir, name) {
-            p.push(format!(
-                "these look like the {other} files, not {name}; point --data-dir at the {name} folder"
-            ));
-        }
-        p
+    let verified = problems(&checks).map_err(|p| match identify(&dir, name) {
+        // One line instead of four digests: the folder simply holds another dataset.
+        Some(other) => vec![format!(
+            "these are {other} files, not {name}; point --data-dir at the {name} folder or its parent"
+        )],
+        None => p,
     });
     DatasetStatus {
         name,
@@ -169,10 +168,13 @@ pub fn status(name: DatasetName, data_dir: Option<&Path>) -> DatasetStatus {
 }
 
 /// Another known dataset whose files are in `dir` (a `--data-dir` aimed at the wrong folder).
+/// The small label files decide, so this costs little.
 fn identify(dir: &Path, not: DatasetName) -> Option<DatasetName> {
     ALL_DATASETS.into_iter().filter(|&d| d != not).find(|&d| {
         checksums::known(d).is_some_and(|spec| {
-            checksums::check_file(dir, &spec.files[1]).state == FileState::Verified
+            [1, 3]
+                .iter()
+                .any(|&i| checksums::check_file(dir, &spec.files[i]).state == FileState::Verified)
         })
     })
 }

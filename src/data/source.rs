@@ -192,9 +192,9 @@ fn load_embedded() -> Result<RawDataset, DataError> {
     let ip = Path::new("assets/mnist-5k/mnist5k-images-idx3-ubyte.gz");
     let lp = Path::new("assets/mnist-5k/mnist5k-labels-idx1-ubyte.gz");
     let gz = |bytes, path: &Path| {
-        idx::gunzip(bytes).map_err(|source| idx::IdxError::Gzip {
+        idx::gunzip(bytes).map_err(|cause| idx::IdxError::Gzip {
             path: path.to_owned(),
-            source,
+            cause,
         })
     };
     let train = idx::parse_pair(&gz(MNIST5K_IMAGES, ip)?, ip, &gz(MNIST5K_LABELS, lp)?, lp)?;
@@ -228,7 +228,10 @@ mod tests {
         for f in STANDARD_FILES {
             std::fs::write(sub.join(f), b"").unwrap();
         }
-        assert_eq!(locate(DatasetName::Mnist, Some(root.path())), Some(sub.clone()));
+        assert_eq!(
+            locate(DatasetName::Mnist, Some(root.path())),
+            Some(sub.clone())
+        );
         assert_eq!(locate(DatasetName::Mnist, Some(&sub)), Some(sub));
         assert_eq!(locate(DatasetName::FashionMnist, Some(root.path())), None);
     }
