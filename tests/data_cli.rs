@@ -244,3 +244,29 @@ fn unwritable_dir_exits_1_naming_it() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("cannot write to"), "{}", text(&out));
 }
+
+#[test]
+fn fashion_mnist_from_loopback_mirror_verifies_against_published_checksums() {
+    let src = PathBuf::from(bnlab::data::source::DEBIAN_FASHION_DIR);
+    if !src.join("train-labels-idx1-ubyte.gz").is_file() {
+        eprintln!("skipped: Debian's dataset-fashion-mnist is not installed");
+        return;
+    }
+    let spec = checksums::known(DatasetName::FashionMnist).unwrap();
+    for c in checksums::check_dir(&src, &spec) {
+        assert_eq!(c.state, FileState::Verified, "{}", c.describe());
+    }
+    let server = http::serve(move |p, _| http::file_reply(&src, p));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("fashion");
+    let got = bnlab::data::fetch::fetch_dataset(
+        DatasetName::FashionMnist,
+        Some(&dir),
+        &[server.url("f/")],
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(got, dir);
+    let raw = bnlab::data::load(DatasetName::FashionMnist, Some(&dir)).unwrap();
+    assert_eq!(raw.train.labels.len(), 60_000);
+}
