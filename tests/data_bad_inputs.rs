@@ -198,6 +198,7 @@ fn cli_values_out_of_range_exit_2() {
             "--mirror",
         ),
         (&["data", "fetch", "nope"][..], "nope"),
+        (&["run", "--val-size", "999999"][..], "--val-size"),
     ] {
         let (code, t) = run(home.path(), args);
         assert_eq!(code, 2, "{args:?}: {t}");
