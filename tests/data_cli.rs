@@ -270,3 +270,51 @@ fn fashion_mnist_from_loopback_mirror_verifies_against_published_checksums() {
     let raw = bnlab::data::load(DatasetName::FashionMnist, Some(&dir)).unwrap();
     assert_eq!(raw.train.labels.len(), 60_000);
 }
+
+#[test]
+fn fetch_refuses_to_overwrite_another_datasets_files() {
+    let Some(src) = shared_mnist() else {
+        eprintln!("skipped: no shared MNIST folder");
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    for f in bnlab::data::source::STANDARD_FILES {
+        let name = format!("{f}.gz");
+        std::fs::copy(src.join(&name), dir.join(&name)).unwrap();
+    }
+    let server = http::serve(|_, _| http::Reply::Status(404));
+    let out = bnlab(cache.path())
+        .args(["data", "fetch", "fashion-mnist", "--dir"])
+        .arg(&dir)
+        .arg("--mirror")
+        .arg(server.url("x/"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("holds the mnist files"),
+        "{}",
+        text(&out)
+    );
+    assert!(server.hits().is_empty());
+    // With --data-dir instead, the download goes to a subfolder and leaves MNIST alone.
+    let out = bnlab(cache.path())
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["data", "fetch", "fashion-mnist", "--mirror"])
+        .arg(server.url("x/"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&dir.join("fashion-mnist").display().to_string()),
+        "{}",
+        text(&out)
+    );
+    let spec = checksums::known(DatasetName::Mnist).unwrap();
+    assert!(checksums::check_dir(&dir, &spec)
+        .iter()
+        .all(|c| c.state == FileState::Verified));
+}

@@ -54,7 +54,12 @@ pub fn run(args: &DataArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
             dataset,
             dir,
             mirror,
-        } => fetch_cmd(*dataset, dir.as_deref().or(data_dir), mirror),
+        } => {
+            let target = dir
+                .clone()
+                .or_else(|| data_dir.map(|d| fetch_target(d, *dataset)));
+            fetch_cmd(*dataset, target.as_deref(), mirror)
+        }
     }
 }
 
@@ -168,15 +173,8 @@ pub fn status(name: DatasetName, data_dir: Option<&Path>) -> DatasetStatus {
 }
 
 /// Another known dataset whose files are in `dir` (a `--data-dir` aimed at the wrong folder).
-/// The small label files decide, so this costs little.
 fn identify(dir: &Path, not: DatasetName) -> Option<DatasetName> {
-    ALL_DATASETS.into_iter().filter(|&d| d != not).find(|&d| {
-        checksums::known(d).is_some_and(|spec| {
-            [1, 3]
-                .iter()
-                .any(|&i| checksums::check_file(dir, &spec.files[i]).state == FileState::Verified)
-        })
-    })
+    fetch::holds_other_dataset(dir, not)
 }
 
 fn verify(dataset: Option<DatasetName>, data_dir: Option<&Path>) -> anyhow::Result<()> {
@@ -199,6 +197,20 @@ fn verify(dataset: Option<DatasetName>, data_dir: Option<&Path>) -> anyhow::Resu
             "{} did not verify; `bnlab data fetch DATASET` downloads a fresh copy",
             failed.join(", ")
         )
+    }
+}
+
+/// Where `--data-dir D data fetch NAME` installs: D itself when it already holds NAME
+/// (a dataset folder), else D/NAME (a root with one subfolder per dataset), so fetching a
+/// second dataset never lands on top of the first.
+fn fetch_target(data_dir: &Path, name: DatasetName) -> PathBuf {
+    let holds_it = checksums::known(name).is_some_and(|spec| {
+        checksums::check_file(data_dir, &spec.files[1]).state == FileState::Verified
+    });
+    if holds_it {
+        data_dir.to_owned()
+    } else {
+        data_dir.join(name.as_str())
     }
 }
 

@@ -133,6 +133,12 @@ pub enum FetchError {
     },
     #[error("download cancelled; nothing partial was kept")]
     Cancelled,
+    #[error("{dir} holds the {other} files; downloading {name} there would replace them. Choose another folder with --dir DIR")]
+    WouldOverwrite {
+        dir: PathBuf,
+        name: DatasetName,
+        other: DatasetName,
+    },
 }
 
 /// Downloads a known dataset into `dir` (default: `<cache>/bnlab/<dataset>`) from `mirrors`
@@ -165,8 +171,27 @@ pub fn fetch_with(
         Some(d) => d.to_owned(),
         None => default_dir(name).ok_or(FetchError::NoCacheDir)?,
     };
+    if let Some(other) = holds_other_dataset(&dir, name) {
+        return Err(FetchError::WouldOverwrite { dir, name, other });
+    }
     fetch_files(&spec, &dir, opts, progress)?;
     Ok(dir)
+}
+
+/// Another known dataset whose files sit in `dir`; MNIST and Fashion-MNIST share file
+/// names, so fetching one into the other's folder would silently replace it.
+/// The small label files decide, so this costs little.
+pub fn holds_other_dataset(dir: &Path, name: DatasetName) -> Option<DatasetName> {
+    super::source::ALL_DATASETS
+        .into_iter()
+        .filter(|&d| d != name)
+        .find(|&d| {
+            checksums::known(d).is_some_and(|spec| {
+                [1, 3].iter().any(|&i| {
+                    checksums::check_file(dir, &spec.files[i]).state == FileState::Verified
+                })
+            })
+        })
 }
 
 /// Downloads every file of `spec` into `dir`, verifying each against its digest.
