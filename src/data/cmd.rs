@@ -57,7 +57,7 @@ pub fn run(args: &DataArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         } => {
             let target = dir
                 .clone()
-                .or_else(|| data_dir.map(|d| fetch_target(d, *dataset)));
+                .or_else(|| data_dir.and_then(|d| fetch::target_dir(*dataset, Some(d))));
             fetch_cmd(*dataset, target.as_deref(), mirror)
         }
     }
@@ -197,20 +197,6 @@ fn verify(dataset: Option<DatasetName>, data_dir: Option<&Path>) -> anyhow::Resu
             "{} did not verify; `bnlab data fetch DATASET` downloads a fresh copy",
             failed.join(", ")
         )
-    }
-}
-
-/// Where `--data-dir D data fetch NAME` installs: D itself when it already holds NAME
-/// (a dataset folder), else D/NAME (a root with one subfolder per dataset), so fetching a
-/// second dataset never lands on top of the first.
-fn fetch_target(data_dir: &Path, name: DatasetName) -> PathBuf {
-    let holds_it = checksums::known(name).is_some_and(|spec| {
-        checksums::check_file(data_dir, &spec.files[1]).state == FileState::Verified
-    });
-    if holds_it {
-        data_dir.to_owned()
-    } else {
-        data_dir.join(name.as_str())
     }
 }
 

@@ -35,6 +35,23 @@ pub fn default_dir(name: DatasetName) -> Option<PathBuf> {
     cache_root().map(|c| c.join(name.as_str()))
 }
 
+/// Where a download of `name` should go so that `data::load(name, data_dir)` finds it:
+/// without a data folder, the cache; with `--data-dir D`, D itself when it already holds
+/// `name`, else `D/<name>` (a root with one subfolder per dataset), so fetching a second
+/// dataset never lands on top of the first.
+pub fn target_dir(name: DatasetName, data_dir: Option<&Path>) -> Option<PathBuf> {
+    let Some(d) = data_dir else {
+        return default_dir(name);
+    };
+    let holds_it = checksums::known(name)
+        .is_some_and(|spec| checksums::check_file(d, &spec.files[1]).state == FileState::Verified);
+    Some(if holds_it {
+        d.to_owned()
+    } else {
+        d.join(name.as_str())
+    })
+}
+
 /// Rough download size of the four `.gz` files, for prompts such as "Download full MNIST (11 MB)?".
 pub fn approx_download_mb(name: DatasetName) -> u64 {
     match name {
