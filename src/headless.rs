@@ -20,6 +20,18 @@ pub fn prepare_data(
 ) -> anyhow::Result<Prepared> {
     let raw = data::load(config.dataset, data_dir)?;
     let p = data::prepare(&raw, &config.split);
+    // `prepare` quietly caps the validation set; a request it had to cap is a usage error.
+    if let Some(v) = config.split.val_size.filter(|&v| v > p.val.len()) {
+        return Err(crate::train::ConfigError {
+            flag: "--val-size",
+            message: format!(
+                "{v} is more than {} can spare (at most {} validation images)",
+                config.dataset,
+                p.val.len()
+            ),
+        }
+        .into());
+    }
     if p.train.len() < config.batch_size {
         anyhow::bail!(
             "--batch-size {}: larger than the training set ({} images)",

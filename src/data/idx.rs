@@ -10,15 +10,17 @@ use flate2::read::GzDecoder;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdxError {
-    #[error("{path}: cannot read: {source}")]
+    // `cause`, not `source`: the message already says why, and a `source` field would make
+    // `{:#}` print the reason twice.
+    #[error("{path}: cannot read: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("{path}: named .gz but is not valid gzip data ({source})")]
+    #[error("{path}: named .gz but is not valid gzip data ({cause})")]
     Gzip {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}: not an IDX file of unsigned bytes (magic number {found:#010x}, expected {expected:#010x})")]
     Magic {
@@ -70,14 +72,14 @@ pub struct IdxArray {
 
 /// Reads a whole file, transparently gunzipping when the name ends in `.gz`.
 pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, IdxError> {
-    let raw = std::fs::read(path).map_err(|source| IdxError::Io {
+    let raw = std::fs::read(path).map_err(|cause| IdxError::Io {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     if path.extension().is_some_and(|e| e == "gz") {
-        gunzip(&raw).map_err(|source| IdxError::Gzip {
+        gunzip(&raw).map_err(|cause| IdxError::Gzip {
             path: path.to_owned(),
-            source,
+            cause,
         })
     } else {
         Ok(raw)

@@ -1,6 +1,8 @@
 //! Data: IDX files in, shared `u8` pixels and seeded stratified splits out.
 
+pub mod checksums;
 pub mod cmd;
+pub mod fetch;
 pub mod idx;
 pub mod source;
 pub mod split;

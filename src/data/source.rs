@@ -36,8 +36,10 @@ pub const STANDARD_FILES: [&str; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, 
 
 pub const DEBIAN_FASHION_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
-static MNIST5K_IMAGES: &[u8] = include_bytes!("../../assets/mnist-5k/mnist5k-images-idx3-ubyte.gz");
-static MNIST5K_LABELS: &[u8] = include_bytes!("../../assets/mnist-5k/mnist5k-labels-idx1-ubyte.gz");
+pub(crate) static MNIST5K_IMAGES: &[u8] =
+    include_bytes!("../../assets/mnist-5k/mnist5k-images-idx3-ubyte.gz");
+pub(crate) static MNIST5K_LABELS: &[u8] =
+    include_bytes!("../../assets/mnist-5k/mnist5k-labels-idx1-ubyte.gz");
 
 impl DatasetName {
     pub fn as_str(self) -> &'static str {
@@ -106,7 +108,9 @@ pub fn cache_root() -> Option<PathBuf> {
 pub fn candidate_dirs(name: DatasetName, data_dir: Option<&Path>) -> Vec<(PathBuf, &'static str)> {
     let mut out = Vec::new();
     if let Some(d) = data_dir {
+        // The folder itself, or a root with one subfolder per dataset (like BNLAB_DATA_DIR).
         out.push((d.to_owned(), "--data-dir"));
+        out.push((d.join(name.as_str()), "--data-dir"));
         return out;
     }
     if let Some(root) = std::env::var_os("BNLAB_DATA_DIR") {
@@ -188,9 +192,9 @@ fn load_embedded() -> Result<RawDataset, DataError> {
     let ip = Path::new("assets/mnist-5k/mnist5k-images-idx3-ubyte.gz");
     let lp = Path::new("assets/mnist-5k/mnist5k-labels-idx1-ubyte.gz");
     let gz = |bytes, path: &Path| {
-        idx::gunzip(bytes).map_err(|source| idx::IdxError::Gzip {
+        idx::gunzip(bytes).map_err(|cause| idx::IdxError::Gzip {
             path: path.to_owned(),
-            source,
+            cause,
         })
     };
     let train = idx::parse_pair(&gz(MNIST5K_IMAGES, ip)?, ip, &gz(MNIST5K_LABELS, lp)?, lp)?;
@@ -214,6 +218,22 @@ mod tests {
         for c in 0..10u8 {
             assert_eq!(d.train.labels.iter().filter(|&&l| l == c).count(), 500);
         }
+    }
+
+    #[test]
+    fn data_dir_may_hold_one_subfolder_per_dataset() {
+        let root = tempfile::tempdir().unwrap();
+        let sub = root.path().join("mnist");
+        std::fs::create_dir(&sub).unwrap();
+        for f in STANDARD_FILES {
+            std::fs::write(sub.join(f), b"").unwrap();
+        }
+        assert_eq!(
+            locate(DatasetName::Mnist, Some(root.path())),
+            Some(sub.clone())
+        );
+        assert_eq!(locate(DatasetName::Mnist, Some(&sub)), Some(sub));
+        assert_eq!(locate(DatasetName::FashionMnist, Some(root.path())), None);
     }
 
     #[test]

@@ -201,10 +201,17 @@ pub fn load_config(dir: &Path) -> Result<ConfigFile, RunError> {
         return Err(RunError::NotARun(dir.to_owned()));
     }
     let bytes = std::fs::read(&p).map_err(io_err(&p))?;
-    serde_json::from_slice(&bytes).map_err(|e| RunError::Config {
+    let cfg: ConfigFile = serde_json::from_slice(&bytes).map_err(|e| RunError::Config {
+        path: p.clone(),
+        message: e.to_string(),
+    })?;
+    // A hand-edited or damaged file could ask for 10^12 seeds or wrap the seed range;
+    // checking it like a command line keeps `RunRecord::new` from looping or panicking.
+    cfg.config.validate().map_err(|e| RunError::Config {
         path: p,
         message: e.to_string(),
-    })
+    })?;
+    Ok(cfg)
 }
 
 /// Loads a run folder back into a record.

@@ -175,6 +175,18 @@ impl RunConfig {
                 format!("must be between 1 and 100, got {}", self.seeds),
             ));
         }
+        // Jobs use seeds `seed .. seed + seeds`; past u64::MAX they would wrap (or panic in debug).
+        if self.seed.checked_add(self.seeds as u64 - 1).is_none() {
+            return Err(bad(
+                "--seed",
+                format!(
+                    "{} + {} seeds runs past the largest seed {}",
+                    self.seed,
+                    self.seeds,
+                    u64::MAX
+                ),
+            ));
+        }
         if self.depth != SHALLOW_DEPTH && self.depth != DEEP_DEPTH {
             return Err(bad(
                 "--depth",

@@ -1,0 +1,564 @@
+//! Downloading a dataset: mirrors in order, a few retries per mirror, a temporary file per
+//! download, and an install (rename) only once the decompressed SHA-256 matches.
+//!
+//! Usable from a background thread: progress goes to a callback, cancellation comes
+//! through an `AtomicBool`, and nothing here touches the terminal.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::checksums::{self, DatasetFiles, FileSpec, FileState};
+use super::source::{cache_root, DatasetName};
+
+/// The mirrors the ecosystem uses, in the order tried.
+pub fn default_mirrors(name: DatasetName) -> Vec<String> {
+    let m: &[&str] = match name {
+        DatasetName::Mnist => &[
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        ],
+        DatasetName::FashionMnist => &[
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+            "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        ],
+        DatasetName::Mnist5k => &[],
+    };
+    m.iter().map(|s| (*s).to_string()).collect()
+}
+
+/// Where `bnlab data fetch` installs a dataset by default: `<cache>/bnlab/<dataset>`,
+/// which is also one of the folders `data::locate` searches.
+pub fn default_dir(name: DatasetName) -> Option<PathBuf> {
+    cache_root().map(|c| c.join(name.as_str()))
+}
+
+/// Where a download of `name` should go so that `data::load(name, data_dir)` finds it:
+/// without a data folder, the cache; with `--data-dir D`, D itself when it already holds
+/// `name`, else `D/<name>` (a root with one subfolder per dataset), so fetching a second
+/// dataset never lands on top of the first.
+pub fn target_dir(name: DatasetName, data_dir: Option<&Path>) -> Option<PathBuf> {
+    let Some(d) = data_dir else {
+        return default_dir(name);
+    };
+    let holds_it = checksums::known(name)
+        .is_some_and(|spec| checksums::check_file(d, &spec.files[1]).state == FileState::Verified);
+    Some(if holds_it {
+        d.to_owned()
+    } else {
+        d.join(name.as_str())
+    })
+}
+
+/// Rough download size of the four `.gz` files, for prompts such as "Download full MNIST (11 MB)?".
+pub fn approx_download_mb(name: DatasetName) -> u64 {
+    match name {
+        DatasetName::Mnist => 11,
+        DatasetName::FashionMnist => 30,
+        DatasetName::Mnist5k => 0,
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Base URLs under which the files are `<name>.gz`, tried in order.
+    pub mirrors: Vec<String>,
+    /// Tries per mirror for a transfer that breaks off (connection refused or 404 moves on at once).
+    pub attempts: u32,
+    /// Pause before the first retry; doubles each time.
+    pub backoff: Duration,
+    pub connect_timeout: Duration,
+    /// A transfer that receives nothing for this long counts as broken.
+    pub read_timeout: Duration,
+    /// Set to true from another thread to stop; the partial file is removed.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl FetchOptions {
+    pub fn new(mirrors: Vec<String>) -> Self {
+        Self {
+            mirrors,
+            attempts: 3,
+            backoff: Duration::from_millis(800),
+            connect_timeout: Duration::from_secs(15),
+            read_timeout: Duration::from_secs(30),
+            cancel: None,
+        }
+    }
+}
+
+/// What is happening to one file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stage {
+    /// Requesting `url`.
+    Connecting { url: String },
+    /// Bytes arriving (see `done` and `total`).
+    Downloading,
+    /// Decompressing and hashing the downloaded file.
+    Verifying,
+    /// The transfer broke off; trying the same mirror again.
+    Retrying {
+        url: String,
+        attempt: u32,
+        reason: String,
+    },
+    /// Giving up on this mirror for this file; the next one is tried.
+    MirrorFailed { url: String, reason: String },
+    /// Verified and moved into place.
+    Installed { path: PathBuf },
+    /// Already on disk and verified; not downloaded again.
+    AlreadyPresent { path: PathBuf },
+}
+
+/// One progress report. `done`/`total` are bytes of the current file as transferred
+/// (`total` is the server's Content-Length when it sent one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchProgress {
+    pub file: String,
+    /// 0-based index of the file among `count`.
+    pub index: usize,
+    pub count: usize,
+    pub done: u64,
+    pub total: Option<u64>,
+    /// 0..=1 over the whole dataset, files weighted by their size.
+    pub overall: f64,
+    pub stage: Stage,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{0} is embedded in bnlab; there is nothing to download")]
+    NotDownloadable(DatasetName),
+    #[error("no cache folder is known on this system; pass --dir DIR")]
+    NoCacheDir,
+    #[error("no mirror to download from")]
+    NoMirrors,
+    #[error("cannot write to {dir}: {source}. Choose another folder with --dir DIR")]
+    Target {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}: every mirror failed:\n{}\nNothing was installed for this file. Without internet: copy the four files \
+             (raw or .gz) into {dir} or pass --data-dir DIR, then check them with `bnlab data verify`; \
+             the embedded mnist-5k digits work offline.", .reasons.iter().map(|r| format!("  {r}")).collect::<Vec<_>>().join("\n"))]
+    AllMirrorsFailed {
+        file: String,
+        dir: PathBuf,
+        reasons: Vec<String>,
+    },
+    #[error("download cancelled; nothing partial was kept")]
+    Cancelled,
+    #[error("{dir} holds the {other} files; downloading {name} there would replace them. Choose another folder with --dir DIR")]
+    WouldOverwrite {
+        dir: PathBuf,
+        name: DatasetName,
+        other: DatasetName,
+    },
+}
+
+/// Downloads a known dataset into `dir` (default: `<cache>/bnlab/<dataset>`) from `mirrors`
+/// (empty: the default mirrors). Returns the folder holding the four verified files.
+///
+/// Meant for a background thread; `progress` is called on that thread.
+pub fn fetch_dataset(
+    name: DatasetName,
+    dir: Option<&Path>,
+    mirrors: &[String],
+    progress: &dyn Fn(FetchProgress),
+) -> Result<PathBuf, FetchError> {
+    let mirrors = if mirrors.is_empty() {
+        default_mirrors(name)
+    } else {
+        mirrors.to_vec()
+    };
+    fetch_with(name, dir, &FetchOptions::new(mirrors), progress)
+}
+
+/// [`fetch_dataset`] with every option (retries, timeouts, cancellation).
+pub fn fetch_with(
+    name: DatasetName,
+    dir: Option<&Path>,
+    opts: &FetchOptions,
+    progress: &dyn Fn(FetchProgress),
+) -> Result<PathBuf, FetchError> {
+    let spec = checksums::known(name).ok_or(FetchError::NotDownloadable(name))?;
+    let dir = match dir {
+        Some(d) => d.to_owned(),
+        None => default_dir(name).ok_or(FetchError::NoCacheDir)?,
+    };
+    if let Some(other) = holds_other_dataset(&dir, name) {
+        return Err(FetchError::WouldOverwrite { dir, name, other });
+    }
+    fetch_files(&spec, &dir, opts, progress)?;
+    Ok(dir)
+}
+
+/// Another known dataset whose files sit in `dir`; MNIST and Fashion-MNIST share file
+/// names, so fetching one into the other's folder would silently replace it.
+/// The small label files decide, so this costs little.
+pub fn holds_other_dataset(dir: &Path, name: DatasetName) -> Option<DatasetName> {
+    super::source::ALL_DATASETS
+        .into_iter()
+        .filter(|&d| d != name)
+        .find(|&d| {
+            checksums::known(d).is_some_and(|spec| {
+                [1, 3].iter().any(|&i| {
+                    checksums::check_file(dir, &spec.files[i]).state == FileState::Verified
+                })
+            })
+        })
+}
+
+/// Downloads every file of `spec` into `dir`, verifying each against its digest.
+/// Files already present and verified are kept as they are.
+pub fn fetch_files(
+    spec: &DatasetFiles,
+    dir: &Path,
+    opts: &FetchOptions,
+    progress: &dyn Fn(FetchProgress),
+) -> Result<(), FetchError> {
+    if opts.mirrors.is_empty() {
+        return Err(FetchError::NoMirrors);
+    }
+    std::fs::create_dir_all(dir).map_err(|source| FetchError::Target {
+        dir: dir.to_owned(),
+        source,
+    })?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_connect(Some(opts.connect_timeout))
+        .timeout_per_read(Some(opts.read_timeout))
+        .user_agent(concat!("bnlab/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let total_weight = spec.total_bytes().max(1) as f64;
+    let mut before = 0u64;
+    for (index, file) in spec.files.iter().enumerate() {
+        let weight = file.bytes as f64 / total_weight;
+        let base = before as f64 / total_weight;
+        let report = |done: u64, total: Option<u64>, stage: Stage| {
+            let frac = match (stage.clone(), total) {
+                (Stage::Installed { .. } | Stage::AlreadyPresent { .. }, _) => 1.0,
+                (_, Some(t)) if t > 0 => (done as f64 / t as f64).min(1.0),
+                _ => 0.0,
+            };
+            progress(FetchProgress {
+                file: file.name.clone(),
+                index,
+                count: spec.files.len(),
+                done,
+                total,
+                overall: (base + weight * frac).min(1.0),
+                stage,
+            });
+        };
+        fetch_one(&agent, file, dir, opts, &report)?;
+        before += file.bytes;
+    }
+    Ok(())
+}
+
+/// A message from a download running on its own thread.
+#[derive(Debug)]
+pub enum FetchUpdate {
+    Progress(FetchProgress),
+    /// The last message: the folder holding the verified files, or why not.
+    Done(Result<PathBuf, FetchError>),
+}
+
+/// A download on a background thread; poll `updates` with `try_recv` from a UI loop.
+pub struct FetchHandle {
+    pub updates: std::sync::mpsc::Receiver<FetchUpdate>,
+    cancel: Arc<AtomicBool>,
+    pub thread: std::thread::JoinHandle<()>,
+}
+
+impl FetchHandle {
+    /// Asks the download to stop; it ends with `Done(Err(Cancelled))` and removes its partial file.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Starts [`fetch_dataset`] on a new thread (empty `mirrors`: the defaults).
+pub fn spawn_fetch(name: DatasetName, dir: Option<PathBuf>, mirrors: Vec<String>) -> FetchHandle {
+    let mirrors = if mirrors.is_empty() {
+        default_mirrors(name)
+    } else {
+        mirrors
+    };
+    spawn_with(FetchOptions::new(mirrors), move |opts, report| {
+        fetch_with(name, dir.as_deref(), opts, report)
+    })
+}
+
+/// Starts [`fetch_files`] for any spec on a new thread.
+pub fn spawn_fetch_files(spec: DatasetFiles, dir: PathBuf, opts: FetchOptions) -> FetchHandle {
+    spawn_with(opts, move |opts, report| {
+        fetch_files(&spec, &dir, opts, report).map(|()| dir.clone())
+    })
+}
+
+fn spawn_with<F>(mut opts: FetchOptions, job: F) -> FetchHandle
+where
+    F: FnOnce(&FetchOptions, &dyn Fn(FetchProgress)) -> Result<PathBuf, FetchError>
+        + Send
+        + 'static,
+{
+    let cancel = opts.cancel.get_or_insert_with(Arc::default).clone();
+    let (tx, updates) = std::sync::mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name("bnlab-fetch".into())
+        .spawn(move || {
+            // A UI that has gone away drops the receiver; the download then just finishes.
+            let report = |p| {
+                let _ = tx.send(FetchUpdate::Progress(p));
+            };
+            let result = job(&opts, &report);
+            let _ = tx.send(FetchUpdate::Done(result));
+        })
+        .expect("spawn fetch thread");
+    FetchHandle {
+        updates,
+        cancel,
+        thread,
+    }
+}
+
+/// Why one attempt failed, and what to do next.
+enum Attempt {
+    /// The transfer broke off or the server had a hiccup (5xx): same mirror again.
+    Retry(String),
+    /// This mirror cannot serve the file (404, unreachable, wrong content): next mirror.
+    NextMirror(String),
+    /// Nothing another try could fix (cannot write the target, cancelled).
+    Fatal(FetchError),
+}
+
+type Report<'a> = &'a dyn Fn(u64, Option<u64>, Stage);
+
+fn fetch_one(
+    agent: &ureq::Agent,
+    file: &FileSpec,
+    dir: &Path,
+    opts: &FetchOptions,
+    report: Report,
+) -> Result<(), FetchError> {
+    let present = checksums::check_file(dir, file);
+    if let (FileState::Verified, Some(path)) = (&present.state, present.path) {
+        report(0, None, Stage::AlreadyPresent { path });
+        return Ok(());
+    }
+    let mut reasons = Vec::new();
+    for mirror in &opts.mirrors {
+        let url = join_url(mirror, &format!("{}.gz", file.name));
+        let mut delay = opts.backoff;
+        for attempt in 1..=opts.attempts.max(1) {
+            report(0, None, Stage::Connecting { url: url.clone() });
+            match download_once(agent, &url, file, dir, opts, report) {
+                Ok(path) => {
+                    report(0, None, Stage::Installed { path });
+                    return Ok(());
+                }
+                Err(Attempt::Fatal(e)) => return Err(e),
+                Err(Attempt::Retry(reason)) if attempt < opts.attempts => {
+                    report(
+                        0,
+                        None,
+                        Stage::Retrying {
+                            url: url.clone(),
+                            attempt: attempt + 1,
+                            reason,
+                        },
+                    );
+                    std::thread::sleep(delay);
+                    delay *= 2;
+                }
+                Err(Attempt::Retry(reason) | Attempt::NextMirror(reason)) => {
+                    let reason = if attempt > 1 {
+                        format!("{reason} (after {attempt} tries)")
+                    } else {
+                        reason
+                    };
+                    report(
+                        0,
+                        None,
+                        Stage::MirrorFailed {
+                            url: url.clone(),
+                            reason: reason.clone(),
+                        },
+                    );
+                    reasons.push(format!("{url}: {reason}"));
+                    break;
+                }
+            }
+        }
+    }
+    Err(FetchError::AllMirrorsFailed {
+        file: file.name.clone(),
+        dir: dir.to_owned(),
+        reasons,
+    })
+}
+
+fn join_url(base: &str, name: &str) -> String {
+    if base.ends_with('/') {
+        format!("{base}{name}")
+    } else {
+        format!("{base}/{name}")
+    }
+}
+
+/// A temporary download that deletes itself unless it was moved into place.
+struct TempFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+fn classify(e: ureq::Error) -> Attempt {
+    match e {
+        ureq::Error::StatusCode(code) if (500..600).contains(&code) => {
+            Attempt::Retry(format!("HTTP {code}"))
+        }
+        ureq::Error::StatusCode(code) => Attempt::NextMirror(format!("HTTP {code}")),
+        ureq::Error::HostNotFound => Attempt::NextMirror("host not found (offline?)".into()),
+        ureq::Error::ConnectionFailed => Attempt::NextMirror("connection failed".into()),
+        ureq::Error::BadUri(u) => Attempt::NextMirror(format!("bad URL {u}")),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Attempt::NextMirror(format!("connection refused ({io})"))
+        }
+        other => Attempt::Retry(other.to_string()),
+    }
+}
+
+fn download_once(
+    agent: &ureq::Agent,
+    url: &str,
+    file: &FileSpec,
+    dir: &Path,
+    opts: &FetchOptions,
+    report: Report,
+) -> Result<PathBuf, Attempt> {
+    let cancelled = || {
+        opts.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    };
+    let target_err = |source| {
+        Attempt::Fatal(FetchError::Target {
+            dir: dir.to_owned(),
+            source,
+        })
+    };
+    // Created before the request, so an unwritable folder fails before any network traffic.
+    let mut tmp = TempFile {
+        path: dir.join(format!(".{}.download", file.name)),
+        keep: false,
+    };
+    let mut out = std::fs::File::create(&tmp.path).map_err(target_err)?;
+    let response = agent.get(url).call().map_err(classify)?;
+    let total = response.body().content_length();
+    let mut body = response.into_body().into_reader();
+    let mut buf = vec![0u8; 64 * 1024];
+    let (mut done, mut shown) = (0u64, 0u64);
+    let mut head = Vec::with_capacity(2);
+    loop {
+        if cancelled() {
+            return Err(Attempt::Fatal(FetchError::Cancelled));
+        }
+        let n = match body.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(Attempt::Retry(format!(
+                    "transfer broke off after {done} bytes: {e}"
+                )))
+            }
+        };
+        if head.len() < 2 {
+            head.extend_from_slice(&buf[..n.min(2 - head.len())]);
+        }
+        out.write_all(&buf[..n]).map_err(target_err)?;
+        done += n as u64;
+        // Throttled, so a UI channel is not flooded with one message per 64 KiB.
+        if done - shown >= 256 * 1024 {
+            shown = done;
+            report(done, total, Stage::Downloading);
+        }
+    }
+    if total.is_some_and(|t| done < t) {
+        return Err(Attempt::Retry(format!(
+            "transfer broke off after {done} of {} bytes",
+            total.unwrap_or(0)
+        )));
+    }
+    report(done, total, Stage::Downloading);
+    out.sync_all().map_err(target_err)?;
+    drop(out);
+    report(done, total, Stage::Verifying);
+    // A server may have decoded a gzip Content-Encoding on the way: keep the form that arrived.
+    let gz = checksums::is_gzip(&head);
+    let verify = || -> std::io::Result<(String, u64)> {
+        let f = std::io::BufReader::new(std::fs::File::open(&tmp.path)?);
+        if gz {
+            checksums::digest_reader(flate2::read::GzDecoder::new(f))
+        } else {
+            checksums::digest_reader(f)
+        }
+    };
+    let (sha, bytes) = verify().map_err(|e| {
+        // A gzip stream that ends early is a cut transfer; anything else is bad content.
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            Attempt::Retry(format!("downloaded file is cut short ({e})"))
+        } else {
+            Attempt::NextMirror(format!("downloaded file is not valid gzip ({e})"))
+        }
+    })?;
+    if sha != file.sha256 {
+        return Err(Attempt::NextMirror(format!(
+            "SHA-256 mismatch: got {sha} ({bytes} bytes decompressed), expected {}",
+            file.sha256
+        )));
+    }
+    let (name, other) = if gz {
+        (format!("{}.gz", file.name), file.name.clone())
+    } else {
+        (file.name.clone(), format!("{}.gz", file.name))
+    };
+    let dest = dir.join(name);
+    std::fs::rename(&tmp.path, &dest).map_err(target_err)?;
+    tmp.keep = true;
+    // An older copy in the other form would shadow or confuse the new one.
+    let _ = std::fs::remove_file(dir.join(other));
+    Ok(dest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_join_with_one_slash() {
+        assert_eq!(join_url("http://h/m/", "a.gz"), "http://h/m/a.gz");
+        assert_eq!(join_url("http://h/m", "a.gz"), "http://h/m/a.gz");
+    }
+
+    #[test]
+    fn every_downloadable_dataset_has_two_mirrors() {
+        for d in [DatasetName::Mnist, DatasetName::FashionMnist] {
+            assert_eq!(default_mirrors(d).len(), 2, "{d}");
+            assert!(checksums::known(d).is_some());
+        }
+        assert!(default_mirrors(DatasetName::Mnist5k).is_empty());
+    }
+}
