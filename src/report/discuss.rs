@@ -1,0 +1,473 @@
+//! The discussion: every sentence is built from the measured numbers of two variants.
+
+use super::compare::{
+    paired, Groups, Metric, Paired, BEST_VAL_ACC, FINAL_VAL_ACC, GAP, LOSS_TAIL_STD,
+    ONE_SEED_ACC_PP, ONE_SEED_RATIO, SPIKE, STEPS_90, STEPS_95, STEPS_97, TEST_ACC, THROUGHPUT,
+    VAL_LOSS_AREA, WALL,
+};
+use super::fmt::{at, effect, int, pct, pp, ratio, value};
+use super::metrics::{JobMetrics, THRESHOLDS};
+use super::stats::Estimate;
+use crate::model::Variant;
+
+const STEPS: [&Metric; 3] = [&STEPS_90, &STEPS_95, &STEPS_97];
+
+/// Outcome of one aspect: `Some(true)` when the compared variant was clearly better.
+#[derive(Debug, Default, Clone)]
+pub struct Verdicts {
+    pub better: Vec<&'static str>,
+    pub worse: Vec<&'static str>,
+}
+
+impl Verdicts {
+    fn add(&mut self, aspect: &'static str, v: Option<bool>) {
+        match v {
+            Some(true) => self.better.push(aspect),
+            Some(false) => self.worse.push(aspect),
+            None => {}
+        }
+    }
+}
+
+/// Why a difference is or is not called clear, in words.
+fn noise(m: &Metric, p: &Paired) -> String {
+    let clear = if p.clear {
+        "clear"
+    } else {
+        "no clear difference"
+    };
+    match p.ci(m) {
+        Some(_) => format!(
+            "{clear}: the paired 95% CI over {} seeds {} {}",
+            p.est.n,
+            if p.clear { "excludes" } else { "includes" },
+            match m.pairing {
+                super::compare::Pairing::Diff => "0",
+                super::compare::Pairing::Ratio => "1×",
+            }
+        ),
+        None => {
+            let rule = match (m.pairing, m.unit) {
+                (super::compare::Pairing::Ratio, _) => {
+                    format!("a ratio beyond {ONE_SEED_RATIO}×")
+                }
+                (_, super::compare::Unit::Accuracy) => format!("more than {ONE_SEED_ACC_PP} pp"),
+                _ => format!("more than {}", super::compare::ONE_SEED_SPIKE),
+            };
+            format!("{clear} by the one-seed rule ({rule}; indicative only)")
+        }
+    }
+}
+
+fn mean_of(m: &Metric, jobs: &[&JobMetrics]) -> Option<f64> {
+    Estimate::of(&super::compare::values(m, jobs)).map(|e| e.mean)
+}
+
+/// "94.30%" for one seed, "94.30% (mean of 3 seeds)" for several.
+fn val(m: &Metric, jobs: &[&JobMetrics]) -> String {
+    match mean_of(m, jobs) {
+        None => "–".into(),
+        Some(x) if jobs.len() > 1 => format!("{} (mean of {} seeds)", value(m, x), jobs.len()),
+        Some(x) => value(m, x),
+    }
+}
+
+pub struct Pair<'a> {
+    pub base: Variant,
+    pub other: Variant,
+    pub b: Vec<&'a JobMetrics>,
+    pub o: Vec<&'a JobMetrics>,
+}
+
+impl<'a> Pair<'a> {
+    pub fn new(g: &'a Groups, point: usize, base: Variant, other: Variant) -> Self {
+        Self {
+            base,
+            other,
+            b: g.of(point, base),
+            o: g.of(point, other),
+        }
+    }
+
+    fn p(&self, m: &Metric) -> Option<Paired> {
+        paired(m, &self.b, &self.o)
+    }
+
+    fn bl(&self) -> &'static str {
+        self.base.label()
+    }
+
+    fn ol(&self) -> &'static str {
+        self.other.label()
+    }
+
+    fn n(&self) -> usize {
+        self.b.len().min(self.o.len())
+    }
+}
+
+fn reached(jobs: &[&JobMetrics], i: usize) -> usize {
+    jobs.iter().filter(|j| j.reach[i].is_some()).count()
+}
+
+/// Where each seed of a group first reached threshold `i`, e.g. "step 240 (epoch 0.80)".
+fn where_reached(jobs: &[&JobMetrics], i: usize) -> String {
+    if jobs.len() == 1 {
+        return jobs[0].reach[i].map_or("never".into(), |r| at(r.step, r.epoch));
+    }
+    let steps: Vec<f64> = jobs
+        .iter()
+        .filter_map(|j| j.reach[i].map(|r| r.step as f64))
+        .collect();
+    let e = Estimate::of(&steps).map_or(0.0, |e| e.mean);
+    format!("step {} on average over {} seeds", int(e), steps.len())
+}
+
+fn speed(p: &Pair, v: &mut Verdicts) -> Vec<String> {
+    let mut out = Vec::new();
+    let (nb, no) = (p.b.len(), p.o.len());
+    let all = (0..3)
+        .rev()
+        .find(|&i| reached(&p.b, i) == nb || reached(&p.o, i) == no);
+    let any = (0..3)
+        .rev()
+        .find(|&i| reached(&p.b, i) > 0 || reached(&p.o, i) > 0);
+    let mut decided = false;
+    match all.or(any) {
+        None => {
+            let most = p.b.iter().chain(&p.o).map(|j| j.steps).max().unwrap_or(0);
+            out.push(format!(
+                "Neither variant reached {} validation accuracy within {} steps (best: {} {}, {} {}), so speed is judged by the area under the validation-loss curve below.",
+                pct(THRESHOLDS[0]),
+                int(most as f64),
+                p.ol(),
+                val(&BEST_VAL_ACC, &p.o),
+                p.bl(),
+                val(&BEST_VAL_ACC, &p.b),
+            ));
+        }
+        Some(i) => {
+            let t = pct(THRESHOLDS[i]);
+            let (rb, ro) = (reached(&p.b, i), reached(&p.o, i));
+            if rb == nb && ro == no {
+                if let Some(pr) = p.p(STEPS[i]) {
+                    let r = pr.effect(STEPS[i]);
+                    let (fast, slow, factor) = if r < 1.0 {
+                        (p.ol(), p.bl(), 1.0 / r)
+                    } else {
+                        (p.bl(), p.ol(), r)
+                    };
+                    let facts = format!(
+                        "{} at {}, {} at {}",
+                        p.ol(),
+                        where_reached(&p.o, i),
+                        p.bl(),
+                        where_reached(&p.b, i)
+                    );
+                    if pr.clear {
+                        out.push(format!(
+                            "{fast} converged faster: it reached {t} validation accuracy {} sooner than {slow} ({facts}; {} steps ratio {}/{}: {}).",
+                            ratio(factor),
+                            STEPS[i].label.split(' ').next().unwrap_or(""),
+                            p.ol(),
+                            p.bl(),
+                            effect(STEPS[i], &pr),
+                        ));
+                        v.add("speed", Some(r < 1.0));
+                    } else {
+                        out.push(format!(
+                            "Both reached {t} validation accuracy ({facts}); ratio {}/{} {}: {}.",
+                            p.ol(),
+                            p.bl(),
+                            effect(STEPS[i], &pr),
+                            noise(STEPS[i], &pr)
+                        ));
+                    }
+                    decided = true;
+                }
+            } else if (rb == nb && ro == 0) || (ro == no && rb == 0) {
+                let (fast, fj, slow, sj) = if ro == no {
+                    (p.ol(), &p.o, p.bl(), &p.b)
+                } else {
+                    (p.bl(), &p.b, p.ol(), &p.o)
+                };
+                let s_fast = Estimate::of(
+                    &fj.iter()
+                        .filter_map(|j| j.reach[i].map(|r| r.step as f64))
+                        .collect::<Vec<_>>(),
+                )
+                .map_or(1.0, |e| e.mean);
+                let s_slow = sj.iter().map(|j| j.steps).min().unwrap_or(0) as f64;
+                out.push(format!(
+                    "{fast} converged faster: it reached {t} validation accuracy at {}, while {slow} never reached it in {} steps (its best was {}). {fast} was therefore at least {} faster to {t}.",
+                    where_reached(fj, i),
+                    int(s_slow),
+                    val(&BEST_VAL_ACC, sj),
+                    ratio(s_slow / s_fast.max(1.0)),
+                ));
+                v.add("speed", Some(ro == no));
+                decided = true;
+            } else {
+                out.push(format!(
+                    "{} reached {t} validation accuracy in {ro} of {no} seeds and {} in {rb} of {nb}: the seeds disagree, so there is no clear difference in speed at this level.",
+                    p.ol(),
+                    p.bl()
+                ));
+                decided = true;
+            }
+        }
+    }
+    if let Some(pr) = p.p(&VAL_LOSS_AREA) {
+        let lead = format!(
+            "The area under the validation-loss curve (lower means the loss came down sooner) was {} for {} and {} for {} (ratio {})",
+            val(&VAL_LOSS_AREA, &p.o),
+            p.ol(),
+            val(&VAL_LOSS_AREA, &p.b),
+            p.bl(),
+            effect(&VAL_LOSS_AREA, &pr)
+        );
+        out.push(format!("{lead}: {}.", noise(&VAL_LOSS_AREA, &pr)));
+        if !decided {
+            v.add("speed", pr.other_better(&VAL_LOSS_AREA));
+        }
+    } else if p.b.iter().chain(&p.o).any(|j| j.val_loss_area.is_none()) {
+        out.push(
+            "The area under the validation-loss curve is not compared: at least one trainer stopped early, so the curves cover different lengths.".into(),
+        );
+    }
+    out
+}
+
+fn compare_sentence(p: &Pair, m: &Metric, what: &str) -> Option<(String, Paired)> {
+    let pr = p.p(m)?;
+    Some((
+        format!(
+            "{} ended with {what} {} vs {} for {} ({}: {})",
+            p.ol(),
+            val(m, &p.o),
+            val(m, &p.b),
+            p.bl(),
+            effect(m, &pr),
+            noise(m, &pr)
+        ),
+        pr,
+    ))
+}
+
+fn generalization(p: &Pair, v: &mut Verdicts) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((s, pr)) = compare_sentence(p, &FINAL_VAL_ACC, "a final validation accuracy of") {
+        out.push(format!("{s}."));
+        v.add("final validation accuracy", pr.other_better(&FINAL_VAL_ACC));
+    }
+    if let Some((s, pr)) = compare_sentence(p, &TEST_ACC, "a test accuracy of") {
+        out.push(format!("{s}."));
+        v.add("test accuracy", pr.other_better(&TEST_ACC));
+    }
+    if p.n() == 1 {
+        if let (Some(bo), Some(bb)) = (p.o[0].best_val_acc, p.b[0].best_val_acc) {
+            out.push(format!(
+                "Best validation accuracy: {} {} at step {}, {} {} at step {}.",
+                p.ol(),
+                pct(bo.1),
+                int(bo.0 as f64),
+                p.bl(),
+                pct(bb.1),
+                int(bb.0 as f64)
+            ));
+        }
+    }
+    if let Some(pr) = p.p(&GAP) {
+        let (go, gb) = (mean_of(&GAP, &p.o), mean_of(&GAP, &p.b));
+        let (Some(go), Some(gb)) = (go, gb) else {
+            return out;
+        };
+        let verb = match pr.other_better(&GAP) {
+            Some(true) => format!("{} narrowed the gap", p.ol()),
+            Some(false) => format!("{} widened the gap", p.ol()),
+            None => "so BN neither clearly narrowed nor widened it".into(),
+        };
+        out.push(format!(
+            "The train–validation accuracy gap at the end was {} for {} and {} for {} ({}: {}); {verb}.",
+            pp(go),
+            p.ol(),
+            pp(gb),
+            p.bl(),
+            effect(&GAP, &pr),
+            noise(&GAP, &pr)
+        ).replace("so BN neither", &format!("so {} neither", p.ol())));
+        v.add("train–validation gap", pr.other_better(&GAP));
+        let under: Vec<String> =
+            p.o.iter()
+                .chain(&p.b)
+                .filter_map(|j| j.final_train_acc.map(|a| (j, a.1)))
+                .filter(|(_, a)| *a < 0.9)
+                .map(|(j, a)| format!("{} seed {} ({})", j.variant.label(), j.seed, pct(a)))
+                .collect();
+        if !under.is_empty() {
+            out.push(format!(
+                "A small gap is only a sign of good generalization when the net fits its training data; final training accuracy was below 90% for {}, so part of that gap reflects underfitting.",
+                under.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+fn stability(p: &Pair, v: &mut Verdicts) -> Vec<String> {
+    let mut out = Vec::new();
+    for (l, jobs) in [(p.ol(), &p.o), (p.bl(), &p.b)] {
+        let div: Vec<&&JobMetrics> = jobs.iter().filter(|j| j.diverged()).collect();
+        if !div.is_empty() {
+            out.push(format!(
+                "{l} diverged in {} of {} seeds ({}).",
+                div.len(),
+                jobs.len(),
+                div[0].message.as_deref().unwrap_or("status diverged")
+            ));
+        }
+    }
+    let dv = |jobs: &[&JobMetrics]| jobs.iter().filter(|j| j.diverged()).count();
+    if dv(&p.o) != dv(&p.b) {
+        v.add("stability", Some(dv(&p.o) < dv(&p.b)));
+    }
+    if let Some(pr) = p.p(&LOSS_TAIL_STD) {
+        let window = p.o[0].tail_steps.map_or(String::new(), |(a, b)| {
+            format!(" (steps {}–{})", int(a as f64), int(b as f64))
+        });
+        out.push(format!(
+            "Over the last 20% of training{window} the logged training loss fluctuated with a standard deviation of {} for {} and {} for {} (ratio {}: {}).",
+            val(&LOSS_TAIL_STD, &p.o),
+            p.ol(),
+            val(&LOSS_TAIL_STD, &p.b),
+            p.bl(),
+            effect(&LOSS_TAIL_STD, &pr),
+            noise(&LOSS_TAIL_STD, &pr)
+        ));
+        if dv(&p.o) == dv(&p.b) {
+            v.add("stability", pr.other_better(&LOSS_TAIL_STD));
+        }
+        let lo = |jobs: &[&JobMetrics]| mean_of(&super::compare::FINAL_VAL_ACC, jobs);
+        if let (Some(a), Some(b)) = (lo(&p.o), lo(&p.b)) {
+            if (a - b).abs() > 0.2 {
+                out.push("The two nets ended at very different loss levels, so this fluctuation compares noise around different points of training.".into());
+            }
+        }
+    }
+    if p.n() == 1 {
+        let sp = |j: &JobMetrics| {
+            j.spike.map_or("–".into(), |s| {
+                if s.rise.is_finite() {
+                    format!("{:.3} at step {}", s.rise, int(s.step as f64))
+                } else {
+                    format!("a non-finite loss at step {}", int(s.step as f64))
+                }
+            })
+        };
+        out.push(format!(
+            "Largest rise of the training loss above its lowest earlier value: {} for {}, {} for {}; loss blow-ups (doubling above that low): {} vs {}.",
+            sp(p.o[0]),
+            p.ol(),
+            sp(p.b[0]),
+            p.bl(),
+            p.o[0].blowups,
+            p.b[0].blowups
+        ));
+    } else if let Some(pr) = p.p(&SPIKE) {
+        out.push(format!(
+            "Largest rise of the training loss above its lowest earlier value: {} for {} vs {} for {} ({}: {}).",
+            val(&SPIKE, &p.o),
+            p.ol(),
+            val(&SPIKE, &p.b),
+            p.bl(),
+            effect(&SPIKE, &pr),
+            noise(&SPIKE, &pr)
+        ));
+    }
+    if p.n() >= 2 {
+        let sd = |jobs: &[&JobMetrics]| {
+            Estimate::of(&super::compare::values(&FINAL_VAL_ACC, jobs)).and_then(|e| e.std)
+        };
+        if let (Some(a), Some(b)) = (sd(&p.o), sd(&p.b)) {
+            out.push(format!(
+                "Across {} seeds the final validation accuracy had a standard deviation of {:.2} pp for {} and {:.2} pp for {} (a spread estimated from {} values is itself rough).",
+                p.n(),
+                a * 100.0,
+                p.ol(),
+                b * 100.0,
+                p.bl(),
+                p.n()
+            ));
+        }
+    } else {
+        out.push("With one seed the spread of the final accuracy across seeds cannot be measured; run with `--seeds 3` or more for that and for confidence intervals.".into());
+    }
+    out
+}
+
+fn cost(p: &Pair) -> Vec<String> {
+    let (Some(w), Some(t)) = (p.p(&WALL), p.p(&THROUGHPUT)) else {
+        return Vec::new();
+    };
+    vec![format!(
+        "{} took {} of wall time and processed {} training samples/s; {} took {} and {} samples/s (wall-time ratio {}; timing.csv). Trainers run in parallel on a shared CPU, so small timing differences are noise.",
+        p.ol(),
+        val(&WALL, &p.o),
+        val(&THROUGHPUT, &p.o),
+        p.bl(),
+        val(&WALL, &p.b),
+        val(&THROUGHPUT, &p.b),
+        effect(&WALL, &w),
+    )]
+    .into_iter()
+    .chain((!t.clear && !w.clear).then(|| "Neither the wall time nor the throughput differs clearly.".to_string()))
+    .collect()
+}
+
+fn list(v: &[&str]) -> String {
+    match v.len() {
+        0 => String::new(),
+        1 => v[0].to_string(),
+        n => format!("{} and {}", v[..n - 1].join(", "), v[n - 1]),
+    }
+}
+
+fn verdict(p: &Pair, v: &Verdicts) -> String {
+    let caveat = if p.n() < 2 {
+        " With one seed, \"clear\" only means beyond the stated heuristic, so this is indicative; rerun with `--seeds 3` to test it against seed noise."
+    } else {
+        ""
+    };
+    let (o, b) = (p.ol(), p.bl());
+    let s = match (v.better.is_empty(), v.worse.is_empty()) {
+        (true, true) => format!(
+            "No clear difference between {o} and {b} on any headline number in this run: BN did not measurably help here."
+        ),
+        (false, true) => format!("{o} helped in this run: it was clearly better on {}, and clearly worse on nothing.", list(&v.better)),
+        (true, false) => format!("{o} did not help in this run: it was clearly worse on {} and clearly better on nothing.", list(&v.worse)),
+        (false, false) => format!(
+            "Mixed result: {o} was clearly better on {} but clearly worse on {}.",
+            list(&v.better),
+            list(&v.worse)
+        ),
+    };
+    format!("**Verdict.** {s}{caveat}")
+}
+
+/// The discussion of one compared variant against the baseline, as markdown paragraphs.
+pub fn discussion(p: &Pair) -> (String, Verdicts) {
+    let mut v = Verdicts::default();
+    let mut md = String::new();
+    let mut para = |title: &str, lines: Vec<String>| {
+        if !lines.is_empty() {
+            md.push_str(&format!("**{title}.** {}\n\n", lines.join(" ")));
+        }
+    };
+    para("Convergence speed", speed(p, &mut v));
+    para("Generalization", generalization(p, &mut v));
+    para("Stability", stability(p, &mut v));
+    para("Cost", cost(p));
+    md.push_str(&verdict(p, &v));
+    md.push('\n');
+    (md, v)
+}
