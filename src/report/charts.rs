@@ -44,6 +44,8 @@ pub struct Panel {
     pub crosses: Vec<(f64, RGBColor)>,
     /// The x axis shows 10^x: values were passed as log10.
     pub log_x: bool,
+    /// Fixed x range, so panels of one figure line up.
+    pub x_range: Option<(f64, f64)>,
 }
 
 impl Panel {
@@ -55,6 +57,7 @@ impl Panel {
             lines: Vec::new(),
             crosses: Vec::new(),
             log_x: false,
+            x_range: None,
         }
     }
 
@@ -104,7 +107,7 @@ fn draw_panel<DB: DrawingBackend>(
         .iter()
         .flat_map(|l| l.points.iter().map(|q| q.0))
         .chain(p.crosses.iter().map(|c| c.0));
-    let Some((x0, x1)) = range(xs) else {
+    let Some((x0, x1)) = p.x_range.or_else(|| range(xs)) else {
         return Ok(());
     };
     let Some((y0, y1)) = range(p.lines.iter().flat_map(|l| l.points.iter().map(|q| q.1))) else {
@@ -176,7 +179,7 @@ fn draw_panel<DB: DrawingBackend>(
             .configure_series_labels()
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.4))
-            .position(SeriesLabelPosition::UpperRight)
+            .position(SeriesLabelPosition::MiddleRight)
             .draw()
             .map_err(err)?;
     }

@@ -14,6 +14,8 @@ pub const ONE_SEED_SPIKE: f64 = 0.1;
 pub enum Unit {
     /// A fraction shown in percent; differences in percentage points.
     Accuracy,
+    /// A difference of two accuracies, shown in percentage points.
+    Points,
     Steps,
     /// Loss in nats (or loss x epochs for areas).
     Loss,
@@ -111,7 +113,7 @@ pub const GAP: Metric = Metric {
     label: "train - validation accuracy gap",
     source:
         "last `train_acc` (mean over the last log interval, training mode) minus last `val_acc`",
-    unit: Unit::Accuracy,
+    unit: Unit::Points,
     better: Better::Lower,
     pairing: Pairing::Diff,
     get: |m| m.gap,
@@ -183,6 +185,9 @@ pub const TABLE: [&Metric; 13] = [
 /// Seed-by-seed comparison of `other` against `base` on one metric.
 #[derive(Debug, Clone, Copy)]
 pub struct Paired {
+    /// Seeds favouring `other` (difference above 0) and `base` (below 0).
+    pub up: usize,
+    pub down: usize,
     /// Of `other - base` (Diff) or `ln(other / base)` (Ratio), over the seeds where both exist.
     pub est: Estimate,
     /// Exceeds seed noise: the 95% CI excludes 0 (n >= 2) or the one-seed heuristic holds.
@@ -221,7 +226,7 @@ impl Paired {
 fn one_seed_clear(m: &Metric, d: f64) -> bool {
     match (m.pairing, m.unit) {
         (Pairing::Ratio, _) => d.abs() > ONE_SEED_RATIO.ln(),
-        (Pairing::Diff, Unit::Accuracy) => d.abs() * 100.0 > ONE_SEED_ACC_PP,
+        (Pairing::Diff, Unit::Accuracy | Unit::Points) => d.abs() * 100.0 > ONE_SEED_ACC_PP,
         (Pairing::Diff, Unit::Count) => d.abs() >= 1.0,
         (Pairing::Diff, _) => d.abs() > ONE_SEED_SPIKE,
     }
@@ -244,11 +249,18 @@ pub fn paired(m: &Metric, base: &[&JobMetrics], other: &[&JobMetrics]) -> Option
         }
     }
     let est = Estimate::of(&d)?;
+    let up = d.iter().filter(|x| **x > 0.0).count();
+    let down = d.iter().filter(|x| **x < 0.0).count();
     let clear = match est.ci_excludes_zero() {
         Some(c) => c,
         None => one_seed_clear(m, est.mean),
     };
-    Some(Paired { est, clear })
+    Some(Paired {
+        up,
+        down,
+        est,
+        clear,
+    })
 }
 
 /// Values of a metric over a group of seeds.

@@ -10,6 +10,10 @@ use super::metrics::{JobMetrics, THRESHOLDS};
 use super::stats::Estimate;
 use crate::model::Variant;
 
+fn thr(t: f64) -> String {
+    format!("{:.0}%", t * 100.0)
+}
+
 const STEPS: [&Metric; 3] = [&STEPS_90, &STEPS_95, &STEPS_97];
 
 /// Outcome of one aspect: `Some(true)` when the compared variant was clearly better.
@@ -31,32 +35,38 @@ impl Verdicts {
 
 /// Why a difference is or is not called clear, in words.
 fn noise(m: &Metric, p: &Paired) -> String {
+    use super::compare::{Pairing, Unit, ONE_SEED_SPIKE};
     let clear = if p.clear {
         "clear"
     } else {
         "no clear difference"
     };
-    match p.ci(m) {
-        Some(_) => format!(
+    if p.ci(m).is_some() {
+        let mut s = format!(
             "{clear}: the paired 95% CI over {} seeds {} {}",
             p.est.n,
             if p.clear { "excludes" } else { "includes" },
-            match m.pairing {
-                super::compare::Pairing::Diff => "0",
-                super::compare::Pairing::Ratio => "1×",
+            if m.pairing == Pairing::Diff {
+                "0"
+            } else {
+                "1×"
             }
-        ),
-        None => {
-            let rule = match (m.pairing, m.unit) {
-                (super::compare::Pairing::Ratio, _) => {
-                    format!("a ratio beyond {ONE_SEED_RATIO}×")
-                }
-                (_, super::compare::Unit::Accuracy) => format!("more than {ONE_SEED_ACC_PP} pp"),
-                _ => format!("more than {}", super::compare::ONE_SEED_SPIKE),
-            };
-            format!("{clear} by the one-seed rule ({rule}; indicative only)")
+        );
+        if !p.clear && (p.up == p.est.n || p.down == p.est.n) {
+            s.push_str(&format!(
+                ", although all {} seeds point the same way; more seeds would tighten the interval",
+                p.est.n
+            ));
         }
+        return s;
     }
+    let rule = match (m.pairing, m.unit) {
+        (Pairing::Ratio, _) => format!("a ratio beyond {ONE_SEED_RATIO}×"),
+        (_, Unit::Accuracy | Unit::Points) => format!("more than {ONE_SEED_ACC_PP} pp"),
+        (_, Unit::Count) => "a difference of at least 1".to_string(),
+        _ => format!("more than {ONE_SEED_SPIKE}"),
+    };
+    format!("{clear} by the one-seed rule ({rule}; indicative only)")
 }
 
 fn mean_of(m: &Metric, jobs: &[&JobMetrics]) -> Option<f64> {
@@ -67,7 +77,6 @@ fn mean_of(m: &Metric, jobs: &[&JobMetrics]) -> Option<f64> {
 fn val(m: &Metric, jobs: &[&JobMetrics]) -> String {
     match mean_of(m, jobs) {
         None => "–".into(),
-        Some(x) if jobs.len() > 1 => format!("{} (mean of {} seeds)", value(m, x), jobs.len()),
         Some(x) => value(m, x),
     }
 }
@@ -138,7 +147,7 @@ fn speed(p: &Pair, v: &mut Verdicts) -> Vec<String> {
             let most = p.b.iter().chain(&p.o).map(|j| j.steps).max().unwrap_or(0);
             out.push(format!(
                 "Neither variant reached {} validation accuracy within {} steps (best: {} {}, {} {}), so speed is judged by the area under the validation-loss curve below.",
-                pct(THRESHOLDS[0]),
+                thr(THRESHOLDS[0]),
                 int(most as f64),
                 p.ol(),
                 val(&BEST_VAL_ACC, &p.o),
@@ -147,7 +156,7 @@ fn speed(p: &Pair, v: &mut Verdicts) -> Vec<String> {
             ));
         }
         Some(i) => {
-            let t = pct(THRESHOLDS[i]);
+            let t = thr(THRESHOLDS[i]);
             let (rb, ro) = (reached(&p.b, i), reached(&p.o, i));
             if rb == nb && ro == no {
                 if let Some(pr) = p.p(STEPS[i]) {
@@ -347,10 +356,10 @@ fn stability(p: &Pair, v: &mut Verdicts) -> Vec<String> {
         if dv(&p.o) == dv(&p.b) {
             v.add("stability", pr.other_better(&LOSS_TAIL_STD));
         }
-        let lo = |jobs: &[&JobMetrics]| mean_of(&super::compare::FINAL_VAL_ACC, jobs);
-        if let (Some(a), Some(b)) = (lo(&p.o), lo(&p.b)) {
+        let acc = |jobs: &[&JobMetrics]| mean_of(&FINAL_VAL_ACC, jobs);
+        if let (Some(a), Some(b)) = (acc(&p.o), acc(&p.b)) {
             if (a - b).abs() > 0.2 {
-                out.push("The two nets ended at very different loss levels, so this fluctuation compares noise around different points of training.".into());
+                out.push(format!("The two nets ended at very different accuracies ({} vs {}), so this compares fluctuations at different stages of learning, not like with like.", pct(a), pct(b)));
             }
         }
     }
@@ -458,6 +467,14 @@ fn verdict(p: &Pair, v: &Verdicts) -> String {
 pub fn discussion(p: &Pair) -> (String, Verdicts) {
     let mut v = Verdicts::default();
     let mut md = String::new();
+    if p.n() > 1 {
+        md.push_str(&format!(
+            "Values for each variant are means over its {} seeds; comparisons pair seed s of {} with seed s of {} (same initial weights and batches).\n\n",
+            p.n(),
+            p.ol(),
+            p.bl()
+        ));
+    }
     let mut para = |title: &str, lines: Vec<String>| {
         if !lines.is_empty() {
             md.push_str(&format!("**{title}.** {}\n\n", lines.join(" ")));

@@ -43,9 +43,14 @@ fn overlay(
     p
 }
 
+/// Where charts go: a folder and a file-name prefix.
+struct Dest<'a> {
+    dir: &'a Path,
+    prefix: &'a str,
+}
+
 fn save(
-    dir: &Path,
-    prefix: &str,
+    to: &Dest,
     name: &str,
     title: &str,
     panels: &[Panel],
@@ -53,8 +58,8 @@ fn save(
     caption: String,
     out: &mut Vec<Figure>,
 ) -> anyhow::Result<()> {
-    let file = format!("{prefix}{name}.svg");
-    if charts::write(&dir.join(&file), title, panels, cols)? {
+    let file = format!("{}{name}.svg", to.prefix);
+    if charts::write(&to.dir.join(&file), title, panels, cols)? {
         out.push(Figure { file, caption });
     }
     Ok(())
@@ -108,16 +113,30 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
                 .collect(),
             &record.config.variants,
         );
+        let xs: Vec<f64> = g
+            .points()
+            .iter()
+            .filter_map(|p| p.1)
+            .filter(|x| *x > 0.0)
+            .map(f64::log10)
+            .collect();
+        let x_range = xs.iter().copied().fold(None, |acc: Option<(f64, f64)>, x| {
+            Some(acc.map_or((x, x), |(a, b)| (a.min(x), b.max(x))))
+        });
+        let ti = speed_threshold(&g);
+        let tname = format!("{:.0}%", super::metrics::THRESHOLDS[ti] * 100.0);
         let mut best = Panel::new(
             "best validation accuracy",
             format!("{param} (log scale)"),
             "accuracy (%)",
         );
         let mut s95 = Panel::new(
-            "steps to 95% validation accuracy",
+            format!("steps to {tname} validation accuracy"),
             format!("{param} (log scale)"),
             "steps",
         );
+        best.x_range = x_range;
+        s95.x_range = x_range;
         best.log_x = true;
         s95.log_x = true;
         for v in &g.variants {
@@ -144,7 +163,7 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
                 }
                 let s: Vec<f64> = ok
                     .iter()
-                    .filter_map(|j| j.reach[1].map(|r| r.step as f64))
+                    .filter_map(|j| j.reach[ti].map(|r| r.step as f64))
                     .collect();
                 if s.len() == ok.len() {
                     if let Some(e) = super::stats::mean(&s) {
@@ -168,8 +187,8 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
         if !best.crosses.is_empty() {
             best.title.push_str("  (× = diverged)");
         }
-        save(dir, prefix, "sweep", &format!("Sweep over {param}"), &[best, s95], 2,
-            format!("Best validation accuracy and steps to 95% validation accuracy against the {param} (mean over seeds; `val_acc` in metrics.csv). Diverged points are drawn as × on the bottom edge and have no value; a missing point on the right panel means 95% was not reached by every seed."),
+        save(&Dest { dir, prefix }, "sweep", &format!("Sweep over {param}"), &[best, s95], 2,
+            format!("Best validation accuracy and steps to {tname} validation accuracy against the {param} (mean over seeds; `val_acc` in metrics.csv). Diverged points are drawn as × on the bottom edge and have no value; a missing point on the right panel means {tname} was not reached by every seed."),
             &mut out)?;
         let panels: Vec<Panel> = g
             .points()
@@ -186,8 +205,7 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
             })
             .collect();
         save(
-            dir,
-            prefix,
+            &Dest { dir, prefix },
             "sweep-curves",
             &format!("Validation accuracy at each {param}"),
             &panels,
@@ -199,11 +217,11 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
         )?;
     } else {
         let jobs = jobs_at(record, 0);
-        save(dir, prefix, "loss", "Loss", &[
+        save(&Dest { dir, prefix }, "loss", "Loss", &[
             overlay(&jobs, "train_loss", "training loss (mean over each log interval)", "cross-entropy", 1.0, false),
             overlay(&jobs, "val_loss", "validation loss", "cross-entropy", 1.0, true),
         ], 2, format!("Training loss (`train_loss`) and validation loss (`val_loss`) against steps.{seed_note}"), &mut out)?;
-        save(dir, prefix, "accuracy", "Accuracy", &[
+        save(&Dest { dir, prefix }, "accuracy", "Accuracy", &[
             overlay(&jobs, "val_acc", "validation accuracy", "accuracy (%)", 100.0, true),
             overlay(&jobs, "train_acc", "training accuracy (mean over each log interval)", "accuracy (%)", 100.0, false),
         ], 2, format!("Validation accuracy (`val_acc`) and training accuracy (`train_acc`) against steps.{seed_note}"), &mut out)?;
@@ -240,7 +258,7 @@ fn internals(
             }
             panels.push(p);
         }
-        save(dir, prefix, "preact", "Distribution of a last-layer input over training (Ioffe & Szegedy, Fig. 1b-c)", &panels, 2,
+        save(&Dest { dir, prefix }, "preact", "Distribution of a last-layer input over training (Ioffe & Szegedy, Fig. 1b-c)", &panels, 2,
             format!("The 15th, 50th and 85th percentiles of one hidden unit's input (`preact_p15/p50/p85.{layer}`) over a fixed probe batch, first seed. For BN nets this is the input to the non-linearity after normalization, scale and shift. Stable bands mean a stable input distribution for the layer above."), out)?;
     }
     if last_layer(record, "grad_norm").is_some() {
@@ -275,8 +293,29 @@ fn internals(
             }
             panels.push(p);
         }
-        save(dir, prefix, "gradients", "Gradient norm of each layer's weights", &panels, 2,
+        save(&Dest { dir, prefix }, "gradients", "Gradient norm of each layer's weights", &panels, 2,
             "Norm of the gradient of each layer's weights (`grad_norm.lN`, `out` = output layer), log10 scale, first seed. Small norms in the early layers are vanishing gradients.".into(), out)?;
     }
     Ok(())
+}
+
+/// The highest accuracy threshold that at least half of the (point, variant) groups reached in
+/// every seed: the level at which speed differences across a sweep are visible.
+pub fn speed_threshold(g: &super::compare::Groups) -> usize {
+    let points = g.points();
+    let groups = points.len() * g.variants.len();
+    (0..3)
+        .rev()
+        .find(|&i| {
+            let hit = points
+                .iter()
+                .flat_map(|(p, _)| g.variants.iter().map(move |v| (*p, *v)))
+                .filter(|(p, v)| {
+                    let j = g.of(*p, *v);
+                    !j.is_empty() && j.iter().all(|j| j.reach[i].is_some())
+                })
+                .count();
+            hit * 2 >= groups
+        })
+        .unwrap_or(0)
 }

@@ -40,6 +40,7 @@ pub fn ratio(r: f64) -> String {
 pub fn value(m: &Metric, x: f64) -> String {
     match m.unit {
         Unit::Accuracy => pct(x),
+        Unit::Points => pp(x),
         Unit::Steps => int(x),
         Unit::Loss => format!("{x:.3}"),
         Unit::Seconds => format!("{x:.2} s"),
@@ -50,7 +51,7 @@ pub fn value(m: &Metric, x: f64) -> String {
 
 fn diff(m: &Metric, d: f64) -> String {
     match m.unit {
-        Unit::Accuracy => pp(d),
+        Unit::Accuracy | Unit::Points => pp(d),
         Unit::Steps | Unit::Rate | Unit::Count => {
             let s = int(d);
             if d >= 0.0 {
@@ -108,7 +109,7 @@ pub fn cell(m: &Metric, jobs: &[&JobMetrics]) -> String {
 
 fn spread(m: &Metric, s: f64) -> String {
     match m.unit {
-        Unit::Accuracy => format!("{:.2} pp", s * 100.0),
+        Unit::Accuracy | Unit::Points => format!("{:.2} pp", s * 100.0),
         _ => value(m, s),
     }
 }

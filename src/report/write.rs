@@ -197,36 +197,48 @@ fn metrics_table(g: &Groups, point: usize) -> String {
     md
 }
 
-fn per_seed_table(g: &Groups) -> String {
-    let mut md = String::from("| variant | seed | point | status | final val acc | best val acc (step) | test acc | steps→90% | steps→95% | steps→97% | train−val gap | loss std (tail) | wall time |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+fn per_seed_table(g: &Groups, param: Option<&str>) -> String {
+    let mut cols = vec!["variant", "seed"];
+    cols.extend(param);
+    cols.extend([
+        "status",
+        "final val acc",
+        "best val acc (step)",
+        "test acc",
+        "steps→90% (epoch)",
+        "steps→95% (epoch)",
+        "steps→97% (epoch)",
+        "train−val gap",
+        "loss std (tail)",
+        "wall time",
+    ]);
+    let mut md = format!("| {} |\n|{}\n", cols.join(" | "), "---|".repeat(cols.len()));
     let o = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or("–".to_string(), f);
     for j in &g.jobs {
         let reach = |i: usize| {
             j.reach[i].map_or("never".into(), |r| {
-                format!("{} (ep {:.2})", int(r.step as f64), r.epoch)
+                format!("{} ({:.2})", int(r.step as f64), r.epoch)
             })
         };
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} s |",
-            j.variant.label(),
-            j.seed,
-            j.point_value.map_or("–".into(), |v| v.to_string()),
-            j.status,
+        let mut row = vec![j.variant.label().to_string(), j.seed.to_string()];
+        if param.is_some() {
+            row.push(super::sweep::value_str(j.point_value));
+        }
+        row.extend([
+            j.status.to_string(),
             o(j.final_val_acc.map(|p| p.1), &pct),
-            j.best_val_acc.map_or("–".into(), |(s, a)| format!(
-                "{} ({})",
-                pct(a),
-                int(s as f64)
-            )),
+            j.best_val_acc.map_or("–".into(), |(s, a)| {
+                format!("{} ({})", pct(a), int(s as f64))
+            }),
             o(j.test_acc, &pct),
             reach(0),
             reach(1),
             reach(2),
             o(j.gap, &|g| format!("{:+.2} pp", g * 100.0)),
             o(j.loss_tail_std, &|s| format!("{s:.4}")),
-            j.elapsed_s
-        );
+            format!("{:.2} s", j.elapsed_s),
+        ]);
+        let _ = writeln!(md, "| {} |", row.join(" | "));
     }
     md
 }
@@ -264,7 +276,11 @@ fn run_section(
     } else {
         md.push_str(&metrics_table(&g, 0));
     }
-    let _ = writeln!(md, "Per trainer:\n\n{}", per_seed_table(&g));
+    let _ = writeln!(
+        md,
+        "Per trainer:\n\n{}",
+        per_seed_table(&g, rec.config.sweep.as_ref().map(|s| s.param.as_str()))
+    );
     if !figs.is_empty() {
         let _ = writeln!(md, "{h}# Charts\n");
         for f in &figs {

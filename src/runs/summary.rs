@@ -239,7 +239,8 @@ fn diff_records(base: &[&SummaryRow], other: &[&SummaryRow]) -> Vec<Vec<String>>
         })
         .collect();
     let mut out = Vec::new();
-    let tags: [(&str, fn(&Estimate) -> Option<f64>); 3] = [
+    type Pick = fn(&Estimate) -> Option<f64>;
+    let tags: [(&str, Pick); 3] = [
         ("diff_mean", |e| Some(e.mean)),
         ("diff_ci95_low", |e| e.ci.map(|c| c.0)),
         ("diff_ci95_high", |e| e.ci.map(|c| c.1)),
