@@ -53,9 +53,13 @@ fn noise(m: &Metric, p: &Paired) -> String {
             }
         );
         if !p.clear && (p.up == p.est.n || p.down == p.est.n) {
+            let all = if p.est.n == 2 {
+                "both seeds point".to_string()
+            } else {
+                format!("all {} seeds point", p.est.n)
+            };
             s.push_str(&format!(
-                ", although all {} seeds point the same way; more seeds would tighten the interval",
-                p.est.n
+                ", although {all} the same way; more seeds would tighten the interval"
             ));
         }
         return s;
