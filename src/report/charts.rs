@@ -85,7 +85,8 @@ fn range(vals: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 }
 
 fn fmt_tick(v: f64) -> String {
-    if v == 0.0 {
+    // axis ticks computed as sums can land a rounding error away from zero
+    if v.abs() < 1e-9 {
         return "0".into();
     }
     let a = v.abs();

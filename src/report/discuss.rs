@@ -136,118 +136,142 @@ fn where_reached(jobs: &[&JobMetrics], i: usize) -> String {
     format!("step {} on average over {} seeds", int(e), steps.len())
 }
 
-fn speed(p: &Pair, v: &mut Verdicts) -> Vec<String> {
-    let mut out = Vec::new();
+/// One threshold's comparison and whether `other` was clearly faster to it.
+fn to_threshold(p: &Pair, i: usize) -> (String, Option<bool>) {
+    let t = thr(THRESHOLDS[i]);
     let (nb, no) = (p.b.len(), p.o.len());
-    let all = (0..3)
-        .rev()
-        .find(|&i| reached(&p.b, i) == nb || reached(&p.o, i) == no);
-    let any = (0..3)
-        .rev()
-        .find(|&i| reached(&p.b, i) > 0 || reached(&p.o, i) > 0);
-    let mut decided = false;
-    match all.or(any) {
-        None => {
-            let most = p.b.iter().chain(&p.o).map(|j| j.steps).max().unwrap_or(0);
-            out.push(format!(
-                "Neither variant reached {} validation accuracy within {} steps (best: {} {}, {} {}), so speed is judged by the area under the validation-loss curve below.",
-                thr(THRESHOLDS[0]),
-                int(most as f64),
-                p.ol(),
-                val(&BEST_VAL_ACC, &p.o),
-                p.bl(),
-                val(&BEST_VAL_ACC, &p.b),
-            ));
-        }
-        Some(i) => {
-            let t = thr(THRESHOLDS[i]);
-            let (rb, ro) = (reached(&p.b, i), reached(&p.o, i));
-            if rb == nb && ro == no {
-                if let Some(pr) = p.p(STEPS[i]) {
-                    let r = pr.effect(STEPS[i]);
-                    let (fast, slow, factor) = if r < 1.0 {
-                        (p.ol(), p.bl(), 1.0 / r)
-                    } else {
-                        (p.bl(), p.ol(), r)
-                    };
-                    let facts = format!(
-                        "{} at {}, {} at {}",
-                        p.ol(),
-                        where_reached(&p.o, i),
-                        p.bl(),
-                        where_reached(&p.b, i)
-                    );
-                    if pr.clear {
-                        out.push(format!(
-                            "{fast} converged faster: it reached {t} validation accuracy {} sooner than {slow} ({facts}; {} steps ratio {}/{}: {}).",
-                            ratio(factor),
-                            STEPS[i].label.split(' ').next().unwrap_or(""),
-                            p.ol(),
-                            p.bl(),
-                            effect(STEPS[i], &pr),
-                        ));
-                        v.add("speed", Some(r < 1.0));
-                    } else {
-                        out.push(format!(
-                            "Both reached {t} validation accuracy ({facts}); ratio {}/{} {}: {}.",
-                            p.ol(),
-                            p.bl(),
-                            effect(STEPS[i], &pr),
-                            noise(STEPS[i], &pr)
-                        ));
-                    }
-                    decided = true;
-                }
-            } else if (rb == nb && ro == 0) || (ro == no && rb == 0) {
-                let (fast, fj, slow, sj) = if ro == no {
-                    (p.ol(), &p.o, p.bl(), &p.b)
-                } else {
-                    (p.bl(), &p.b, p.ol(), &p.o)
-                };
-                let s_fast = Estimate::of(
-                    &fj.iter()
-                        .filter_map(|j| j.reach[i].map(|r| r.step as f64))
-                        .collect::<Vec<_>>(),
-                )
-                .map_or(1.0, |e| e.mean);
-                let s_slow = sj.iter().map(|j| j.steps).min().unwrap_or(0) as f64;
-                out.push(format!(
-                    "{fast} converged faster: it reached {t} validation accuracy at {}, while {slow} never reached it in {} steps (its best was {}). {fast} was therefore at least {} faster to {t}.",
-                    where_reached(fj, i),
-                    int(s_slow),
-                    val(&BEST_VAL_ACC, sj),
-                    ratio(s_slow / s_fast.max(1.0)),
-                ));
-                v.add("speed", Some(ro == no));
-                decided = true;
+    let (rb, ro) = (reached(&p.b, i), reached(&p.o, i));
+    if rb == nb && ro == no {
+        let Some(pr) = p.p(STEPS[i]) else {
+            return (String::new(), None);
+        };
+        let r = pr.effect(STEPS[i]);
+        let facts = format!(
+            "{} at {}, {} at {}",
+            p.ol(),
+            where_reached(&p.o, i),
+            p.bl(),
+            where_reached(&p.b, i)
+        );
+        let eff = effect(STEPS[i], &pr);
+        return if pr.clear {
+            let (fast, factor) = if r < 1.0 {
+                (p.ol(), 1.0 / r)
             } else {
-                out.push(format!(
-                    "{} reached {t} validation accuracy in {ro} of {no} seeds and {} in {rb} of {nb}: the seeds disagree, so there is no clear difference in speed at this level.",
+                (p.bl(), r)
+            };
+            (
+                format!(
+                    "To {t} validation accuracy {fast} was {} faster ({facts}; ratio of steps {}/{}: {eff}, clear).",
+                    ratio(factor),
                     p.ol(),
                     p.bl()
-                ));
-                decided = true;
-            }
+                ),
+                Some(r < 1.0),
+            )
+        } else {
+            (
+                format!(
+                    "To {t} validation accuracy there was no clear difference ({facts}; ratio of steps {}/{}: {eff}; {}).",
+                    p.ol(),
+                    p.bl(),
+                    noise(STEPS[i], &pr)
+                ),
+                None,
+            )
+        };
+    }
+    if (rb == nb && ro == 0) || (ro == no && rb == 0) {
+        let (fast, fj, slow, sj) = if ro == no {
+            (p.ol(), &p.o, p.bl(), &p.b)
+        } else {
+            (p.bl(), &p.b, p.ol(), &p.o)
+        };
+        let s_fast = Estimate::of(
+            &fj.iter()
+                .filter_map(|j| j.reach[i].map(|r| r.step as f64))
+                .collect::<Vec<_>>(),
+        )
+        .map_or(1.0, |e| e.mean);
+        let s_slow = sj.iter().map(|j| j.steps).min().unwrap_or(0) as f64;
+        return (
+            format!(
+                "Only {fast} reached {t} validation accuracy, at {}; {slow} never did in its {} steps (best {}), so {fast} was at least {} faster to {t}.",
+                where_reached(fj, i),
+                int(s_slow),
+                val(&BEST_VAL_ACC, sj),
+                ratio(s_slow / s_fast.max(1.0)),
+            ),
+            Some(ro == no),
+        );
+    }
+    (
+        format!(
+            "{} reached {t} validation accuracy in {ro} of {no} seeds and {} in {rb} of {nb}: the seeds disagree, so there is no clear difference in speed to {t}.",
+            p.ol(),
+            p.bl()
+        ),
+        None,
+    )
+}
+
+fn speed(p: &Pair, v: &mut Verdicts) -> Vec<String> {
+    let mut out = Vec::new();
+    let levels: Vec<usize> = (0..3)
+        .filter(|&i| reached(&p.b, i) > 0 || reached(&p.o, i) > 0)
+        .collect();
+    let mut calls = Vec::new();
+    if levels.is_empty() {
+        let most = p.b.iter().chain(&p.o).map(|j| j.steps).max().unwrap_or(0);
+        out.push(format!(
+            "Neither variant reached {} validation accuracy within {} steps (best: {} {}, {} {}), so speed is judged by the area under the validation-loss curve.",
+            thr(THRESHOLDS[0]),
+            int(most as f64),
+            p.ol(),
+            val(&BEST_VAL_ACC, &p.o),
+            p.bl(),
+            val(&BEST_VAL_ACC, &p.b),
+        ));
+    }
+    for i in levels {
+        let (s, c) = to_threshold(p, i);
+        if !s.is_empty() {
+            out.push(s);
+            calls.extend(c);
         }
     }
+    let conflicting = calls.iter().any(|c| *c) && calls.iter().any(|c| !*c);
+    let mut dir = if conflicting {
+        None
+    } else {
+        calls.first().copied()
+    };
     if let Some(pr) = p.p(&VAL_LOSS_AREA) {
-        let lead = format!(
-            "The area under the validation-loss curve (lower means the loss came down sooner) was {} for {} and {} for {} (ratio {})",
+        out.push(format!(
+            "The area under the validation-loss curve (lower means the loss came down sooner) was {} for {} and {} for {} (ratio {}: {}).",
             val(&VAL_LOSS_AREA, &p.o),
             p.ol(),
             val(&VAL_LOSS_AREA, &p.b),
             p.bl(),
-            effect(&VAL_LOSS_AREA, &pr)
-        );
-        out.push(format!("{lead}: {}.", noise(&VAL_LOSS_AREA, &pr)));
-        if !decided {
-            v.add("speed", pr.other_better(&VAL_LOSS_AREA));
+            effect(&VAL_LOSS_AREA, &pr),
+            noise(&VAL_LOSS_AREA, &pr)
+        ));
+        if calls.is_empty() {
+            dir = pr.other_better(&VAL_LOSS_AREA);
         }
     } else if p.b.iter().chain(&p.o).any(|j| j.val_loss_area.is_none()) {
         out.push(
             "The area under the validation-loss curve is not compared: at least one trainer stopped early, so the curves cover different lengths.".into(),
         );
     }
+    let lead = match (dir, conflicting) {
+        (Some(true), _) => format!("{} converged faster.", p.ol()),
+        (Some(false), _) => format!("{} converged faster.", p.bl()),
+        (None, true) => "The thresholds disagree on which net was faster.".to_string(),
+        (None, false) => "Neither net converged clearly faster.".to_string(),
+    };
+    out.insert(0, lead);
+    v.add("speed", dir);
     out
 }
 
@@ -269,9 +293,11 @@ fn compare_sentence(p: &Pair, m: &Metric, what: &str) -> Option<(String, Paired)
 
 fn generalization(p: &Pair, v: &mut Verdicts) -> Vec<String> {
     let mut out = Vec::new();
+    let mut val_better = None;
     if let Some((s, pr)) = compare_sentence(p, &FINAL_VAL_ACC, "a final validation accuracy of") {
         out.push(format!("{s}."));
-        v.add("final validation accuracy", pr.other_better(&FINAL_VAL_ACC));
+        val_better = pr.other_better(&FINAL_VAL_ACC);
+        v.add("final validation accuracy", val_better);
     }
     if let Some((s, pr)) = compare_sentence(p, &TEST_ACC, "a test accuracy of") {
         out.push(format!("{s}."));
@@ -309,7 +335,21 @@ fn generalization(p: &Pair, v: &mut Verdicts) -> Vec<String> {
             effect(&GAP, &pr),
             noise(&GAP, &pr)
         ).replace("so BN neither", &format!("so {} neither", p.ol())));
-        v.add("train–validation gap", pr.other_better(&GAP));
+        // The gap speaks about generalization only when validation accuracy itself does not
+        // already decide: a wider gap next to a higher validation accuracy is a better fit of
+        // the training data, not worse generalization.
+        match (val_better, pr.other_better(&GAP)) {
+            (None, g) => v.add("train–validation gap", g),
+            (Some(true), Some(false)) => out.push(format!(
+                "Because {}'s validation accuracy was also clearly higher, its wider gap reflects a closer fit of the training data, not worse generalization.",
+                p.ol()
+            )),
+            (Some(false), Some(true)) => out.push(format!(
+                "{}'s narrower gap comes with a clearly lower validation accuracy, so it is not a generalization gain.",
+                p.ol()
+            )),
+            _ => {}
+        }
         let under: Vec<String> =
             p.o.iter()
                 .chain(&p.b)
@@ -452,12 +492,19 @@ fn verdict(p: &Pair, v: &Verdicts) -> String {
         ""
     };
     let (o, b) = (p.ol(), p.bl());
+    // Against plain the question is whether BN helped; between two BN variants, which did better.
+    let vs_plain = p.base == Variant::Plain;
     let s = match (v.better.is_empty(), v.worse.is_empty()) {
-        (true, true) => format!(
+        (true, true) if vs_plain => format!(
             "No clear difference between {o} and {b} on any headline number in this run: BN did not measurably help here."
         ),
-        (false, true) => format!("{o} helped in this run: it was clearly better on {}, and clearly worse on nothing.", list(&v.better)),
-        (true, false) => format!("{o} did not help in this run: it was clearly worse on {} and clearly better on nothing.", list(&v.worse)),
+        (true, true) => format!(
+            "No clear difference between {o} and {b} on any headline number in this run."
+        ),
+        (false, true) if vs_plain => format!("{o} helped in this run: it was clearly better on {}, and clearly worse on nothing.", list(&v.better)),
+        (false, true) => format!("{o} did better than {b} in this run: clearly better on {}, and clearly worse on nothing.", list(&v.better)),
+        (true, false) if vs_plain => format!("{o} did not help in this run: it was clearly worse on {} and clearly better on nothing.", list(&v.worse)),
+        (true, false) => format!("{o} did worse than {b} in this run: clearly worse on {} and clearly better on nothing.", list(&v.worse)),
         (false, false) => format!(
             "Mixed result: {o} was clearly better on {} but clearly worse on {}.",
             list(&v.better),

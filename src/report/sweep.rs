@@ -202,7 +202,11 @@ fn speed_clause(g: &Groups, b: &[&JobMetrics], o: &[&JobMetrics], bl: &str, ol: 
         _ => String::new(),
     };
     if sb.is_none() && so.is_none() {
-        return format!(" Neither reached {t} validation accuracy in every seed.");
+        return if b.len() + o.len() > 2 {
+            format!(" Neither reached {t} validation accuracy in every seed.")
+        } else {
+            format!(" Neither reached {t} validation accuracy.")
+        };
     }
     let mean = if b.len() > 1 {
         " (mean over seeds)"

@@ -314,6 +314,14 @@ fn run_section(
             md.push('\n');
         }
     }
+    // The placement question: does it matter where BN goes?
+    let (bn, after) = (crate::model::Variant::Bn, crate::model::Variant::BnAfter);
+    if rec.config.sweep.is_none() && g.variants.contains(&bn) && g.variants.contains(&after) {
+        let _ = writeln!(md, "{h}## {} vs {}\n", after.label(), bn.label());
+        let (text, _) = discussion(&Pair::new(&g, 0, bn, after));
+        md.push_str(&text);
+        md.push('\n');
+    }
     Ok(md)
 }
 
