@@ -1,7 +1,7 @@
 //! Sweeps: one line per swept value, and what the comparison says at each.
 
 use super::compare::{paired, Groups, BEST_VAL_ACC, FINAL_VAL_ACC, STEPS_95};
-use super::fmt::{cell, int, pct, pp};
+use super::fmt::{cell, int, pct};
 use super::metrics::JobMetrics;
 use crate::model::Variant;
 
@@ -128,9 +128,14 @@ fn at_point(
         ),
         (false, false) => {
             let p = paired(&FINAL_VAL_ACC, &b, &o)?;
-            let d = p.est.mean;
+            let eff = super::fmt::effect(&FINAL_VAL_ACC, &p);
             let noise = if p.est.ci.is_some() {
-                format!("paired 95% CI over {} seeds", p.est.n)
+                let same = p.up == p.est.n || p.down == p.est.n;
+                if !p.clear && same {
+                    "the CI includes 0 although every seed points the same way".to_string()
+                } else {
+                    "paired by seed".to_string()
+                }
             } else {
                 "one seed, 0.5 pp rule".to_string()
             };
@@ -147,15 +152,15 @@ fn at_point(
             let tail = format!("{}{}", learn(&b, bl), learn(&o, ol));
             match p.other_better(&FINAL_VAL_ACC) {
                 Some(true) => (
-                    format!("{here} {ol} ended clearly higher: final validation accuracy {} vs {} ({}, {noise}).{tail}", fin(&o), fin(&b), pp(d)),
+                    format!("{here} {ol} ended clearly higher: final validation accuracy {} vs {} ({eff}; {noise}).{tail}", fin(&o), fin(&b)),
                     Outcome::Better,
                 ),
                 Some(false) => (
-                    format!("{here} {ol} lost: final validation accuracy {} vs {} for {bl} ({}, {noise}).{tail}", fin(&o), fin(&b), pp(d)),
+                    format!("{here} {ol} lost: final validation accuracy {} vs {} for {bl} ({eff}; {noise}).{tail}", fin(&o), fin(&b)),
                     Outcome::Worse,
                 ),
                 None => (
-                    format!("{here} no clear difference: final validation accuracy {} vs {} ({}, {noise}).{tail}", fin(&o), fin(&b), pp(d)),
+                    format!("{here} no clear difference: final validation accuracy {} vs {} ({eff}; {noise}).{tail}", fin(&o), fin(&b)),
                     Outcome::Same,
                 ),
             }
