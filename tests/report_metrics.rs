@@ -127,3 +127,34 @@ fn paired_ratio_of_steps_between_variants() {
     assert_eq!(acc.est.mean, 0.0);
     assert_eq!(acc.other_better(&FINAL_VAL_ACC), None);
 }
+
+#[test]
+fn gradient_flow_and_input_drift_from_probes() {
+    let mut j = JobRecord::new(
+        JobId {
+            variant: Variant::Plain,
+            seed: 1,
+            point: 0,
+        },
+        None,
+    );
+    let mut push = |step: u64, metric: &str, value: f64| {
+        j.rows.push(MetricRow {
+            step,
+            epoch: step as f64 / 100.0,
+            metric: metric.into(),
+            value,
+        })
+    };
+    for step in [0u64, 100, 200, 300, 400, 500] {
+        // first layer gets a thousandth of the output layer's gradient throughout
+        push(step, "grad_norm.l1", 0.001 * (step + 1) as f64);
+        push(step, "grad_norm.out", (step + 1) as f64);
+        push(step, "preact_p50.l3", step as f64 / 500.0);
+    }
+    let m = JobMetrics::of(&j);
+    assert!((m.grad_ratio.unwrap() - 0.001).abs() < 1e-12);
+    let (layer, range) = m.preact_drift.unwrap();
+    assert_eq!(layer, "l3");
+    assert!((range - 1.0).abs() < 1e-12);
+}

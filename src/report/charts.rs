@@ -17,13 +17,18 @@ pub fn color(v: Variant) -> RGBColor {
 }
 
 /// Distinct colors for lines inside one panel (layers, bands).
-pub const PALETTE: [RGBColor; 6] = [
+pub const PALETTE: [RGBColor; 11] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
     RGBColor(214, 39, 40),
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+    RGBColor(0, 0, 0),
 ];
 
 pub struct Line {

@@ -353,6 +353,8 @@ mod tests {
             blowups: 0,
             elapsed_s: 1.0,
             samples_per_sec: 1.0,
+            grad_ratio: None,
+            preact_drift: None,
         }
     }
 

@@ -10,6 +10,9 @@ use super::metrics::{JobMetrics, THRESHOLDS};
 use super::stats::Estimate;
 use crate::model::Variant;
 
+/// Beyond this gap in final accuracy, loss fluctuations are not compared in the verdict.
+const MAX_ACC_DIFF_FOR_STABILITY: f64 = 0.2;
+
 fn thr(t: f64) -> String {
     format!("{:.0}%", t * 100.0)
 }
@@ -397,14 +400,17 @@ fn stability(p: &Pair, v: &mut Verdicts) -> Vec<String> {
             effect(&LOSS_TAIL_STD, &pr),
             noise(&LOSS_TAIL_STD, &pr)
         ));
-        if dv(&p.o) == dv(&p.b) {
-            v.add("stability", pr.other_better(&LOSS_TAIL_STD));
-        }
+        // A net stuck at chance has a flat loss: low fluctuation there is not stability.
         let acc = |jobs: &[&JobMetrics]| mean_of(&FINAL_VAL_ACC, jobs);
-        if let (Some(a), Some(b)) = (acc(&p.o), acc(&p.b)) {
-            if (a - b).abs() > 0.2 {
-                out.push(format!("The two nets ended at very different accuracies ({} vs {}), so this compares fluctuations at different stages of learning, not like with like.", pct(a), pct(b)));
+        let comparable = match (acc(&p.o), acc(&p.b)) {
+            (Some(a), Some(b)) if (a - b).abs() > MAX_ACC_DIFF_FOR_STABILITY => {
+                out.push(format!("The two nets ended at very different accuracies ({} vs {}), so this compares fluctuations at different stages of learning, not like with like; it is left out of the verdict.", pct(a), pct(b)));
+                false
             }
+            _ => true,
+        };
+        if comparable && dv(&p.o) == dv(&p.b) {
+            v.add("stability", pr.other_better(&LOSS_TAIL_STD));
         }
     }
     if p.n() == 1 {
@@ -454,6 +460,49 @@ fn stability(p: &Pair, v: &mut Verdicts) -> Vec<String> {
         }
     } else {
         out.push("With one seed the spread of the final accuracy across seeds cannot be measured; run with `--seeds 3` or more for that and for confidence intervals.".into());
+    }
+    out
+}
+
+fn sci(x: f64) -> String {
+    if x >= 0.01 {
+        format!("{x:.3}")
+    } else {
+        format!("{x:.1e}")
+    }
+}
+
+/// Gradient flow and input-distribution drift, when the run probed them.
+fn internals(p: &Pair) -> Vec<String> {
+    let mut out = Vec::new();
+    let mean = |jobs: &[&JobMetrics], f: fn(&JobMetrics) -> Option<f64>| {
+        super::stats::mean(&jobs.iter().filter_map(|j| f(j)).collect::<Vec<_>>())
+    };
+    let g = |j: &JobMetrics| j.grad_ratio;
+    if let (Some(a), Some(b)) = (mean(&p.o, g), mean(&p.b, g)) {
+        let more = if a > b { p.ol() } else { p.bl() };
+        let r = if a > b {
+            a / b.max(1e-300)
+        } else {
+            b / a.max(1e-300)
+        };
+        out.push(format!(
+            "Late in training the gradient norm of the first layer was {}× that of the output layer for {} and {}× for {} (`grad_norm.l1` / `grad_norm.out`, mean over the last 20% of probes): {more} passed {} more gradient down to its first layer.",
+            sci(a),
+            p.ol(),
+            sci(b),
+            p.bl(),
+            ratio(r)
+        ));
+    }
+    let d = |j: &JobMetrics| j.preact_drift.as_ref().map(|d| d.1);
+    if let (Some(a), Some(b)) = (mean(&p.o, d), mean(&p.b, d)) {
+        let layer = p.o[0].preact_drift.as_ref().map_or("", |d| d.0.as_str());
+        out.push(format!(
+            "The median input of the probed unit of layer {layer} moved over a range of {a:.3} during training for {} and {b:.3} for {} (`preact_p50.{layer}`; a smaller range means a more stable input distribution, see `preact.svg`).",
+            p.ol(),
+            p.bl()
+        ));
     }
     out
 }
@@ -534,6 +583,7 @@ pub fn discussion(p: &Pair) -> (String, Verdicts) {
     para("Convergence speed", speed(p, &mut v));
     para("Generalization", generalization(p, &mut v));
     para("Stability", stability(p, &mut v));
+    para("Inside the network", internals(p));
     para("Cost", cost(p));
     md.push_str(&verdict(p, &v));
     md.push('\n');

@@ -30,7 +30,9 @@ pub fn int(x: f64) -> String {
 }
 
 pub fn ratio(r: f64) -> String {
-    if r >= 10.0 {
+    if r >= 1000.0 {
+        format!("{r:.1e}×")
+    } else if r >= 10.0 {
         format!("{r:.1}×")
     } else {
         format!("{r:.2}×")

@@ -175,6 +175,45 @@ pub struct JobMetrics {
     pub blowups: usize,
     pub elapsed_s: f64,
     pub samples_per_sec: f64,
+    /// First-layer over output-layer gradient norm (`grad_norm.l1 / grad_norm.out`), mean over
+    /// the trailing window of probes: how much of the gradient reaches the bottom of the net.
+    pub grad_ratio: Option<f64>,
+    /// Range (max - min) of the median input of the probed unit of the last hidden layer over
+    /// training (`preact_p50.lN`), with the layer name: how far its distribution moved.
+    pub preact_drift: Option<(String, f64)>,
+}
+
+fn grad_ratio(job: &JobRecord) -> Option<f64> {
+    let first = job.series("grad_norm.l1");
+    let out = job.series("grad_norm.out");
+    let ratios: Vec<(u64, f64, f64)> = first
+        .iter()
+        .filter_map(|a| {
+            let b = out.iter().find(|b| b.0 == a.0)?;
+            (b.2 > 0.0 && a.2.is_finite()).then(|| (a.0, a.1, a.2 / b.2))
+        })
+        .collect();
+    let t = tail(&ratios);
+    super::stats::mean(&t.iter().map(|p| p.2).collect::<Vec<_>>())
+}
+
+fn preact_drift(job: &JobRecord) -> Option<(String, f64)> {
+    let layer = (1..=20).rev().map(|l| format!("l{l}")).find(|l| {
+        job.rows
+            .iter()
+            .any(|r| r.metric == format!("preact_p50.{l}"))
+    })?;
+    let s = job.series(&format!("preact_p50.{layer}"));
+    let v: Vec<f64> = s.iter().map(|p| p.2).filter(|x| x.is_finite()).collect();
+    if v.len() < 2 {
+        return None;
+    }
+    let (lo, hi) = v
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(*x), b.max(*x))
+        });
+    Some((layer, hi - lo))
 }
 
 impl JobMetrics {
@@ -216,6 +255,8 @@ impl JobMetrics {
             blowups: blowups(&train_loss),
             elapsed_s: job.elapsed_s,
             samples_per_sec: job.samples_per_sec,
+            grad_ratio: grad_ratio(job),
+            preact_drift: preact_drift(job),
         }
     }
 
