@@ -14,6 +14,8 @@ pub struct ReportArgs {
     pub out: Option<PathBuf>,
 }
 
-pub fn run(_args: &ReportArgs) -> anyhow::Result<()> {
-    anyhow::bail!("`bnlab report` is not built yet")
+pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
+    let path = super::write_report(&args.runs, args.out.as_deref())?;
+    println!("{}", path.display());
+    Ok(())
 }

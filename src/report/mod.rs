@@ -1,4 +1,15 @@
-//! Reports built on run folders.
+//! Reports built on run folders: comparison metrics, `report.md`, SVG charts.
 
+pub mod charts;
 pub mod cmd;
+pub mod compare;
+pub mod discuss;
+pub mod figures;
+pub mod fmt;
+pub mod metrics;
+pub mod stats;
+pub mod sweep;
 pub mod table;
+pub mod write;
+
+pub use write::write_report;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::record::{DataInfo, JobRecord, MetricRow, RunRecord};
-use super::summary::{summarize, SummaryRow};
+use super::summary::{self, SummaryRow};
 use crate::model::Variant;
 use crate::train::{JobId, RunConfig, Status};
 
@@ -164,8 +164,8 @@ pub fn save(record: &RunRecord, dir: &Path) -> Result<(), RunError> {
     write_atomic(&dir.join(METRICS), &metrics_csv(record))?;
     let p = dir.join(SUMMARY);
     let summary = csv_bytes(&p, |w| {
-        for j in &record.jobs {
-            w.serialize(summarize(j))?;
+        for r in summary::csv_records(record) {
+            w.write_record(&r)?;
         }
         Ok(())
     })?;
@@ -316,8 +316,15 @@ fn load_summary(dir: &Path, record: &mut RunRecord) -> Result<(), RunError> {
         return Ok(());
     }
     let mut rdr = csv::Reader::from_path(&p).map_err(|e| csv_err(&p, e))?;
-    for row in rdr.deserialize::<SummaryRow>() {
-        let row = row.map_err(|e| csv_err(&p, e))?;
+    let headers = rdr.headers().map_err(|e| csv_err(&p, e))?.clone();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_err(&p, e))?;
+        if !summary::is_job_row(&headers, &rec) {
+            continue;
+        }
+        let row: SummaryRow = rec
+            .deserialize(Some(&headers))
+            .map_err(|e| csv_err(&p, e))?;
         let Some(variant) = Variant::parse(&row.variant) else {
             continue;
         };

@@ -1,0 +1,411 @@
+//! Variants compared seed by seed: which metric, which direction is better, and whether a
+//! difference is clear of seed noise.
+
+use super::metrics::JobMetrics;
+use super::stats::Estimate;
+use crate::model::Variant;
+
+/// With one seed no interval exists; these stated heuristics decide instead.
+pub const ONE_SEED_ACC_PP: f64 = 0.5;
+pub const ONE_SEED_RATIO: f64 = 1.2;
+pub const ONE_SEED_SPIKE: f64 = 0.1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A fraction shown in percent; differences in percentage points.
+    Accuracy,
+    /// A difference of two accuracies, shown in percentage points.
+    Points,
+    Steps,
+    /// Loss in nats (or loss x epochs for areas).
+    Loss,
+    Seconds,
+    Rate,
+    Count,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+/// How two seeds' values are paired: a difference, or a ratio averaged in log space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pairing {
+    Diff,
+    Ratio,
+}
+
+pub struct Metric {
+    pub key: &'static str,
+    pub label: &'static str,
+    /// Where the number comes from, for the reader who wants to check it.
+    pub source: &'static str,
+    pub unit: Unit,
+    pub better: Better,
+    pub pairing: Pairing,
+    pub get: fn(&JobMetrics) -> Option<f64>,
+}
+
+fn p1(v: Option<(u64, f64)>) -> Option<f64> {
+    v.map(|p| p.1)
+}
+
+pub const FINAL_VAL_ACC: Metric = Metric {
+    key: "final_val_acc",
+    label: "final validation accuracy",
+    source: "`val_acc` in metrics.csv, last evaluation",
+    unit: Unit::Accuracy,
+    better: Better::Higher,
+    pairing: Pairing::Diff,
+    get: |m| p1(m.final_val_acc),
+};
+pub const BEST_VAL_ACC: Metric = Metric {
+    key: "best_val_acc",
+    label: "best validation accuracy",
+    source: "`val_acc` in metrics.csv, highest evaluation",
+    unit: Unit::Accuracy,
+    better: Better::Higher,
+    pairing: Pairing::Diff,
+    get: |m| p1(m.best_val_acc),
+};
+pub const TEST_ACC: Metric = Metric {
+    key: "test_acc",
+    label: "test accuracy",
+    source: "`test_acc` in metrics.csv, once at the end",
+    unit: Unit::Accuracy,
+    better: Better::Higher,
+    pairing: Pairing::Diff,
+    get: |m| m.test_acc,
+};
+pub const STEPS_90: Metric = steps_metric(0, "steps_val90", "steps to 90% validation accuracy");
+pub const STEPS_95: Metric = steps_metric(1, "steps_val95", "steps to 95% validation accuracy");
+pub const STEPS_97: Metric = steps_metric(2, "steps_val97", "steps to 97% validation accuracy");
+
+const fn steps_metric(i: usize, key: &'static str, label: &'static str) -> Metric {
+    Metric {
+        key,
+        label,
+        source: "first evaluation in metrics.csv with `val_acc` at or above the threshold",
+        unit: Unit::Steps,
+        better: Better::Lower,
+        pairing: Pairing::Ratio,
+        get: match i {
+            0 => |m| m.reach[0].map(|r| r.step as f64),
+            1 => |m| m.reach[1].map(|r| r.step as f64),
+            _ => |m| m.reach[2].map(|r| r.step as f64),
+        },
+    }
+}
+
+pub const VAL_LOSS_AREA: Metric = Metric {
+    key: "val_loss_area",
+    label: "area under the validation-loss curve",
+    source: "`val_loss` in metrics.csv against `epoch`, trapezoids (loss x epochs)",
+    unit: Unit::Loss,
+    better: Better::Lower,
+    pairing: Pairing::Ratio,
+    get: |m| m.val_loss_area,
+};
+pub const GAP: Metric = Metric {
+    key: "train_val_gap",
+    label: "train - validation accuracy gap",
+    source:
+        "last `train_acc` (mean over the last log interval, training mode) minus last `val_acc`",
+    unit: Unit::Points,
+    better: Better::Lower,
+    pairing: Pairing::Diff,
+    get: |m| m.gap,
+};
+pub const LOSS_TAIL_STD: Metric = Metric {
+    key: "loss_tail_std",
+    label: "std of the training loss, last 20% of logs",
+    source:
+        "`train_loss` in metrics.csv (each a mean over `log_every` steps), trailing 20% of points",
+    unit: Unit::Loss,
+    better: Better::Lower,
+    pairing: Pairing::Ratio,
+    get: |m| m.loss_tail_std,
+};
+pub const SPIKE: Metric = Metric {
+    key: "max_loss_spike",
+    label: "largest training-loss spike",
+    source: "`train_loss`: largest rise above its lowest earlier value",
+    unit: Unit::Loss,
+    better: Better::Lower,
+    pairing: Pairing::Diff,
+    get: |m| m.spike.map(|s| s.rise).filter(|r| r.is_finite()),
+};
+pub const BLOWUPS: Metric = Metric {
+    key: "loss_blowups",
+    label: "loss blow-ups",
+    source: "`train_loss`: times it at least doubled its lowest earlier value (and rose > 0.5)",
+    unit: Unit::Count,
+    better: Better::Lower,
+    pairing: Pairing::Diff,
+    get: |m| Some(m.blowups as f64),
+};
+pub const WALL: Metric = Metric {
+    key: "elapsed_s",
+    label: "wall time",
+    source: "`elapsed_s` in timing.csv (trainers share the CPU)",
+    unit: Unit::Seconds,
+    better: Better::Lower,
+    pairing: Pairing::Ratio,
+    get: |m| Some(m.elapsed_s).filter(|v| *v > 0.0),
+};
+pub const THROUGHPUT: Metric = Metric {
+    key: "samples_per_sec",
+    label: "training samples per second",
+    source: "`samples_per_sec` in timing.csv (last progress window)",
+    unit: Unit::Rate,
+    better: Better::Higher,
+    pairing: Pairing::Ratio,
+    get: |m| Some(m.samples_per_sec).filter(|v| *v > 0.0),
+};
+
+/// The metrics of the report's table, in order.
+pub const TABLE: [&Metric; 13] = [
+    &STEPS_90,
+    &STEPS_95,
+    &STEPS_97,
+    &VAL_LOSS_AREA,
+    &FINAL_VAL_ACC,
+    &BEST_VAL_ACC,
+    &TEST_ACC,
+    &GAP,
+    &LOSS_TAIL_STD,
+    &SPIKE,
+    &BLOWUPS,
+    &WALL,
+    &THROUGHPUT,
+];
+
+/// Seed-by-seed comparison of `other` against `base` on one metric.
+#[derive(Debug, Clone, Copy)]
+pub struct Paired {
+    /// Seeds favouring `other` (difference above 0) and `base` (below 0).
+    pub up: usize,
+    pub down: usize,
+    /// Of `other - base` (Diff) or `ln(other / base)` (Ratio), over the seeds where both exist.
+    pub est: Estimate,
+    /// Exceeds seed noise: the 95% CI excludes 0 (n >= 2) or the one-seed heuristic holds.
+    pub clear: bool,
+}
+
+impl Paired {
+    /// The difference (Diff) or ratio other/base (Ratio) in natural units.
+    pub fn effect(&self, m: &Metric) -> f64 {
+        match m.pairing {
+            Pairing::Diff => self.est.mean,
+            Pairing::Ratio => self.est.mean.exp(),
+        }
+    }
+
+    pub fn ci(&self, m: &Metric) -> Option<(f64, f64)> {
+        self.est.ci.map(|(lo, hi)| match m.pairing {
+            Pairing::Diff => (lo, hi),
+            Pairing::Ratio => (lo.exp(), hi.exp()),
+        })
+    }
+
+    /// True when `other` is clearly better, false when clearly worse, None otherwise.
+    pub fn other_better(&self, m: &Metric) -> Option<bool> {
+        if !self.clear || self.est.mean == 0.0 {
+            return None;
+        }
+        let up = self.est.mean > 0.0;
+        Some(match m.better {
+            Better::Higher => up,
+            Better::Lower => !up,
+        })
+    }
+}
+
+fn one_seed_clear(m: &Metric, d: f64) -> bool {
+    match (m.pairing, m.unit) {
+        (Pairing::Ratio, _) => d.abs() > ONE_SEED_RATIO.ln(),
+        (Pairing::Diff, Unit::Accuracy | Unit::Points) => d.abs() * 100.0 > ONE_SEED_ACC_PP,
+        (Pairing::Diff, Unit::Count) => d.abs() >= 1.0,
+        (Pairing::Diff, _) => d.abs() > ONE_SEED_SPIKE,
+    }
+}
+
+/// Pairs `base` and `other` jobs by seed; `None` when no seed has the metric on both sides.
+pub fn paired(m: &Metric, base: &[&JobMetrics], other: &[&JobMetrics]) -> Option<Paired> {
+    let mut d = Vec::new();
+    for b in base {
+        let Some(o) = other.iter().find(|o| o.seed == b.seed) else {
+            continue;
+        };
+        let (Some(x), Some(y)) = ((m.get)(b), (m.get)(o)) else {
+            continue;
+        };
+        match m.pairing {
+            Pairing::Diff => d.push(y - x),
+            Pairing::Ratio if x > 0.0 && y > 0.0 => d.push((y / x).ln()),
+            Pairing::Ratio => {}
+        }
+    }
+    let est = Estimate::of(&d)?;
+    let up = d.iter().filter(|x| **x > 0.0).count();
+    let down = d.iter().filter(|x| **x < 0.0).count();
+    let clear = match est.ci_excludes_zero() {
+        Some(c) => c,
+        None => one_seed_clear(m, est.mean),
+    };
+    Some(Paired {
+        up,
+        down,
+        est,
+        clear,
+    })
+}
+
+/// Values of a metric over a group of seeds.
+pub fn values(m: &Metric, jobs: &[&JobMetrics]) -> Vec<f64> {
+    jobs.iter().filter_map(|j| (m.get)(j)).collect()
+}
+
+/// The jobs of a run grouped by sweep point and variant.
+pub struct Groups {
+    pub jobs: Vec<JobMetrics>,
+    pub variants: Vec<Variant>,
+}
+
+impl Groups {
+    pub fn new(jobs: Vec<JobMetrics>, config_variants: &[Variant]) -> Self {
+        let mut variants: Vec<Variant> = config_variants.to_vec();
+        for j in &jobs {
+            if !variants.contains(&j.variant) {
+                variants.push(j.variant);
+            }
+        }
+        variants.retain(|v| jobs.iter().any(|j| j.variant == *v));
+        Self { jobs, variants }
+    }
+
+    /// The variant others are compared against: plain when present.
+    pub fn baseline(&self) -> Option<Variant> {
+        if self.variants.contains(&Variant::Plain) {
+            Some(Variant::Plain)
+        } else {
+            self.variants.first().copied()
+        }
+    }
+
+    /// Sweep points present, in index order, with their values.
+    pub fn points(&self) -> Vec<(usize, Option<f64>)> {
+        let mut p: Vec<(usize, Option<f64>)> =
+            self.jobs.iter().map(|j| (j.point, j.point_value)).collect();
+        p.sort_by_key(|x| x.0);
+        p.dedup_by_key(|x| x.0);
+        p
+    }
+
+    pub fn of(&self, point: usize, variant: Variant) -> Vec<&JobMetrics> {
+        let mut v: Vec<&JobMetrics> = self
+            .jobs
+            .iter()
+            .filter(|j| j.point == point && j.variant == variant)
+            .collect();
+        v.sort_by_key(|j| j.seed);
+        v
+    }
+
+    pub fn seeds(&self) -> usize {
+        let mut s: Vec<u64> = self.jobs.iter().map(|j| j.seed).collect();
+        s.sort_unstable();
+        s.dedup();
+        s.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::Status;
+
+    fn job(variant: Variant, seed: u64, acc: f64) -> JobMetrics {
+        JobMetrics {
+            variant,
+            seed,
+            point: 0,
+            point_value: None,
+            status: Status::Finished,
+            message: None,
+            steps: 100,
+            epochs: 1.0,
+            reach: [None; 3],
+            val_loss_area: None,
+            final_val_acc: Some((100, acc)),
+            best_val_acc: Some((100, acc)),
+            final_val_loss: None,
+            final_train_acc: None,
+            final_train_loss: None,
+            test_acc: None,
+            test_loss: None,
+            gap: None,
+            loss_tail_std: None,
+            tail_steps: None,
+            spike: None,
+            blowups: 0,
+            elapsed_s: 1.0,
+            samples_per_sec: 1.0,
+            grad_ratio: None,
+            preact_drift: None,
+        }
+    }
+
+    #[test]
+    fn paired_ci_decides_with_seeds() {
+        let b = [
+            job(Variant::Plain, 1, 0.90),
+            job(Variant::Plain, 2, 0.91),
+            job(Variant::Plain, 3, 0.92),
+        ];
+        let o = [
+            job(Variant::Bn, 1, 0.95),
+            job(Variant::Bn, 2, 0.951),
+            job(Variant::Bn, 3, 0.969),
+        ];
+        let br: Vec<&JobMetrics> = b.iter().collect();
+        let or: Vec<&JobMetrics> = o.iter().collect();
+        let p = paired(&FINAL_VAL_ACC, &br, &or).unwrap();
+        assert_eq!(p.est.n, 3);
+        assert!(p.clear);
+        assert_eq!(p.other_better(&FINAL_VAL_ACC), Some(true));
+        // seed noise larger than the mean difference: not clear
+        let o2 = [
+            job(Variant::Bn, 1, 0.99),
+            job(Variant::Bn, 2, 0.85),
+            job(Variant::Bn, 3, 0.93),
+        ];
+        let or2: Vec<&JobMetrics> = o2.iter().collect();
+        let p2 = paired(&FINAL_VAL_ACC, &br, &or2).unwrap();
+        assert!(!p2.clear);
+        assert_eq!(p2.other_better(&FINAL_VAL_ACC), None);
+    }
+
+    #[test]
+    fn one_seed_uses_heuristic() {
+        let b = [job(Variant::Plain, 1, 0.900)];
+        let small = [job(Variant::Bn, 1, 0.904)];
+        let big = [job(Variant::Bn, 1, 0.890)];
+        let br: Vec<&JobMetrics> = b.iter().collect();
+        let p = paired(&FINAL_VAL_ACC, &br, &small.iter().collect::<Vec<_>>()).unwrap();
+        assert!(!p.clear);
+        let p = paired(&FINAL_VAL_ACC, &br, &big.iter().collect::<Vec<_>>()).unwrap();
+        assert!(p.clear);
+        assert_eq!(p.other_better(&FINAL_VAL_ACC), Some(false));
+    }
+
+    #[test]
+    fn unpaired_seeds_are_ignored() {
+        let b = [job(Variant::Plain, 1, 0.9)];
+        let o = [job(Variant::Bn, 2, 0.95)];
+        let br: Vec<&JobMetrics> = b.iter().collect();
+        assert!(paired(&FINAL_VAL_ACC, &br, &o.iter().collect::<Vec<_>>()).is_none());
+    }
+}

@@ -1,0 +1,135 @@
+//! How numbers are written in the report: one place, so the table and the prose agree.
+
+use super::compare::{Metric, Paired, Pairing, Unit};
+use super::metrics::JobMetrics;
+use super::stats::Estimate;
+
+pub fn pct(x: f64) -> String {
+    format!("{:.2}%", x * 100.0)
+}
+
+pub fn pp(d: f64) -> String {
+    format!("{:+.2} pp", d * 100.0)
+}
+
+/// Whole numbers with thousands separators.
+pub fn int(x: f64) -> String {
+    let s = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 && s != "0" {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+pub fn ratio(r: f64) -> String {
+    if r >= 1000.0 {
+        format!("{r:.1e}×")
+    } else if r >= 10.0 {
+        format!("{r:.1}×")
+    } else {
+        format!("{r:.2}×")
+    }
+}
+
+pub fn value(m: &Metric, x: f64) -> String {
+    match m.unit {
+        Unit::Accuracy => pct(x),
+        Unit::Points => pp(x),
+        Unit::Steps => int(x),
+        Unit::Loss => format!("{x:.3}"),
+        Unit::Seconds => format!("{x:.2} s"),
+        Unit::Rate => int(x),
+        Unit::Count => int(x),
+    }
+}
+
+fn diff(m: &Metric, d: f64) -> String {
+    match m.unit {
+        Unit::Accuracy | Unit::Points => pp(d),
+        Unit::Steps | Unit::Rate | Unit::Count => {
+            let s = int(d);
+            if d >= 0.0 {
+                format!("+{s}")
+            } else {
+                s
+            }
+        }
+        Unit::Seconds => format!("{d:+.2} s"),
+        Unit::Loss => format!("{d:+.3}"),
+    }
+}
+
+/// The effect of a paired comparison, with its CI or a note that there is none.
+pub fn effect(m: &Metric, p: &Paired) -> String {
+    let e = p.effect(m);
+    let main = match m.pairing {
+        Pairing::Diff => diff(m, e),
+        Pairing::Ratio => ratio(e),
+    };
+    let ci = match (p.ci(m), m.pairing) {
+        (Some((lo, hi)), Pairing::Diff) => {
+            format!(", 95% CI [{}, {}]", diff(m, lo), diff(m, hi))
+        }
+        (Some((lo, hi)), Pairing::Ratio) => format!(", 95% CI [{}, {}]", ratio(lo), ratio(hi)),
+        (None, _) => ", 1 seed".into(),
+    };
+    let n = if p.est.n > 1 {
+        format!(" (n={}{ci})", p.est.n)
+    } else {
+        format!(" ({})", &ci[2..])
+    };
+    format!("{main}{n}")
+}
+
+/// A group's value of a metric: the value for one seed, mean ± std for several.
+pub fn cell(m: &Metric, jobs: &[&JobMetrics]) -> String {
+    let xs: Vec<f64> = jobs.iter().filter_map(|j| (m.get)(j)).collect();
+    if m.unit == Unit::Steps && xs.len() < jobs.len() {
+        return if xs.is_empty() {
+            let most = jobs.iter().map(|j| j.steps).max().unwrap_or(0);
+            format!("never (in {} steps)", int(most as f64))
+        } else {
+            format!("{}/{} seeds reached", xs.len(), jobs.len())
+        };
+    }
+    match Estimate::of(&xs) {
+        None => "–".into(),
+        Some(e) => match e.std {
+            Some(s) if jobs.len() > 1 => format!("{} ± {}", value(m, e.mean), spread(m, s)),
+            _ => value(m, e.mean),
+        },
+    }
+}
+
+fn spread(m: &Metric, s: f64) -> String {
+    match m.unit {
+        Unit::Accuracy | Unit::Points => format!("{:.2} pp", s * 100.0),
+        _ => value(m, s),
+    }
+}
+
+/// "step 240 (epoch 0.80)".
+pub fn at(step: u64, epoch: f64) -> String {
+    format!("step {} (epoch {epoch:.2})", int(step as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands() {
+        assert_eq!(int(1234567.0), "1,234,567");
+        assert_eq!(int(999.0), "999");
+        assert_eq!(int(-1200.0), "-1,200");
+        assert_eq!(int(0.0), "0");
+    }
+}

@@ -1,0 +1,332 @@
+//! Comparison metrics of one trainer, computed from its logged curves.
+//! One module used by the CLI, the UI and the report, so they never disagree.
+
+use crate::model::Variant;
+use crate::runs::JobRecord;
+use crate::train::Status;
+
+/// `(step, epoch, value)` points of one metric, in step order.
+pub type Series = [(u64, f64, f64)];
+
+/// Validation-accuracy levels whose first crossing measures convergence speed.
+pub const THRESHOLDS: [f64; 3] = [0.90, 0.95, 0.97];
+
+/// Share of the logged training loss, at the end, over which stability is measured.
+pub const TAIL_FRACTION: f64 = 0.2;
+/// Fewest logged points in the stability window.
+pub const TAIL_MIN_POINTS: usize = 5;
+/// A blow-up: the logged loss at least doubles its lowest earlier value and rises by more than this.
+pub const BLOWUP_MIN_RISE: f64 = 0.5;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reach {
+    pub step: u64,
+    pub epoch: f64,
+}
+
+/// First point at which `series` reached `threshold`.
+pub fn reach(series: &Series, threshold: f64) -> Option<Reach> {
+    series.iter().find(|p| p.2 >= threshold).map(|p| Reach {
+        step: p.0,
+        epoch: p.1,
+    })
+}
+
+/// Area under the curve against epochs (trapezoids), over finite points only.
+pub fn area(series: &Series) -> Option<f64> {
+    let pts: Vec<(f64, f64)> = series
+        .iter()
+        .filter(|p| p.2.is_finite())
+        .map(|p| (p.1, p.2))
+        .collect();
+    if pts.len() < 2 {
+        return None;
+    }
+    Some(
+        pts.windows(2)
+            .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
+            .sum(),
+    )
+}
+
+/// The trailing part of a series used to measure stability.
+pub fn tail(series: &Series) -> &Series {
+    let n = series.len();
+    let k = ((n as f64 * TAIL_FRACTION).ceil() as usize)
+        .max(TAIL_MIN_POINTS)
+        .min(n);
+    &series[n - k..]
+}
+
+/// Standard deviation of the values in the trailing window; `None` below the minimum points.
+pub fn tail_std(series: &Series) -> Option<f64> {
+    let t = tail(series);
+    if t.len() < TAIL_MIN_POINTS || t.iter().any(|p| !p.2.is_finite()) {
+        return None;
+    }
+    let v: Vec<f64> = t.iter().map(|p| p.2).collect();
+    super::stats::std(&v)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spike {
+    /// How far the loss rose above its lowest earlier value.
+    pub rise: f64,
+    pub step: u64,
+}
+
+/// The largest rise of the series above its running minimum (0 when it never rises).
+pub fn max_spike(series: &Series) -> Option<Spike> {
+    let mut low = f64::INFINITY;
+    let mut best: Option<Spike> = None;
+    for &(step, _, v) in series {
+        if !v.is_finite() {
+            return Some(Spike {
+                rise: f64::INFINITY,
+                step,
+            });
+        }
+        if low.is_finite() {
+            let rise = (v - low).max(0.0);
+            if best.is_none_or(|b| rise > b.rise) {
+                best = Some(Spike { rise, step });
+            }
+        }
+        low = low.min(v);
+    }
+    best
+}
+
+/// Times the series entered a blow-up: at least double its lowest earlier value and
+/// more than `BLOWUP_MIN_RISE` above it. A non-finite value counts as one.
+pub fn blowups(series: &Series) -> usize {
+    let mut low = f64::INFINITY;
+    let mut inside = false;
+    let mut count = 0;
+    for &(_, _, v) in series {
+        let up = !v.is_finite() || (low.is_finite() && v >= 2.0 * low && v - low > BLOWUP_MIN_RISE);
+        if up && !inside {
+            count += 1;
+        }
+        inside = up;
+        if !v.is_finite() {
+            break;
+        }
+        low = low.min(v);
+    }
+    count
+}
+
+/// Last finite value of a series with its step.
+pub fn last(series: &Series) -> Option<(u64, f64)> {
+    series
+        .iter()
+        .rev()
+        .find(|p| p.2.is_finite())
+        .map(|p| (p.0, p.2))
+}
+
+/// Best (highest) finite value with its step; the first step on ties.
+pub fn best(series: &Series) -> Option<(u64, f64)> {
+    series
+        .iter()
+        .filter(|p| p.2.is_finite())
+        .fold(None, |acc: Option<(u64, f64)>, p| match acc {
+            Some(a) if a.1 >= p.2 => Some(a),
+            _ => Some((p.0, p.2)),
+        })
+}
+
+/// Train accuracy minus validation accuracy at the end of training.
+pub fn gap(final_train_acc: Option<f64>, final_val_acc: Option<f64>) -> Option<f64> {
+    Some(final_train_acc? - final_val_acc?).filter(|g| g.is_finite())
+}
+
+/// Everything the report compares, for one trainer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobMetrics {
+    pub variant: Variant,
+    pub seed: u64,
+    pub point: usize,
+    pub point_value: Option<f64>,
+    pub status: Status,
+    pub message: Option<String>,
+    /// Last step measured.
+    pub steps: u64,
+    pub epochs: f64,
+    /// First crossing of each of `THRESHOLDS`.
+    pub reach: [Option<Reach>; 3],
+    /// Area under the validation-loss curve in loss x epochs; `None` if training stopped early.
+    pub val_loss_area: Option<f64>,
+    pub final_val_acc: Option<(u64, f64)>,
+    pub best_val_acc: Option<(u64, f64)>,
+    pub final_val_loss: Option<(u64, f64)>,
+    pub final_train_acc: Option<(u64, f64)>,
+    pub final_train_loss: Option<(u64, f64)>,
+    pub test_acc: Option<f64>,
+    pub test_loss: Option<f64>,
+    /// Final train accuracy minus final validation accuracy.
+    pub gap: Option<f64>,
+    /// Standard deviation of the logged training loss over the trailing window.
+    pub loss_tail_std: Option<f64>,
+    /// Steps covered by the trailing window.
+    pub tail_steps: Option<(u64, u64)>,
+    pub spike: Option<Spike>,
+    pub blowups: usize,
+    pub elapsed_s: f64,
+    pub samples_per_sec: f64,
+    /// First-layer over output-layer gradient norm (`grad_norm.l1 / grad_norm.out`), mean over
+    /// the trailing window of probes: how much of the gradient reaches the bottom of the net.
+    pub grad_ratio: Option<f64>,
+    /// Range (max - min) of the median input of the probed unit of the last hidden layer over
+    /// training (`preact_p50.lN`), with the layer name: how far its distribution moved.
+    pub preact_drift: Option<(String, f64)>,
+}
+
+fn grad_ratio(job: &JobRecord) -> Option<f64> {
+    let first = job.series("grad_norm.l1");
+    let out = job.series("grad_norm.out");
+    let ratios: Vec<(u64, f64, f64)> = first
+        .iter()
+        .filter_map(|a| {
+            let b = out.iter().find(|b| b.0 == a.0)?;
+            (b.2 > 0.0 && a.2.is_finite()).then(|| (a.0, a.1, a.2 / b.2))
+        })
+        .collect();
+    let t = tail(&ratios);
+    super::stats::mean(&t.iter().map(|p| p.2).collect::<Vec<_>>())
+}
+
+fn preact_drift(job: &JobRecord) -> Option<(String, f64)> {
+    let layer = (1..=20).rev().map(|l| format!("l{l}")).find(|l| {
+        job.rows
+            .iter()
+            .any(|r| r.metric == format!("preact_p50.{l}"))
+    })?;
+    let s = job.series(&format!("preact_p50.{layer}"));
+    let v: Vec<f64> = s.iter().map(|p| p.2).filter(|x| x.is_finite()).collect();
+    if v.len() < 2 {
+        return None;
+    }
+    let (lo, hi) = v
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(*x), b.max(*x))
+        });
+    Some((layer, hi - lo))
+}
+
+impl JobMetrics {
+    pub fn of(job: &JobRecord) -> Self {
+        let val_acc = job.series("val_acc");
+        let val_loss = job.series("val_loss");
+        let train_loss = job.series("train_loss");
+        let train_acc = job.series("train_acc");
+        let final_train_acc = last(&train_acc);
+        let final_val_acc = last(&val_acc);
+        let stopped_early = matches!(
+            job.status,
+            Status::Diverged | Status::Failed | Status::Interrupted
+        );
+        let t = tail(&train_loss);
+        let epochs = job.rows.iter().map(|r| r.epoch).fold(0.0, f64::max);
+        Self {
+            variant: job.id.variant,
+            seed: job.id.seed,
+            point: job.id.point,
+            point_value: job.point_value,
+            status: job.status,
+            message: job.message.clone(),
+            steps: job.step,
+            epochs,
+            reach: THRESHOLDS.map(|th| reach(&val_acc, th)),
+            val_loss_area: if stopped_early { None } else { area(&val_loss) },
+            final_val_acc,
+            best_val_acc: best(&val_acc),
+            final_val_loss: last(&val_loss),
+            final_train_acc,
+            final_train_loss: last(&train_loss),
+            test_acc: job.last("test_acc").filter(|v| v.is_finite()),
+            test_loss: job.last("test_loss").filter(|v| v.is_finite()),
+            gap: gap(final_train_acc.map(|p| p.1), final_val_acc.map(|p| p.1)),
+            loss_tail_std: tail_std(&train_loss),
+            tail_steps: (!t.is_empty()).then(|| (t[0].0, t[t.len() - 1].0)),
+            spike: max_spike(&train_loss),
+            blowups: blowups(&train_loss),
+            elapsed_s: job.elapsed_s,
+            samples_per_sec: job.samples_per_sec,
+            grad_ratio: grad_ratio(job),
+            preact_drift: preact_drift(job),
+        }
+    }
+
+    pub fn reached(&self, threshold_index: usize) -> Option<Reach> {
+        self.reach[threshold_index]
+    }
+
+    /// Stopped by divergence (NaN/inf loss or a loss that stayed far above its start).
+    pub fn diverged(&self) -> bool {
+        self.status == Status::Diverged
+    }
+
+    /// Ended at or near chance level (10 classes), whatever its status.
+    pub fn did_not_learn(&self) -> bool {
+        self.final_val_acc.is_none_or(|(_, a)| a < CHANCE_BAND)
+    }
+}
+
+/// Final validation accuracy below this counts as "did not learn" (chance is 10%).
+pub const CHANCE_BAND: f64 = 0.2;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[f64]) -> Vec<(u64, f64, f64)> {
+        v.iter()
+            .enumerate()
+            .map(|(i, &x)| (i as u64 * 10, i as f64 * 0.5, x))
+            .collect()
+    }
+
+    #[test]
+    fn area_is_trapezoids_over_epochs() {
+        // epochs 0, .5, 1: (1+1)/2*.5 + (1+0)/2*.5 = .75
+        assert!((area(&s(&[1.0, 1.0, 0.0])).unwrap() - 0.75).abs() < 1e-12);
+        assert_eq!(area(&s(&[1.0])), None);
+    }
+
+    #[test]
+    fn spike_is_rise_above_running_minimum() {
+        let sp = max_spike(&s(&[2.0, 1.0, 1.5, 0.5, 0.7])).unwrap();
+        assert!((sp.rise - 0.5).abs() < 1e-12);
+        assert_eq!(sp.step, 20);
+        assert_eq!(max_spike(&s(&[3.0, 2.0, 1.0])).unwrap().rise, 0.0);
+        assert_eq!(max_spike(&s(&[1.0, f64::NAN])).unwrap().rise, f64::INFINITY);
+    }
+
+    #[test]
+    fn blowups_count_entries_not_points() {
+        assert_eq!(blowups(&s(&[1.0, 0.4, 1.5, 1.6, 0.3, 0.2, 1.0])), 2);
+        // doubling from a tiny loss is not a blow-up
+        assert_eq!(blowups(&s(&[0.05, 0.02, 0.06])), 0);
+        assert_eq!(blowups(&s(&[1.0, f64::INFINITY])), 1);
+    }
+
+    #[test]
+    fn tail_std_uses_trailing_window() {
+        let v: Vec<f64> = (0..20)
+            .map(|i| if i < 15 { 5.0 * i as f64 } else { 1.0 })
+            .collect();
+        // last 5 points are constant
+        assert_eq!(tail_std(&s(&v)), Some(0.0));
+        assert_eq!(tail_std(&s(&[1.0, 2.0])), None);
+    }
+
+    #[test]
+    fn best_and_last_skip_non_finite() {
+        let x = s(&[0.1, 0.9, 0.9, f64::NAN]);
+        assert_eq!(best(&x), Some((10, 0.9)));
+        assert_eq!(last(&x), Some((20, 0.9)));
+    }
+}
