@@ -1,0 +1,443 @@
+//! Turning a run's metric rows into drawable curves: an incremental index by metric, the
+//! x-axis mapping, the mean over seeds, debiased smoothing and decimation for drawing.
+//! The record keeps every point (for export); these functions only ever read it.
+
+use std::collections::HashMap;
+
+use crate::model::Variant;
+use crate::runs::{JobRecord, RunRecord};
+
+/// What the x-axis measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum XAxis {
+    #[default]
+    Steps,
+    Epochs,
+    Time,
+}
+
+impl XAxis {
+    pub fn next(self) -> Self {
+        match self {
+            XAxis::Steps => XAxis::Epochs,
+            XAxis::Epochs => XAxis::Time,
+            XAxis::Time => XAxis::Steps,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            XAxis::Steps => "steps",
+            XAxis::Epochs => "epochs",
+            XAxis::Time => "seconds",
+        }
+    }
+}
+
+/// Row positions of each metric, per job, extended as rows arrive so a frame never scans
+/// the whole record.
+#[derive(Debug, Default, Clone)]
+pub struct SeriesIndex {
+    jobs: Vec<JobIndex>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct JobIndex {
+    upto: usize,
+    by_metric: HashMap<String, Vec<u32>>,
+}
+
+impl SeriesIndex {
+    pub fn build(record: &RunRecord) -> Self {
+        let mut s = Self::default();
+        s.update(record);
+        s
+    }
+
+    /// Indexes rows added since the last call.
+    pub fn update(&mut self, record: &RunRecord) {
+        for i in 0..record.jobs.len() {
+            self.update_job(record, i);
+        }
+    }
+
+    pub fn update_job(&mut self, record: &RunRecord, job: usize) {
+        if self.jobs.len() < record.jobs.len() {
+            self.jobs.resize_with(record.jobs.len(), JobIndex::default);
+        }
+        let Some(rows) = record.jobs.get(job).map(|j| &j.rows) else {
+            return;
+        };
+        let ix = &mut self.jobs[job];
+        for (k, r) in rows.iter().enumerate().skip(ix.upto) {
+            match ix.by_metric.get_mut(r.metric.as_str()) {
+                Some(v) => v.push(k as u32),
+                None => {
+                    ix.by_metric.insert(r.metric.clone(), vec![k as u32]);
+                }
+            }
+        }
+        ix.upto = rows.len();
+    }
+
+    pub fn rows(&self, job: usize, metric: &str) -> &[u32] {
+        self.jobs
+            .get(job)
+            .and_then(|j| j.by_metric.get(metric))
+            .map_or(&[], |v| v.as_slice())
+    }
+
+    pub fn has_metric_prefix(&self, prefix: &str) -> bool {
+        self.jobs
+            .iter()
+            .any(|j| j.by_metric.keys().any(|k| k.starts_with(prefix)))
+    }
+
+    pub fn metric_names(&self, job: usize) -> Vec<&str> {
+        self.jobs
+            .get(job)
+            .map(|j| j.by_metric.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Step → seconds of training for one job, from the progress reports.
+#[derive(Debug, Default, Clone)]
+pub struct Clock {
+    points: Vec<(u64, f64)>,
+}
+
+/// Clock entries kept at most; beyond this every other one is dropped, so memory stays bounded.
+const CLOCK_CAP: usize = 4096;
+
+impl Clock {
+    pub fn push(&mut self, step: u64, elapsed_s: f64) {
+        if self.points.last().is_some_and(|p| p.0 >= step) {
+            return;
+        }
+        if self.points.len() >= CLOCK_CAP {
+            let kept: Vec<_> = self.points.iter().copied().step_by(2).collect();
+            self.points = kept;
+        }
+        self.points.push((step, elapsed_s));
+    }
+
+    /// A clock for a saved run, where only the total time is known: linear in steps.
+    pub fn linear(steps: u64, elapsed_s: f64) -> Self {
+        let mut c = Self::default();
+        c.points.push((0, 0.0));
+        if steps > 0 {
+            c.points.push((steps, elapsed_s));
+        }
+        c
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// Seconds at `step`, interpolated, extrapolated at the last known rate.
+    pub fn at(&self, step: u64) -> f64 {
+        let p = &self.points;
+        match p.len() {
+            0 => 0.0,
+            1 => p[0].1 * step as f64 / (p[0].0.max(1)) as f64,
+            _ => {
+                let i = p.partition_point(|q| q.0 < step);
+                let (a, b) = if i == 0 {
+                    ((0, 0.0), p[0])
+                } else if i >= p.len() {
+                    (p[p.len() - 2], p[p.len() - 1])
+                } else {
+                    (p[i - 1], p[i])
+                };
+                if b.0 == a.0 {
+                    return b.1;
+                }
+                a.1 + (b.1 - a.1) * (step as f64 - a.0 as f64) / (b.0 as f64 - a.0 as f64)
+            }
+        }
+    }
+}
+
+/// The jobs drawn as one curve: one variant at one sweep point, all seeds.
+pub fn group(record: &RunRecord, variant: Variant, point: usize) -> Vec<usize> {
+    record
+        .jobs
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| j.id.variant == variant && j.id.point == point)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Variants present in the run, in config order.
+pub fn variants(record: &RunRecord) -> Vec<Variant> {
+    let mut out: Vec<Variant> = record.config.variants.clone();
+    for j in &record.jobs {
+        if !out.contains(&j.id.variant) {
+            out.push(j.id.variant);
+        }
+    }
+    out
+}
+
+/// Number of sweep points (1 without a sweep).
+pub fn points(record: &RunRecord) -> usize {
+    record
+        .jobs
+        .iter()
+        .map(|j| j.id.point + 1)
+        .max()
+        .unwrap_or(1)
+        .max(record.config.sweep.as_ref().map_or(1, |s| s.values.len()))
+}
+
+/// Lowest and highest seed at each point.
+pub type Band = (Vec<(f64, f64)>, Vec<(f64, f64)>);
+
+/// A curve and, with several seeds, the band between the lowest and highest seed.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Curve {
+    pub mean: Vec<(f64, f64)>,
+    pub band: Option<Band>,
+}
+
+fn x_of(job: &JobRecord, clock: Option<&Clock>, step: u64, epoch: f64, axis: XAxis) -> f64 {
+    match axis {
+        XAxis::Steps => step as f64,
+        XAxis::Epochs => epoch,
+        XAxis::Time => match clock {
+            Some(c) if !c.is_empty() => c.at(step),
+            _ => Clock::linear(job.step, job.elapsed_s).at(step),
+        },
+    }
+}
+
+/// The metric of a group of jobs: per-index mean over seeds, plus min/max band with 2+ seeds.
+pub fn curve(
+    record: &RunRecord,
+    index: &SeriesIndex,
+    clocks: &[Clock],
+    jobs: &[usize],
+    metric: &str,
+    axis: XAxis,
+) -> Curve {
+    let series: Vec<Vec<(f64, f64)>> = jobs
+        .iter()
+        .map(|&j| {
+            let job = &record.jobs[j];
+            index
+                .rows(j, metric)
+                .iter()
+                .filter_map(|&k| job.rows.get(k as usize))
+                .map(|r| (x_of(job, clocks.get(j), r.step, r.epoch, axis), r.value))
+                .collect()
+        })
+        .collect();
+    match series.len() {
+        0 => Curve::default(),
+        1 => Curve {
+            mean: series.into_iter().next().unwrap_or_default(),
+            band: None,
+        },
+        _ => {
+            let n = series.iter().map(Vec::len).max().unwrap_or(0);
+            let mut mean = Vec::with_capacity(n);
+            let mut lo = Vec::with_capacity(n);
+            let mut hi = Vec::with_capacity(n);
+            for k in 0..n {
+                let at: Vec<(f64, f64)> = series.iter().filter_map(|s| s.get(k).copied()).collect();
+                let x = at[0].0;
+                let ys = at.iter().map(|p| p.1).filter(|y| y.is_finite());
+                let (mut s, mut c, mut mn, mut mx) =
+                    (0.0, 0usize, f64::INFINITY, f64::NEG_INFINITY);
+                for y in ys {
+                    s += y;
+                    c += 1;
+                    mn = mn.min(y);
+                    mx = mx.max(y);
+                }
+                if c == 0 {
+                    continue;
+                }
+                mean.push((x, s / c as f64));
+                lo.push((x, mn));
+                hi.push((x, mx));
+            }
+            Curve {
+                mean,
+                band: Some((lo, hi)),
+            }
+        }
+    }
+}
+
+/// Exponential moving average divided by `1 - beta^t`, so early values are not pulled
+/// towards zero or towards the first value. Non-finite values are skipped.
+pub fn smooth(points: &[(f64, f64)], beta: f64) -> Vec<(f64, f64)> {
+    let beta = beta.clamp(0.0, 0.999);
+    if beta == 0.0 {
+        return points.to_vec();
+    }
+    let mut out = Vec::with_capacity(points.len());
+    let (mut s, mut w) = (0.0, 0.0);
+    for &(x, y) in points {
+        if !y.is_finite() {
+            continue;
+        }
+        s = beta * s + (1.0 - beta) * y;
+        w = beta * w + (1.0 - beta);
+        out.push((x, s / w));
+    }
+    out
+}
+
+/// At most about `2 * buckets` points that keep each bucket's lowest and highest value in
+/// x order, so spikes survive and drawing cost no longer depends on the series length.
+pub fn decimate(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
+    let buckets = buckets.max(1);
+    if points.len() <= 2 * buckets {
+        return points.to_vec();
+    }
+    let mut out = Vec::with_capacity(2 * buckets + 1);
+    let per = points.len() as f64 / buckets as f64;
+    for b in 0..buckets {
+        let start = (b as f64 * per) as usize;
+        let end = (((b + 1) as f64 * per) as usize).min(points.len());
+        if start >= end {
+            continue;
+        }
+        let chunk = &points[start..end];
+        let (mut imin, mut imax) = (0, 0);
+        for (i, p) in chunk.iter().enumerate() {
+            if p.1 < chunk[imin].1 {
+                imin = i;
+            }
+            if p.1 > chunk[imax].1 {
+                imax = i;
+            }
+        }
+        let (a, b) = (imin.min(imax), imin.max(imax));
+        out.push(chunk[a]);
+        if b != a {
+            out.push(chunk[b]);
+        }
+    }
+    if let (Some(l), Some(o)) = (points.last(), out.last()) {
+        if l != o {
+            out.push(*l);
+        }
+    }
+    out
+}
+
+/// log10 of the positive values; others are dropped (a log axis cannot show them).
+pub fn log10(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    points
+        .iter()
+        .filter(|p| p.1 > 0.0 && p.1.is_finite())
+        .map(|&(x, y)| (x, y.log10()))
+        .collect()
+}
+
+/// Axis bounds over several point sets, padded; a sane default when there is nothing.
+pub fn bounds<'a>(
+    sets: impl IntoIterator<Item = &'a [(f64, f64)]>,
+    pad: bool,
+) -> ([f64; 2], [f64; 2]) {
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for s in sets {
+        for &(x, y) in s {
+            if x.is_finite() && y.is_finite() {
+                x0 = x0.min(x);
+                x1 = x1.max(x);
+                y0 = y0.min(y);
+                y1 = y1.max(y);
+            }
+        }
+    }
+    if !x0.is_finite() {
+        return ([0.0, 1.0], [0.0, 1.0]);
+    }
+    if x1 <= x0 {
+        x1 = x0 + 1.0;
+    }
+    if y1 <= y0 {
+        let d = y0.abs().max(1e-3) * 0.05;
+        y0 -= d;
+        y1 += d;
+    } else if pad {
+        let d = (y1 - y0) * 0.05;
+        y0 -= d;
+        y1 += d;
+    }
+    ([x0, x1], [y0, y1])
+}
+
+/// The last `n` values of a metric of one job.
+pub fn recent(
+    record: &RunRecord,
+    index: &SeriesIndex,
+    job: usize,
+    metric: &str,
+    n: usize,
+) -> Vec<f64> {
+    let Some(j) = record.jobs.get(job) else {
+        return Vec::new();
+    };
+    let rows = index.rows(job, metric);
+    rows[rows.len().saturating_sub(n)..]
+        .iter()
+        .filter_map(|&k| j.rows.get(k as usize).map(|r| r.value))
+        .collect()
+}
+
+/// The last value of a metric of one job, through the index.
+pub fn last(record: &RunRecord, index: &SeriesIndex, job: usize, metric: &str) -> Option<f64> {
+    let k = *index.rows(job, metric).last()?;
+    record.jobs.get(job)?.rows.get(k as usize).map(|r| r.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debiased_ema_does_not_start_at_zero() {
+        let pts: Vec<(f64, f64)> = (0..5).map(|i| (i as f64, 2.0)).collect();
+        let s = smooth(&pts, 0.9);
+        assert!(s.iter().all(|p| (p.1 - 2.0).abs() < 1e-12), "{s:?}");
+    }
+
+    #[test]
+    fn decimation_keeps_extremes_and_bounds_size() {
+        let mut pts: Vec<(f64, f64)> = (0..50_000).map(|i| (i as f64, 1.0)).collect();
+        pts[12_345].1 = 100.0;
+        pts[40_000].1 = -5.0;
+        let d = decimate(&pts, 200);
+        assert!(d.len() <= 401);
+        assert!(d.iter().any(|p| p.1 == 100.0));
+        assert!(d.iter().any(|p| p.1 == -5.0));
+        assert!(d.windows(2).all(|w| w[0].0 <= w[1].0));
+    }
+
+    #[test]
+    fn clock_interpolates_and_stays_bounded() {
+        let mut c = Clock::default();
+        for s in 1..=10_000u64 {
+            c.push(s * 10, s as f64);
+        }
+        assert!(c.len() <= CLOCK_CAP);
+        assert!((c.at(55) - 5.5).abs() < 0.2);
+        assert_eq!(Clock::default().at(10), 0.0);
+    }
+}
