@@ -105,7 +105,7 @@ impl Form {
         };
         let sigma = match c.init {
             Init::Default => "default".to_string(),
-            Init::Gaussian { sigma } => fmt_num(f64::from(sigma)),
+            Init::Gaussian { sigma } => sigma.to_string(),
         };
         let text = |s: String| Value::Text(s);
         let fields = vec![

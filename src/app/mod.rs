@@ -138,6 +138,8 @@ pub struct App {
     pub chart: ChartSettings,
     pub view: View,
     pub help: bool,
+    /// First line of the help shown (it scrolls on small terminals).
+    pub help_scroll: u16,
     pub about_scroll: u16,
     /// Last message for the status line (exports, errors).
     pub status: Option<String>,
@@ -164,6 +166,7 @@ impl App {
             chart: ChartSettings::default(),
             view: View::Curves,
             help: false,
+            help_scroll: 0,
             about_scroll: 0,
             status: None,
             quit: false,
@@ -216,14 +219,21 @@ impl App {
             return self.quit();
         }
         if self.help {
-            if matches!(key.code, KeyCode::Char('q')) && !self.typing() {
-                return self.quit();
+            match key.code {
+                KeyCode::Char('q') => return self.quit(),
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    self.help_scroll = (self.help_scroll + 1).min(40)
+                }
+                _ => self.help = false,
             }
-            self.help = false;
             return None;
         }
         if key.code == KeyCode::Char('?') {
             self.help = true;
+            self.help_scroll = 0;
             return None;
         }
         match self.screen {

@@ -78,7 +78,10 @@ fn unit_lines(run: Option<&RunView>) -> Vec<Line<'static>> {
     let n = |k: &str, v: f32| {
         Line::from(vec![
             Span::styled(format!("{k:<14}"), theme::dim()),
-            Span::styled(format!("{v:>10.4}"), Style::default().fg(theme::BLUE)),
+            Span::styled(
+                format!("{:>10}", super::fmt_val(f64::from(v))),
+                Style::default().fg(theme::SKY),
+            ),
         ])
     };
     let expect_xhat = (u.x - u.batch_mean) / (u.batch_var + u.epsilon).sqrt();

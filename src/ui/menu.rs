@@ -93,12 +93,7 @@ fn kv(k: &str, v: String) -> Line<'static> {
 }
 
 pub fn draw_menu(f: &mut Frame, area: Rect, app: &App) {
-    header(
-        f,
-        area,
-        app,
-        "bnlab — a plain MLP and the same MLP with BatchNorm, side by side",
-    );
+    header(f, area, app, "bnlab — plain net vs BatchNorm, side by side");
     let list = layout::menu_list(area);
     let block_area = Rect {
         x: list.x - 1,

@@ -64,7 +64,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
     (
         "Everywhere",
         &[
-            ("?", "show or hide this help"),
+            ("?", "show this help (↑↓ scroll it, other keys close it)"),
             ("q  Ctrl-C", "quit (a running run is saved first)"),
             ("Esc", "back; quits from the main menu"),
         ],
