@@ -21,8 +21,12 @@ impl Tmux {
     }
 
     fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", &self.session]).stdout)
-            .into_owned()
+        String::from_utf8_lossy(
+            &self
+                .cmd(&["capture-pane", "-p", "-t", &self.session])
+                .stdout,
+        )
+        .into_owned()
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -93,22 +97,40 @@ fn pick_a_preset_train_export_and_quit_in_tmux() {
         session: "e2e".into(),
     };
     let out = t.cmd(&[
-        "new-session", "-d", "-s", &t.session, "-x", "100", "-y", "30", "sh", "-c", &script,
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "sh",
+        "-c",
+        &script,
     ]);
-    assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "tmux: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let menu = t.wait_for("the menu", 60, |s| s.contains("Experiments"));
     assert!(menu.contains("Ioffe & Szegedy 2015"), "{menu}");
     assert!(menu.contains("mnist-5k"), "{menu}");
     t.keys(&["Enter"]);
-    t.wait_for("the settings form", 60, |s| s.contains("Experiment settings"));
+    t.wait_for("the settings form", 60, |s| {
+        s.contains("Experiment settings")
+    });
     t.keys(&["Enter"]);
     let s = t.wait_for("both variants to show progress", 60, |s| {
         gauge_step(s, "plain").is_some_and(|n| n > 0) && gauge_step(s, "bn").is_some_and(|n| n > 0)
     });
     assert!(s.contains("Loss") && s.contains("Accuracy"), "{s}");
     t.keys(&["e"]);
-    t.wait_for("the export message", 60, |s| s.contains("exported to saved_runs/"));
+    t.wait_for("the export message", 60, |s| {
+        s.contains("exported to saved_runs/")
+    });
     t.keys(&["q"]);
     let end = t.wait_for("bnlab to exit", 60, |s| s.contains("BNLAB_EXIT="));
     assert!(end.contains("BNLAB_EXIT=0"), "{end}");
@@ -121,7 +143,11 @@ fn pick_a_preset_train_export_and_quit_in_tmux() {
     let dirs = run_dirs(dir);
     assert_eq!(dirs.len(), 1, "{dirs:?}");
     for f in ["config.json", "metrics.csv", "summary.csv", "timing.csv"] {
-        assert!(dirs[0].join(f).is_file(), "{f} missing in {}", dirs[0].display());
+        assert!(
+            dirs[0].join(f).is_file(),
+            "{f} missing in {}",
+            dirs[0].display()
+        );
     }
     let metrics = std::fs::read_to_string(dirs[0].join("metrics.csv")).unwrap();
     assert!(metrics.lines().any(|l| l.starts_with("plain,")));

@@ -33,17 +33,40 @@ impl XAxis {
     }
 }
 
-/// Row positions of each metric, per job, extended as rows arrive so a frame never scans
-/// the whole record.
+/// Each metric of each job as contiguous columns, extended as rows arrive, so a frame
+/// reads a few dense arrays instead of scanning the whole record.
 #[derive(Debug, Default, Clone)]
 pub struct SeriesIndex {
     jobs: Vec<JobIndex>,
 }
 
+/// One metric of one job: steps, epochs and values in the order they were measured.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Column {
+    pub step: Vec<u64>,
+    pub epoch: Vec<f64>,
+    pub value: Vec<f64>,
+}
+
+impl Column {
+    pub fn len(&self) -> usize {
+        self.value.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
+    }
+}
+
+static EMPTY: Column = Column {
+    step: Vec::new(),
+    epoch: Vec::new(),
+    value: Vec::new(),
+};
+
 #[derive(Debug, Default, Clone)]
 struct JobIndex {
     upto: usize,
-    by_metric: HashMap<String, Vec<u32>>,
+    by_metric: HashMap<String, Column>,
 }
 
 impl SeriesIndex {
@@ -68,35 +91,29 @@ impl SeriesIndex {
             return;
         };
         let ix = &mut self.jobs[job];
-        for (k, r) in rows.iter().enumerate().skip(ix.upto) {
-            match ix.by_metric.get_mut(r.metric.as_str()) {
-                Some(v) => v.push(k as u32),
-                None => {
-                    ix.by_metric.insert(r.metric.clone(), vec![k as u32]);
-                }
-            }
+        for r in rows.iter().skip(ix.upto) {
+            let col = match ix.by_metric.get_mut(r.metric.as_str()) {
+                Some(c) => c,
+                None => ix.by_metric.entry(r.metric.clone()).or_default(),
+            };
+            col.step.push(r.step);
+            col.epoch.push(r.epoch);
+            col.value.push(r.value);
         }
         ix.upto = rows.len();
     }
 
-    pub fn rows(&self, job: usize, metric: &str) -> &[u32] {
+    pub fn column(&self, job: usize, metric: &str) -> &Column {
         self.jobs
             .get(job)
             .and_then(|j| j.by_metric.get(metric))
-            .map_or(&[], |v| v.as_slice())
+            .unwrap_or(&EMPTY)
     }
 
     pub fn has_metric_prefix(&self, prefix: &str) -> bool {
         self.jobs
             .iter()
             .any(|j| j.by_metric.keys().any(|k| k.starts_with(prefix)))
-    }
-
-    pub fn metric_names(&self, job: usize) -> Vec<&str> {
-        self.jobs
-            .get(job)
-            .map(|j| j.by_metric.keys().map(String::as_str).collect())
-            .unwrap_or_default()
     }
 }
 
@@ -229,13 +246,29 @@ pub fn curve(
     let series: Vec<Vec<(f64, f64)>> = jobs
         .iter()
         .map(|&j| {
-            let job = &record.jobs[j];
-            index
-                .rows(j, metric)
-                .iter()
-                .filter_map(|&k| job.rows.get(k as usize))
-                .map(|r| (x_of(job, clocks.get(j), r.step, r.epoch, axis), r.value))
-                .collect()
+            let col = index.column(j, metric);
+            match axis {
+                XAxis::Steps => col
+                    .step
+                    .iter()
+                    .zip(&col.value)
+                    .map(|(&s, &v)| (s as f64, v))
+                    .collect(),
+                XAxis::Epochs => col
+                    .epoch
+                    .iter()
+                    .copied()
+                    .zip(col.value.iter().copied())
+                    .collect(),
+                XAxis::Time => {
+                    let job = &record.jobs[j];
+                    col.step
+                        .iter()
+                        .zip(&col.value)
+                        .map(|(&s, &v)| (x_of(job, clocks.get(j), s, 0.0, axis), v))
+                        .collect()
+                }
+            }
         })
         .collect();
     match series.len() {
@@ -250,20 +283,21 @@ pub fn curve(
             let mut lo = Vec::with_capacity(n);
             let mut hi = Vec::with_capacity(n);
             for k in 0..n {
-                let at: Vec<(f64, f64)> = series.iter().filter_map(|s| s.get(k).copied()).collect();
-                let x = at[0].0;
-                let ys = at.iter().map(|p| p.1).filter(|y| y.is_finite());
+                let mut x = None;
                 let (mut s, mut c, mut mn, mut mx) =
                     (0.0, 0usize, f64::INFINITY, f64::NEG_INFINITY);
-                for y in ys {
-                    s += y;
-                    c += 1;
-                    mn = mn.min(y);
-                    mx = mx.max(y);
+                for p in series.iter().filter_map(|s| s.get(k)) {
+                    x.get_or_insert(p.0);
+                    if p.1.is_finite() {
+                        s += p.1;
+                        c += 1;
+                        mn = mn.min(p.1);
+                        mx = mx.max(p.1);
+                    }
                 }
-                if c == 0 {
+                let (Some(x), true) = (x, c > 0) else {
                     continue;
-                }
+                };
                 mean.push((x, s / c as f64));
                 lo.push((x, mn));
                 hi.push((x, mx));
@@ -280,18 +314,23 @@ pub fn curve(
 /// towards zero or towards the first value. Non-finite values are skipped.
 pub fn smooth(points: &[(f64, f64)], beta: f64) -> Vec<(f64, f64)> {
     let beta = beta.clamp(0.0, 0.999);
-    if beta == 0.0 {
+    if beta <= 0.0 {
         return points.to_vec();
     }
     let mut out = Vec::with_capacity(points.len());
-    let (mut s, mut w) = (0.0, 0.0);
+    // s is the plain EMA; dividing by 1 - beta^t removes its pull towards 0. Once beta^t is
+    // negligible the correction is 1, which saves a division per point on long series.
+    let (mut s, mut bt) = (0.0, 1.0);
     for &(x, y) in points {
-        if !y.is_finite() {
-            continue;
+        if y.is_finite() {
+            s = beta * s + (1.0 - beta) * y;
+            if bt > 1e-15 {
+                bt *= beta;
+                out.push((x, s / (1.0 - bt)));
+            } else {
+                out.push((x, s));
+            }
         }
-        s = beta * s + (1.0 - beta) * y;
-        w = beta * w + (1.0 - beta);
-        out.push((x, s / w));
     }
     out
 }
@@ -313,11 +352,13 @@ pub fn decimate(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
         }
         let chunk = &points[start..end];
         let (mut imin, mut imax) = (0, 0);
-        for (i, p) in chunk.iter().enumerate() {
-            if p.1 < chunk[imin].1 {
+        let (mut vmin, mut vmax) = (chunk[0].1, chunk[0].1);
+        for (i, p) in chunk.iter().enumerate().skip(1) {
+            if p.1 < vmin {
+                vmin = p.1;
                 imin = i;
-            }
-            if p.1 > chunk[imax].1 {
+            } else if p.1 > vmax {
+                vmax = p.1;
                 imax = i;
             }
         }
@@ -384,27 +425,14 @@ pub fn bounds<'a>(
 }
 
 /// The last `n` values of a metric of one job.
-pub fn recent(
-    record: &RunRecord,
-    index: &SeriesIndex,
-    job: usize,
-    metric: &str,
-    n: usize,
-) -> Vec<f64> {
-    let Some(j) = record.jobs.get(job) else {
-        return Vec::new();
-    };
-    let rows = index.rows(job, metric);
-    rows[rows.len().saturating_sub(n)..]
-        .iter()
-        .filter_map(|&k| j.rows.get(k as usize).map(|r| r.value))
-        .collect()
+pub fn recent(index: &SeriesIndex, job: usize, metric: &str, n: usize) -> Vec<f64> {
+    let v = &index.column(job, metric).value;
+    v[v.len().saturating_sub(n)..].to_vec()
 }
 
 /// The last value of a metric of one job, through the index.
-pub fn last(record: &RunRecord, index: &SeriesIndex, job: usize, metric: &str) -> Option<f64> {
-    let k = *index.rows(job, metric).last()?;
-    record.jobs.get(job)?.rows.get(k as usize).map(|r| r.value)
+pub fn last(index: &SeriesIndex, job: usize, metric: &str) -> Option<f64> {
+    index.column(job, metric).value.last().copied()
 }
 
 #[cfg(test)]

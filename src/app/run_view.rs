@@ -198,8 +198,7 @@ impl RunView {
             curves::XAxis::Steps,
         )
         .mean;
-        let as_triples: Vec<(u64, f64, f64)> =
-            val.iter().map(|&(x, y)| (x as u64, 0.0, y)).collect();
+
         let steps: u64 = jobs.iter().map(|&j| self.record.jobs[j].step).sum();
         let total: u64 = jobs.iter().map(|&j| self.record.jobs[j].total_steps).sum();
         let elapsed = jobs
@@ -212,12 +211,16 @@ impl RunView {
             .collect();
         let test: Vec<f64> = jobs
             .iter()
-            .filter_map(|&j| curves::last(&self.record, &self.index, j, "test_acc"))
+            .filter_map(|&j| curves::last(&self.index, j, "test_acc"))
             .collect();
         GroupStats {
             current: val.last().map(|p| p.1),
-            best: summary::best(&as_triples),
-            to: summary::THRESHOLDS.map(|t| summary::steps_to(&as_triples, t)),
+            best: val
+                .iter()
+                .map(|p| p.1)
+                .filter(|v| v.is_finite())
+                .reduce(f64::max),
+            to: summary::THRESHOLDS.map(|t| val.iter().find(|p| p.1 >= t).map(|p| p.0 as u64)),
             steps,
             total,
             elapsed,

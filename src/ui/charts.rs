@@ -69,21 +69,21 @@ pub fn prepare(
     log: bool,
     buckets: usize,
 ) -> Vec<(f64, f64)> {
-    let sm;
-    let p = if smooth && !s.raw && s.smoothing > 0.0 {
-        sm = curves::smooth(points, s.smoothing);
-        &sm[..]
+    if !(smooth && !s.raw && s.smoothing > 0.0) && !log {
+        return curves::decimate(points, buckets);
+    }
+    let mut v = if smooth && !s.raw && s.smoothing > 0.0 {
+        curves::smooth(points, s.smoothing)
     } else {
-        points
+        points.to_vec()
     };
-    let lg;
-    let p = if log {
-        lg = curves::log10(p);
-        &lg[..]
-    } else {
-        p
-    };
-    curves::decimate(p, buckets)
+    if log {
+        v.retain(|p| p.1 > 0.0 && p.1.is_finite());
+        for p in &mut v {
+            p.1 = p.1.log10();
+        }
+    }
+    curves::decimate(&v, buckets)
 }
 
 /// The lines of `series` for every variant of `run` at its selected point (and the overlay).

@@ -233,9 +233,9 @@ fn layer_table(f: &mut Frame, area: Rect, run: &RunView) {
             let mut cells = vec![Cell::from(*label)];
             for &v in &vs {
                 let jobs = run.group(v);
-                let val = jobs.first().and_then(|&j| {
-                    curves::last(&run.record, &run.index, j, &format!("{m}.l{layer}"))
-                });
+                let val = jobs
+                    .first()
+                    .and_then(|&j| curves::last(&run.index, j, &format!("{m}.l{layer}")));
                 cells.push(Cell::from(val.map_or("-".into(), fmt_val)));
             }
             Row::new(cells)

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use super::charts::{self, Series};
 use super::{about, fmt_pct, fmt_secs, fmt_val, footer, internals, theme};
 use crate::app::layout::{tab_ranges, TAB_TITLES};
-use crate::app::run_view::RunView;
+use crate::app::run_view::{GroupStats, RunView};
 use crate::app::{curves, App, View};
 use crate::model::Variant;
 use crate::train::Status;
@@ -85,14 +85,34 @@ fn tabs(f: &mut Frame, area: Rect, app: &App, run: &RunView) {
     );
 }
 
+/// What a frame shows of one variant at the selected point, computed once per frame.
+pub struct VariantRow {
+    pub variant: Variant,
+    pub jobs: Vec<usize>,
+    pub stats: GroupStats,
+    pub status: Status,
+}
+
+pub fn variant_rows(run: &RunView) -> Vec<VariantRow> {
+    run.variants()
+        .into_iter()
+        .map(|variant| {
+            let jobs = run.group(variant);
+            VariantRow {
+                variant,
+                stats: run.stats(&jobs),
+                status: run.group_status(&jobs),
+                jobs,
+            }
+        })
+        .collect()
+}
+
 /// One line gauge per variant (at the selected sweep point).
-fn gauges(f: &mut Frame, area: Rect, run: &RunView) {
-    let vs = run.variants();
-    let rows = Layout::vertical(vs.iter().map(|_| Constraint::Length(1))).split(area);
-    for (v, r) in vs.iter().zip(rows.iter()) {
-        let jobs = run.group(*v);
-        let st = run.stats(&jobs);
-        let status = run.group_status(&jobs);
+fn gauges(f: &mut Frame, area: Rect, run: &RunView, rows_: &[VariantRow]) {
+    let rows = Layout::vertical(rows_.iter().map(|_| Constraint::Length(1))).split(area);
+    for (vr, r) in rows_.iter().zip(rows.iter()) {
+        let (v, jobs, st, status) = (&vr.variant, &vr.jobs, &vr.stats, vr.status);
         let spe = jobs
             .first()
             .map_or(1, |&j| run.record.jobs[j].steps_per_epoch.max(1));
@@ -123,7 +143,8 @@ fn gauges(f: &mut Frame, area: Rect, run: &RunView) {
 }
 
 fn curves_view(f: &mut Frame, area: Rect, app: &App, run: &RunView) {
-    let nv = run.variants().len() as u16;
+    let vrows = variant_rows(run);
+    let nv = vrows.len() as u16;
     let sweep = run.record.config.sweep.is_some();
     let table_h = if sweep {
         run.points() as u16 + 3
@@ -138,7 +159,7 @@ fn curves_view(f: &mut Frame, area: Rect, app: &App, run: &RunView) {
         Constraint::Length(msgs.len().min(2) as u16),
     ])
     .areas(area);
-    gauges(f, g, run);
+    gauges(f, g, run, &vrows);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(c);
     let s = &app.chart;
@@ -202,7 +223,7 @@ fn curves_view(f: &mut Frame, area: Rect, app: &App, run: &RunView) {
     if sweep {
         sweep_table(f, t, run);
     } else {
-        comparison_table(f, t, run);
+        comparison_table(f, t, &vrows);
     }
     if !msgs.is_empty() {
         f.render_widget(Paragraph::new(msgs), m);
@@ -245,16 +266,13 @@ fn steps(s: Option<u64>) -> String {
 }
 
 /// Current and best validation accuracy, steps to 90/95/97%, and the difference to the first variant.
-pub fn comparison_table(f: &mut Frame, area: Rect, run: &RunView) {
-    let vs = run.variants();
-    let stats: Vec<_> = vs.iter().map(|&v| run.stats(&run.group(v))).collect();
-    let base = stats.first().cloned().unwrap_or_default();
-    let rows: Vec<Row> = vs
+pub fn comparison_table(f: &mut Frame, area: Rect, vrows: &[VariantRow]) {
+    let base = vrows.first().map(|r| r.stats.clone()).unwrap_or_default();
+    let rows: Vec<Row> = vrows
         .iter()
-        .zip(&stats)
         .enumerate()
-        .map(|(i, (&v, st))| {
-            let status = run.group_status(&run.group(v));
+        .map(|(i, vr)| {
+            let (v, st, status) = (vr.variant, &vr.stats, vr.status);
             let delta = if i == 0 {
                 "baseline".to_string()
             } else {
@@ -363,6 +381,7 @@ fn sweep_table(f: &mut Frame, area: Rect, run: &RunView) {
 }
 
 fn signals_view(f: &mut Frame, area: Rect, run: &RunView) {
+    let vrows = variant_rows(run);
     let vs = run.variants();
     let nv = vs.len() as u16;
     let [g, s, t] = Layout::vertical([
@@ -371,13 +390,13 @@ fn signals_view(f: &mut Frame, area: Rect, run: &RunView) {
         Constraint::Length(nv + 3),
     ])
     .areas(area);
-    gauges(f, g, run);
+    gauges(f, g, run, &vrows);
     let cols =
         Layout::horizontal(vs.iter().map(|_| Constraint::Ratio(1, nv.max(1) as u32))).split(s);
     for (&v, col) in vs.iter().zip(cols.iter()) {
         sparklines(f, *col, run, v);
     }
-    comparison_table(f, t, run);
+    comparison_table(f, t, &vrows);
 }
 
 /// Recent step loss, throughput and gradient norm of one variant.
@@ -394,10 +413,7 @@ fn sparklines(f: &mut Frame, area: Rect, run: &RunView, v: Variant) {
     let color = theme::variant(v);
     let series: [(&str, Vec<f64>); 3] = match job {
         Some(j) => [
-            (
-                "loss",
-                curves::recent(&run.record, &run.index, j, "train_loss", n),
-            ),
+            ("loss", curves::recent(&run.index, j, "train_loss", n)),
             (
                 "samples/s",
                 run.throughput
@@ -405,10 +421,7 @@ fn sparklines(f: &mut Frame, area: Rect, run: &RunView, v: Variant) {
                     .map(|t| t.iter().skip(t.len().saturating_sub(n)).copied().collect())
                     .unwrap_or_default(),
             ),
-            (
-                "grad norm",
-                curves::recent(&run.record, &run.index, j, "grad_norm", n),
-            ),
+            ("grad norm", curves::recent(&run.index, j, "grad_norm", n)),
         ],
         None => [
             ("loss", vec![]),
