@@ -69,10 +69,11 @@ pub fn prepare(
     log: bool,
     buckets: usize,
 ) -> Vec<(f64, f64)> {
-    if !(smooth && !s.raw && s.smoothing > 0.0) && !log {
+    let smoothed = smooth && !s.raw && s.smoothing > 0.0;
+    if !smoothed && !log {
         return curves::decimate(points, buckets);
     }
-    let mut v = if smooth && !s.raw && s.smoothing > 0.0 {
+    let mut v = if smoothed {
         curves::smooth(points, s.smoothing)
     } else {
         points.to_vec()
