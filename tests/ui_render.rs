@@ -233,3 +233,37 @@ fn a_sweep_has_one_line_per_point() {
     app.on_key(crossterm::event::KeyCode::Char(']').into());
     assert!(text(&render(&app, 120, 40)).contains("▶ 0.1"));
 }
+
+#[test]
+fn the_browser_lists_saved_runs_and_opens_one_with_an_overlay() {
+    use bnlab::app::run_view::{Overlay, RunView};
+    use bnlab::app::Browser;
+    let tmp = tempfile::tempdir().unwrap();
+    let live = app_with_run();
+    let rec = live.run.as_ref().unwrap().record.clone();
+    let a = bnlab::runs::save_new(&rec, tmp.path()).unwrap();
+    let b = bnlab::runs::save_new(&rec, tmp.path()).unwrap();
+
+    let mut app = ui_common::app();
+    app.runs_dir = tmp.path().to_path_buf();
+    app.browser = Browser::scan(tmp.path());
+    app.screen = Screen::Browser;
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("2 run(s)"), "{t}");
+    assert!(t.contains("ioffe2015 on mnist-5k"), "{t}");
+
+    let mut view = RunView::saved(bnlab::runs::load(&a).unwrap(), a.clone());
+    view.overlay = Some(Box::new(Overlay::new(
+        "B-run".into(),
+        bnlab::runs::load(&b).unwrap(),
+    )));
+    app.run_opened(view);
+    let t = text(&render(&app, 120, 40));
+    assert!(
+        t.contains("saved run") && t.contains("overlay B: B-run"),
+        "{t}"
+    );
+    assert!(t.contains("B ● plain") && t.contains("B ■ bn"), "{t}");
+    // The planned length comes from the config, not a zero total.
+    assert!(t.contains("step 400/1320"), "{t}");
+}

@@ -33,6 +33,27 @@ impl Overlay {
     }
 }
 
+/// A saved run does not store each trainer's planned length; it follows from the config
+/// and the size of the training set.
+fn fill_totals(record: &mut RunRecord) {
+    let specs = record.config.jobs();
+    let train = record.data_info.train;
+    for j in &mut record.jobs {
+        let batch = specs
+            .iter()
+            .find(|s| s.id == j.id)
+            .map_or(record.config.batch_size, |s| s.batch_size);
+        if train > 0 {
+            j.steps_per_epoch = record.config.steps_per_epoch(train, batch);
+            if j.total_steps == 0 {
+                j.total_steps = record.config.total_steps(train, batch);
+            }
+        } else if j.total_steps == 0 {
+            j.total_steps = j.step;
+        }
+    }
+}
+
 fn saved_clocks(record: &RunRecord) -> Vec<Clock> {
     record
         .jobs
@@ -86,7 +107,8 @@ impl RunView {
         }
     }
 
-    pub fn saved(record: RunRecord, dir: PathBuf) -> Self {
+    pub fn saved(mut record: RunRecord, dir: PathBuf) -> Self {
+        fill_totals(&mut record);
         let mut v = Self::live(record);
         v.live = false;
         v.clocks = saved_clocks(&v.record);

@@ -166,7 +166,19 @@ pub fn render(
     log: bool,
     percent: bool,
 ) {
-    let ([x0, x1], [y0, y1]) = curves::bounds(lines.iter().map(|d| d.points.as_slice()), true);
+    let ([x0, x1], [mut y0, mut y1]) =
+        curves::bounds(lines.iter().map(|d| d.points.as_slice()), true);
+    // Padding must not invent impossible values: no negative loss, no accuracy above 100%.
+    let data_min = lines
+        .iter()
+        .flat_map(|d| d.points.iter().map(|p| p.1))
+        .fold(f64::INFINITY, f64::min);
+    if !log && data_min >= 0.0 {
+        y0 = y0.max(0.0);
+    }
+    if percent {
+        y1 = y1.min(1.0).max(y0 + 1e-6);
+    }
     let empty = lines.iter().all(|d| d.points.is_empty());
     let block = Block::bordered().title(title);
     if empty {
