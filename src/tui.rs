@@ -446,10 +446,15 @@ impl Runtime {
 
 /// Datasets that can be loaded without downloading.
 pub fn available_datasets(data_dir: Option<&Path>) -> Vec<DatasetName> {
-    let mut v: Vec<DatasetName> = [DatasetName::Mnist, DatasetName::FashionMnist]
-        .into_iter()
-        .filter(|d| source::locate(*d, data_dir).is_some())
-        .collect();
+    // --data-dir names one folder of MNIST-style files: it counts as full MNIST, and
+    // Fashion-MNIST only counts when found in its own standard places.
+    let mut v = Vec::new();
+    if source::locate(DatasetName::Mnist, data_dir).is_some() {
+        v.push(DatasetName::Mnist);
+    }
+    if source::locate(DatasetName::FashionMnist, None).is_some() {
+        v.push(DatasetName::FashionMnist);
+    }
     v.push(DatasetName::Mnist5k);
     v
 }

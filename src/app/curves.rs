@@ -459,6 +459,38 @@ mod tests {
     }
 
     #[test]
+    fn several_seeds_give_the_mean_and_a_min_max_band() {
+        use crate::runs::DataInfo;
+        use crate::train::{Event, JobId, RunConfig};
+        let config = RunConfig {
+            seeds: 2,
+            variants: vec![Variant::Bn],
+            ..RunConfig::default()
+        };
+        let mut rec = RunRecord::new(config, DataInfo::default());
+        for (seed, v) in [(1u64, 0.2), (2, 0.4)] {
+            rec.apply(&Event::Metrics {
+                id: JobId {
+                    variant: Variant::Bn,
+                    seed,
+                    point: 0,
+                },
+                step: 10,
+                epoch: 0.1,
+                values: vec![("val_acc".into(), v)],
+            });
+        }
+        let ix = SeriesIndex::build(&rec);
+        let jobs = group(&rec, Variant::Bn, 0);
+        assert_eq!(jobs.len(), 2);
+        let c = curve(&rec, &ix, &[], &jobs, "val_acc", XAxis::Steps);
+        assert_eq!(c.mean.len(), 1);
+        assert!((c.mean[0].1 - 0.3).abs() < 1e-12);
+        let (lo, hi) = c.band.unwrap();
+        assert_eq!((lo[0].1, hi[0].1), (0.2, 0.4));
+    }
+
+    #[test]
     fn clock_interpolates_and_stays_bounded() {
         let mut c = Clock::default();
         for s in 1..=10_000u64 {
