@@ -530,7 +530,12 @@ fn event_loop(
     let mut last_draw = Instant::now();
     let (mut frames, mut draw_time, mut worst) = (0u32, Duration::ZERO, Duration::ZERO);
     let mut last_report = Instant::now();
+    // Fault injection for the end-to-end test of the panic path.
+    let inject_panic = std::env::var("BNLAB_TEST_PANIC").is_ok_and(|v| v == "ui");
     while !app.quit {
+        if inject_panic {
+            panic!("injected UI panic (BNLAB_TEST_PANIC=ui)");
+        }
         if interrupted.load(Ordering::SeqCst) {
             log("signal received: quitting");
             app.quit = true;

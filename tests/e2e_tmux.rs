@@ -153,3 +153,47 @@ fn pick_a_preset_train_export_and_quit_in_tmux() {
     assert!(metrics.lines().any(|l| l.starts_with("plain,")));
     assert!(metrics.lines().any(|l| l.starts_with("bn,")));
 }
+
+#[test]
+fn a_panic_restores_the_terminal_and_its_message_stays_readable() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIP e2e_tmux: tmux is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bin = env!("CARGO_BIN_EXE_bnlab");
+    let script = format!(
+        "cd '{d}' && env -u BNLAB_DATA_DIR -u RUST_BACKTRACE XDG_CACHE_HOME='{d}/cache' BNLAB_LOG='{d}/bnlab.log' BNLAB_TEST_PANIC=ui '{bin}'; echo BNLAB_EXIT=$?; sleep 120",
+        d = dir.display()
+    );
+    let t = Tmux {
+        socket: format!("bnlab-e2e-panic-{}", std::process::id()),
+        session: "e2e".into(),
+    };
+    let out = t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert!(
+        out.status.success(),
+        "tmux: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let end = t.wait_for("bnlab to exit", 60, |s| s.contains("BNLAB_EXIT="));
+    assert!(end.contains("injected UI panic"), "{end}");
+    assert!(end.contains("BNLAB_EXIT=101"), "{end}");
+    let alt = t.cmd(&["display-message", "-p", "-t", &t.session, "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0");
+    let log = std::fs::read_to_string(dir.join("bnlab.log")).unwrap();
+    assert!(log.contains("injected UI panic"), "{log}");
+}
