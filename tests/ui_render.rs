@@ -229,9 +229,14 @@ fn a_sweep_has_one_line_per_point() {
     for v in ["0.02", "0.1", "0.5", "2"] {
         assert!(t.contains(v), "point {v} missing\n{t}");
     }
-    assert!(t.contains("▶ 0.02"), "{t}");
-    app.on_key(crossterm::event::KeyCode::Char(']').into());
-    assert!(text(&render(&app, 120, 40)).contains("▶ 0.1"));
+    // The charted point follows the trainers until the user picks one.
+    assert!(t.contains("▶ 2 "), "{t}");
+    app.on_key(crossterm::event::KeyCode::Char('[').into());
+    assert!(text(&render(&app, 120, 40)).contains("▶ 0.5"));
+    for e in events(id(Variant::Plain, 3), 11, 500, 0.5) {
+        app.on_event(&e);
+    }
+    assert!(text(&render(&app, 120, 40)).contains("▶ 0.5"));
 }
 
 #[test]

@@ -402,9 +402,13 @@ impl App {
             KeyCode::Char('r') if run.live => return Some(Effect::Restart),
             KeyCode::Char('e') => return Some(Effect::Export),
             KeyCode::Char(']') | KeyCode::Char('n') => {
+                run.follow_point = false;
                 run.point = (run.point + 1).min(run.points().saturating_sub(1))
             }
-            KeyCode::Char('[') | KeyCode::Char('N') => run.point = run.point.saturating_sub(1),
+            KeyCode::Char('[') | KeyCode::Char('N') => {
+                run.follow_point = false;
+                run.point = run.point.saturating_sub(1)
+            }
             KeyCode::Up | KeyCode::Char('k') => run.layer = run.layer.saturating_sub(1).max(1),
             KeyCode::Down | KeyCode::Char('j') => {
                 run.layer = (run.layer + 1).min(run.hidden_layers().max(1))

@@ -79,6 +79,8 @@ pub struct RunView {
     pub label: String,
     /// Selected sweep point.
     pub point: usize,
+    /// The selected point follows the trainers until the user picks one.
+    pub follow_point: bool,
     /// Selected hidden layer (from 1) in the internals view.
     pub layer: usize,
     /// Internals: bands of one unit of the last layer instead of the whole layer.
@@ -101,6 +103,7 @@ impl RunView {
             saved_dir: None,
             saved_final: false,
             point: 0,
+            follow_point: true,
             layer: 1,
             unit_bands: false,
             overlay: None,
@@ -135,6 +138,7 @@ impl RunView {
                 .resize_with(self.record.jobs.len(), VecDeque::new);
         }
         match ev {
+            Event::Started { id, .. } if self.follow_point => self.point = id.point,
             Event::Metrics { .. } => self.index.update_job(&self.record, j),
             Event::Progress {
                 step,

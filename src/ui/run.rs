@@ -369,7 +369,7 @@ fn sweep_table(f: &mut Frame, area: Rect, run: &RunView) {
             }
         })
         .collect();
-    let mut widths = vec![Constraint::Length(9)];
+    let mut widths = vec![Constraint::Length(15)];
     widths.extend(vs.iter().map(|_| Constraint::Length(30)));
     f.render_widget(
         Table::new(rows, widths).header(Row::new(header)).block(
