@@ -145,6 +145,8 @@ struct Runtime {
     session: Option<Session>,
     /// Folders written during this UI session, printed after the restore.
     saved: Vec<PathBuf>,
+    /// Panics of other threads already shown in the status line.
+    panics_seen: usize,
 }
 
 fn key_of(c: &RunConfig) -> DataKey {
@@ -163,6 +165,7 @@ impl Runtime {
             pending: None,
             session: None,
             saved: Vec::new(),
+            panics_seen: 0,
         }
     }
 
@@ -421,19 +424,17 @@ impl Runtime {
             changed = true;
         }
         if let Ok(mut v) = OTHER_PANICS.lock() {
-            if let Some(last) = v.last() {
-                if app.status.as_deref() != Some(last.as_str()) && !v.is_empty() {
-                    let first_line = last.lines().next().unwrap_or("").to_string();
-                    if app.status.as_deref() != Some(first_line.as_str()) {
-                        app.status = Some(first_line);
-                        changed = true;
-                    }
-                }
+            if v.len() > self.panics_seen {
+                self.panics_seen = v.len();
+                let first_line = v.last().and_then(|p| p.lines().next()).unwrap_or("");
+                app.status = Some(format!("{first_line} (details in the log)"));
+                changed = true;
             }
-            // Keep them for printing at exit, but bounded.
+            // Kept for printing after the UI closes, but bounded.
             let n = v.len();
             if n > 20 {
                 v.drain(..n - 20);
+                self.panics_seen = 20;
             }
         }
         changed

@@ -96,10 +96,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("x", "x-axis: steps, epochs, seconds"),
             ("w  + -", "raw values  /  more or less smoothing"),
             ("o", "log scale for the loss"),
-            (
-                "[ ]",
-                "charted sweep point (follows training until chosen)",
-            ),
+            ("[ ]", "charted sweep point (follows training until chosen)"),
             ("↑↓  u", "internals: layer  /  one unit of the last layer"),
             ("c", "remove the overlaid run"),
         ],
