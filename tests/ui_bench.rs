@@ -61,6 +61,32 @@ fn frame_time_with_50k_points_per_series() {
         }
     }
     let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    // While training, each frame sees a few new points.
+    let mut step = n * 10;
+    for frames in [30u64] {
+        let (t0, c0) = (Instant::now(), cpu_ns());
+        for _ in 0..frames {
+            step += 10;
+            for v in [Variant::Plain, Variant::Bn] {
+                app.on_event(&Event::Metrics {
+                    id: id(v, 0),
+                    step,
+                    epoch: step as f64 / 1000.0,
+                    values: vec![
+                        ("train_loss".into(), 0.1),
+                        ("train_acc".into(), 0.9),
+                        ("grad_norm".into(), 0.5),
+                        ("val_loss".into(), 0.1),
+                        ("val_acc".into(), 0.9),
+                    ],
+                });
+            }
+            t.draw(|f| bnlab::ui::draw(f, &app)).unwrap();
+        }
+        let ms = t0.elapsed().as_secs_f64() * 1e3 / frames as f64;
+        let cpu = (cpu_ns() - c0) as f64 / 1e6 / frames as f64;
+        println!("Curves live (new points every frame): {ms:.2} ms wall, {cpu:.2} ms on-CPU per frame at 120x40, {n}+ points per series");
+    }
     for view in [View::Curves, View::Signals] {
         app.view = view;
         for raw in [false, true] {

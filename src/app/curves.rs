@@ -335,6 +335,70 @@ pub fn smooth(points: &[(f64, f64)], beta: f64) -> Vec<(f64, f64)> {
     out
 }
 
+/// Smoothed curves kept between frames: a growing series is smoothed only in its new
+/// points, so a long live run does not pay for the whole series on every frame.
+#[derive(Debug, Default)]
+pub struct SmoothCache {
+    map: std::cell::RefCell<HashMap<String, SmoothEntry>>,
+}
+
+impl Clone for SmoothCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+#[derive(Debug, Default)]
+struct SmoothEntry {
+    beta: f64,
+    /// Input points consumed, and the last of them (to notice a changed series).
+    n_in: usize,
+    last_in: Option<(f64, f64)>,
+    s: f64,
+    bt: f64,
+    out: Vec<(f64, f64)>,
+}
+
+impl SmoothCache {
+    /// Calls `f` with `points` smoothed as [`smooth`] would, reusing earlier work when
+    /// `points` extends what was smoothed under `key` before.
+    pub fn with_smoothed<R>(
+        &self,
+        key: &str,
+        points: &[(f64, f64)],
+        beta: f64,
+        f: impl FnOnce(&[(f64, f64)]) -> R,
+    ) -> R {
+        let beta = beta.clamp(0.0, 0.999);
+        let mut map = self.map.borrow_mut();
+        let e = map.entry(key.to_string()).or_default();
+        let valid = e.beta == beta
+            && e.n_in <= points.len()
+            && (e.n_in == 0 || Some(points[e.n_in - 1]) == e.last_in);
+        if !valid {
+            *e = SmoothEntry {
+                beta,
+                bt: 1.0,
+                ..SmoothEntry::default()
+            };
+        }
+        for &(x, y) in &points[e.n_in..] {
+            if y.is_finite() {
+                e.s = beta * e.s + (1.0 - beta) * y;
+                if e.bt > 1e-15 {
+                    e.bt *= beta;
+                    e.out.push((x, e.s / (1.0 - e.bt)));
+                } else {
+                    e.out.push((x, e.s));
+                }
+            }
+        }
+        e.n_in = points.len();
+        e.last_in = points.last().copied();
+        f(&e.out)
+    }
+}
+
 /// At most about `2 * buckets` points that keep each bucket's lowest and highest value in
 /// x order, so spikes survive and drawing cost no longer depends on the series length.
 pub fn decimate(points: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
@@ -444,6 +508,22 @@ mod tests {
         let pts: Vec<(f64, f64)> = (0..5).map(|i| (i as f64, 2.0)).collect();
         let s = smooth(&pts, 0.9);
         assert!(s.iter().all(|p| (p.1 - 2.0).abs() < 1e-12), "{s:?}");
+    }
+
+    #[test]
+    fn cached_smoothing_matches_and_extends() {
+        let pts: Vec<(f64, f64)> = (0..1000).map(|i| (i as f64, (i % 7) as f64)).collect();
+        let cache = SmoothCache::default();
+        let a = cache.with_smoothed("k", &pts[..400], 0.9, |s| s.to_vec());
+        assert_eq!(a, smooth(&pts[..400], 0.9));
+        let b = cache.with_smoothed("k", &pts, 0.9, |s| s.to_vec());
+        let full = smooth(&pts, 0.9);
+        assert_eq!(b.len(), full.len());
+        assert!(b.iter().zip(&full).all(|(p, q)| (p.1 - q.1).abs() < 1e-12));
+        // A different series under the same key starts over.
+        let other: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1 + 1.0)).collect();
+        let c = cache.with_smoothed("k", &other, 0.9, |s| s.to_vec());
+        assert_eq!(c, smooth(&other, 0.9));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
-use super::curves::{self, Clock, SeriesIndex};
+use super::curves::{self, Clock, SeriesIndex, SmoothCache};
 use crate::model::Variant;
 use crate::runs::{summary, RunRecord};
 use crate::train::{Event, Status};
@@ -18,6 +18,7 @@ pub struct Overlay {
     pub record: RunRecord,
     pub index: SeriesIndex,
     pub clocks: Vec<Clock>,
+    pub smooth_cache: SmoothCache,
 }
 
 impl Overlay {
@@ -29,6 +30,7 @@ impl Overlay {
             record,
             index,
             clocks,
+            smooth_cache: SmoothCache::default(),
         }
     }
 }
@@ -86,6 +88,8 @@ pub struct RunView {
     /// Internals: bands of one unit of the last layer instead of the whole layer.
     pub unit_bands: bool,
     pub overlay: Option<Box<Overlay>>,
+    /// Drawing cache (not state): smoothed curves between frames.
+    pub smooth_cache: SmoothCache,
 }
 
 impl RunView {
@@ -107,6 +111,7 @@ impl RunView {
             layer: 1,
             unit_bands: false,
             overlay: None,
+            smooth_cache: SmoothCache::default(),
         }
     }
 

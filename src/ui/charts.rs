@@ -39,6 +39,7 @@ pub struct Source<'a> {
     pub clocks: &'a [Clock],
     pub prefix: &'a str,
     pub overlay: bool,
+    pub cache: &'a curves::SmoothCache,
 }
 
 pub fn sources(run: &RunView) -> Vec<Source<'_>> {
@@ -48,6 +49,7 @@ pub fn sources(run: &RunView) -> Vec<Source<'_>> {
         clocks: &run.clocks,
         prefix: "",
         overlay: false,
+        cache: &run.smooth_cache,
     }];
     if let Some(o) = &run.overlay {
         v.push(Source {
@@ -56,6 +58,7 @@ pub fn sources(run: &RunView) -> Vec<Source<'_>> {
             clocks: &o.clocks,
             prefix: "B ",
             overlay: true,
+            cache: &o.smooth_cache,
         });
     }
     v
@@ -129,6 +132,27 @@ pub fn build(
                 let name = ser
                     .main
                     .then(|| format!("{}{} {}", src.prefix, theme::variant_mark(v), v.as_str()));
+                let buckets_here = if ser.main { buckets * 2 } else { buckets / 2 };
+                let cacheable = c.band.is_none()
+                    && ser.smooth
+                    && !s.raw
+                    && s.smoothing > 0.0
+                    && s.x_axis != XAxis::Time;
+                if cacheable {
+                    let key = format!("{v}/{point}/{}/{:?}", ser.metric, s.x_axis);
+                    let points = src.cache.with_smoothed(&key, &c.mean, s.smoothing, |sm| {
+                        let raw = ChartSettings { raw: true, ..*s };
+                        prepare(sm, &raw, false, log, buckets_here)
+                    });
+                    out.push(Drawn {
+                        name,
+                        points,
+                        style: base,
+                        marker,
+                        graph,
+                    });
+                    continue;
+                }
                 out.push(Drawn {
                     name,
                     points: prepare(
