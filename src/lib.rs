@@ -1,5 +1,6 @@
 //! bnlab: a plain MLP and the same MLP with Batch Normalization, trained side by side.
 
+pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod data;
@@ -11,3 +12,4 @@ pub mod runs;
 pub mod seeds;
 pub mod train;
 pub mod tui;
+pub mod ui;

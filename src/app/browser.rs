@@ -1,0 +1,95 @@
+//! The saved-runs browser: the run folders on disk, one selected, one optionally marked
+//! to overlay on the selected one.
+
+use std::path::{Path, PathBuf};
+
+use crate::runs;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunEntry {
+    pub dir: PathBuf,
+    pub name: String,
+    /// One line: preset, dataset and the main settings, or why the folder cannot be read.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Browser {
+    pub entries: Vec<RunEntry>,
+    pub selected: usize,
+    pub marked: Option<usize>,
+    pub error: Option<String>,
+}
+
+impl Browser {
+    /// Reads the run folders under `parent` (only their config, so it is quick).
+    pub fn scan(parent: &Path) -> Self {
+        let entries = runs::list(parent)
+            .into_iter()
+            .map(|dir| {
+                let name = dir
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                let detail = match runs::folder::load_config(&dir) {
+                    Ok(f) => {
+                        let c = &f.config;
+                        let variants: Vec<&str> = c.variants.iter().map(|v| v.as_str()).collect();
+                        let sweep = c.sweep.as_ref().map_or(String::new(), |s| {
+                            format!("  sweep {} {:?}", s.param.as_str(), s.values)
+                        });
+                        format!(
+                            "{} on {}  {}  lr {}  batch {}  {} epochs  {}{sweep}",
+                            c.preset,
+                            c.dataset,
+                            variants.join("+"),
+                            c.lr,
+                            c.batch_size,
+                            c.epochs,
+                            c.activation
+                        )
+                    }
+                    Err(e) => format!("unreadable: {e}"),
+                };
+                RunEntry { dir, name, detail }
+            })
+            .collect();
+        Self {
+            entries,
+            selected: 0,
+            marked: None,
+            error: None,
+        }
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        if self.entries.is_empty() {
+            self.selected = 0;
+            return;
+        }
+        let n = self.entries.len() as isize;
+        self.selected = (self.selected as isize + delta).clamp(0, n - 1) as usize;
+    }
+
+    pub fn toggle_mark(&mut self) {
+        if self.entries.is_empty() {
+            return;
+        }
+        self.marked = if self.marked == Some(self.selected) {
+            None
+        } else {
+            Some(self.selected)
+        };
+    }
+
+    pub fn selected_dir(&self) -> Option<&Path> {
+        self.entries.get(self.selected).map(|e| e.dir.as_path())
+    }
+
+    /// The marked run when it is not the selected one.
+    pub fn overlay_dir(&self) -> Option<&Path> {
+        self.marked
+            .filter(|&m| m != self.selected)
+            .and_then(|m| self.entries.get(m))
+            .map(|e| e.dir.as_path())
+    }
+}

@@ -1,0 +1,413 @@
+//! The settings form: a preset's config shown as editable fields, turned back into a
+//! validated `RunConfig` with an error that names the field.
+
+use crate::data::DatasetName;
+use crate::model::{Activation, Init, Variant, DEEP_DEPTH, SHALLOW_DEPTH};
+use crate::presets::PRESETS;
+use crate::train::{OptimizerKind, RunConfig};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKey {
+    Dataset,
+    Plain,
+    Placement,
+    Activation,
+    Optimizer,
+    Lr,
+    BatchSize,
+    Epochs,
+    InitSigma,
+    Seed,
+    Seeds,
+    Depth,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// One of a fixed list of choices, by position.
+    Choice(Vec<String>, usize),
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub key: FieldKey,
+    pub label: &'static str,
+    pub value: Value,
+    pub hint: &'static str,
+}
+
+impl Field {
+    pub fn display(&self) -> String {
+        match &self.value {
+            Value::Choice(c, i) => c.get(*i).cloned().unwrap_or_default(),
+            Value::Text(t) => t.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form {
+    /// Position of the preset in `PRESETS`.
+    pub preset: usize,
+    pub base: RunConfig,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// The field that is wrong and why.
+    pub error: Option<(usize, String)>,
+}
+
+const DATASETS: [DatasetName; 3] = [
+    DatasetName::Mnist,
+    DatasetName::FashionMnist,
+    DatasetName::Mnist5k,
+];
+const PLACEMENTS: [&str; 4] = ["before activation", "after activation", "both", "none"];
+const ACTIVATIONS: [Activation; 3] = [Activation::Sigmoid, Activation::Relu, Activation::Tanh];
+const OPTIMIZERS: [OptimizerKind; 2] = [OptimizerKind::Sgd, OptimizerKind::Adam];
+
+fn choice<T: PartialEq>(all: &[T], v: &T, names: Vec<String>) -> Value {
+    Value::Choice(names, all.iter().position(|x| x == v).unwrap_or(0))
+}
+
+fn fmt_num(v: f64) -> String {
+    let s = format!("{v}");
+    if s.len() > 10 {
+        format!("{v:.6}")
+    } else {
+        s
+    }
+}
+
+impl Form {
+    /// The form of preset `preset` on `dataset`; `available` marks datasets found on disk.
+    pub fn new(preset: usize, dataset: DatasetName, available: &[DatasetName]) -> Self {
+        let p = &PRESETS[preset.min(PRESETS.len() - 1)];
+        let c = p.config(dataset);
+        let ds_names = DATASETS
+            .iter()
+            .map(|d| {
+                if available.contains(d) {
+                    d.as_str().to_string()
+                } else {
+                    format!("{d} (not found)")
+                }
+            })
+            .collect();
+        let placement = match (
+            c.variants.contains(&Variant::Bn),
+            c.variants.contains(&Variant::BnAfter),
+        ) {
+            (true, false) => 0,
+            (false, true) => 1,
+            (true, true) => 2,
+            (false, false) => 3,
+        };
+        let sigma = match c.init {
+            Init::Default => "default".to_string(),
+            Init::Gaussian { sigma } => sigma.to_string(),
+        };
+        let text = |s: String| Value::Text(s);
+        let fields = vec![
+            Field {
+                key: FieldKey::Dataset,
+                label: "dataset",
+                value: choice(&DATASETS, &c.dataset, ds_names),
+                hint: "full MNIST needs a data folder; mnist-5k is built in",
+            },
+            Field {
+                key: FieldKey::Plain,
+                label: "plain net",
+                value: Value::Choice(
+                    vec!["yes".into(), "no".into()],
+                    usize::from(!c.variants.contains(&Variant::Plain)),
+                ),
+                hint: "train the net without BatchNorm as the baseline",
+            },
+            Field {
+                key: FieldKey::Placement,
+                label: "BN placement",
+                value: Value::Choice(
+                    PLACEMENTS.iter().map(|s| s.to_string()).collect(),
+                    placement,
+                ),
+                hint: "where BatchNorm goes in the BN net(s)",
+            },
+            Field {
+                key: FieldKey::Activation,
+                label: "activation",
+                value: choice(
+                    &ACTIVATIONS,
+                    &c.activation,
+                    ACTIVATIONS.iter().map(|a| a.to_string()).collect(),
+                ),
+                hint: "non-linearity of the hidden layers",
+            },
+            Field {
+                key: FieldKey::Optimizer,
+                label: "optimizer",
+                value: choice(
+                    &OPTIMIZERS,
+                    &c.optimizer,
+                    OPTIMIZERS.iter().map(|o| o.to_string()).collect(),
+                ),
+                hint: "plain SGD is the paper's setting",
+            },
+            Field {
+                key: FieldKey::Lr,
+                label: "learning rate",
+                value: text(fmt_num(c.lr)),
+                hint: "a positive number, at most 100",
+            },
+            Field {
+                key: FieldKey::BatchSize,
+                label: "batch size",
+                value: text(c.batch_size.to_string()),
+                hint: "whole number, 1 to 10000",
+            },
+            Field {
+                key: FieldKey::Epochs,
+                label: "epochs",
+                value: text(fmt_num(c.epochs)),
+                hint: "passes over the training set, may be fractional",
+            },
+            Field {
+                key: FieldKey::InitSigma,
+                label: "init sigma",
+                value: text(sigma),
+                hint: "`default` (uniform ±1/√fan_in) or the std of Gaussian weights",
+            },
+            Field {
+                key: FieldKey::Seed,
+                label: "seed",
+                value: text(c.seed.to_string()),
+                hint: "one number reproduces the run",
+            },
+            Field {
+                key: FieldKey::Seeds,
+                label: "seeds",
+                value: text(c.seeds.to_string()),
+                hint: "runs per variant; curves show the mean and the min-max band",
+            },
+            Field {
+                key: FieldKey::Depth,
+                label: "hidden layers",
+                value: Value::Choice(
+                    vec![SHALLOW_DEPTH.to_string(), DEEP_DEPTH.to_string()],
+                    usize::from(c.depth == DEEP_DEPTH),
+                ),
+                hint: "3 is the paper's net, 10 shows vanishing gradients",
+            },
+        ];
+        Self {
+            preset,
+            base: c,
+            fields,
+            focus: 0,
+            error: None,
+        }
+    }
+
+    pub fn field(&self, key: FieldKey) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    pub fn move_focus(&mut self, delta: isize) {
+        let n = self.fields.len() as isize;
+        self.focus = (self.focus as isize + delta).rem_euclid(n) as usize;
+    }
+
+    /// Left/right on a choice field.
+    pub fn cycle(&mut self, delta: isize) {
+        if let Some(Field {
+            value: Value::Choice(c, i),
+            ..
+        }) = self.fields.get_mut(self.focus)
+        {
+            let n = c.len() as isize;
+            *i = (*i as isize + delta).rem_euclid(n) as usize;
+            self.error = None;
+        }
+    }
+
+    pub fn focused_is_text(&self) -> bool {
+        matches!(
+            self.fields.get(self.focus).map(|f| &f.value),
+            Some(Value::Text(_))
+        )
+    }
+
+    pub fn type_char(&mut self, ch: char) {
+        if let Some(Field {
+            value: Value::Text(t),
+            ..
+        }) = self.fields.get_mut(self.focus)
+        {
+            if t.len() < 24 && !ch.is_control() {
+                t.push(ch);
+                self.error = None;
+            }
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        if let Some(Field {
+            value: Value::Text(t),
+            ..
+        }) = self.fields.get_mut(self.focus)
+        {
+            t.pop();
+            self.error = None;
+        }
+    }
+
+    fn text(&self, key: FieldKey) -> (usize, String) {
+        let i = self.fields.iter().position(|f| f.key == key).unwrap_or(0);
+        (i, self.fields[i].display().trim().to_string())
+    }
+
+    fn choice_index(&self, key: FieldKey) -> usize {
+        match self.fields.iter().find(|f| f.key == key).map(|f| &f.value) {
+            Some(Value::Choice(_, i)) => *i,
+            _ => 0,
+        }
+    }
+
+    /// The config the form describes, or the field that is wrong and why.
+    pub fn to_config(&self, available: &[DatasetName]) -> Result<RunConfig, (usize, String)> {
+        let mut c = self.base.clone();
+        let pos = |key| self.fields.iter().position(|f| f.key == key).unwrap_or(0);
+        let dataset = DATASETS[self.choice_index(FieldKey::Dataset).min(2)];
+        if !available.contains(&dataset) {
+            return Err((
+                pos(FieldKey::Dataset),
+                format!(
+                    "{dataset} was not found on this machine: get it with `bnlab data fetch {dataset}` or start bnlab with --data-dir DIR; mnist-5k is always available"
+                ),
+            ));
+        }
+        if dataset != c.dataset {
+            // Epoch counts are tuned per dataset size; keep the user's number but the preset's split.
+            c.dataset = dataset;
+            if dataset != DatasetName::Mnist5k {
+                c.split.val_size = None;
+            }
+        }
+        let plain = self.choice_index(FieldKey::Plain) == 0;
+        let mut variants = Vec::new();
+        if plain {
+            variants.push(Variant::Plain);
+        }
+        match self.choice_index(FieldKey::Placement) {
+            0 => variants.push(Variant::Bn),
+            1 => variants.push(Variant::BnAfter),
+            2 => variants.extend([Variant::Bn, Variant::BnAfter]),
+            _ => {}
+        }
+        if variants.is_empty() {
+            return Err((
+                pos(FieldKey::Placement),
+                "nothing to train: keep the plain net or choose a BN placement".into(),
+            ));
+        }
+        c.variants = variants;
+        c.activation = ACTIVATIONS[self.choice_index(FieldKey::Activation).min(2)];
+        c.optimizer = OPTIMIZERS[self.choice_index(FieldKey::Optimizer).min(1)];
+        c.depth = if self.choice_index(FieldKey::Depth) == 1 {
+            DEEP_DEPTH
+        } else {
+            SHALLOW_DEPTH
+        };
+        let number = |key, what: &str| -> Result<f64, (usize, String)> {
+            let (i, t) = self.text(key);
+            if t.is_empty() {
+                return Err((i, format!("{what} is empty: type a number")));
+            }
+            t.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| (i, format!("{what}: `{t}` is not a number")))
+        };
+        let whole = |key, what: &str| -> Result<u64, (usize, String)> {
+            let (i, t) = self.text(key);
+            if t.is_empty() {
+                return Err((i, format!("{what} is empty: type a whole number")));
+            }
+            t.parse::<u64>()
+                .map_err(|_| (i, format!("{what}: `{t}` is not a whole number ≥ 0")))
+        };
+        c.lr = number(FieldKey::Lr, "learning rate")?;
+        c.batch_size = whole(FieldKey::BatchSize, "batch size")? as usize;
+        c.epochs = number(FieldKey::Epochs, "epochs")?;
+        c.steps = None;
+        let (si, st) = self.text(FieldKey::InitSigma);
+        c.init = if st.is_empty() || st.eq_ignore_ascii_case("default") {
+            Init::Default
+        } else {
+            let s = st.parse::<f32>().map_err(|_| {
+                (
+                    si,
+                    format!("init sigma: `{st}` is neither `default` nor a number"),
+                )
+            })?;
+            Init::Gaussian { sigma: s }
+        };
+        c.seed = whole(FieldKey::Seed, "seed")?;
+        c.split.seed = c.seed;
+        c.seeds = whole(FieldKey::Seeds, "seeds")? as usize;
+        c.validate().map_err(|e| {
+            let key = match e.flag {
+                "--lr" => Some(FieldKey::Lr),
+                "--batch-size" => Some(FieldKey::BatchSize),
+                "--epochs" | "--steps" => Some(FieldKey::Epochs),
+                "--init-sigma" => Some(FieldKey::InitSigma),
+                "--seeds" => Some(FieldKey::Seeds),
+                "--variants" => Some(FieldKey::Placement),
+                "--depth" => Some(FieldKey::Depth),
+                _ => None,
+            };
+            let i = key.map_or(self.focus, pos);
+            let label = key.and_then(|k| self.field(k)).map_or(e.flag, |f| f.label);
+            (i, format!("{label}: {}", e.message))
+        })?;
+        if let (Some(limit), DatasetName::Mnist5k) = (c.split.train_limit, c.dataset) {
+            if c.batch_size > limit {
+                return Err((
+                    pos(FieldKey::BatchSize),
+                    format!(
+                        "batch size {} is larger than the {limit} training images",
+                        c.batch_size
+                    ),
+                ));
+            }
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [DatasetName; 3] = DATASETS;
+
+    #[test]
+    fn untouched_form_gives_the_preset_config() {
+        let f = Form::new(0, DatasetName::Mnist5k, &ALL);
+        let c = f.to_config(&ALL).unwrap();
+        assert_eq!(c, PRESETS[0].config(DatasetName::Mnist5k));
+    }
+
+    #[test]
+    fn bad_learning_rate_names_the_field() {
+        let mut f = Form::new(0, DatasetName::Mnist5k, &ALL);
+        f.focus = f.fields.iter().position(|x| x.key == FieldKey::Lr).unwrap();
+        f.backspace();
+        f.backspace();
+        f.backspace();
+        f.type_char('x');
+        let (i, msg) = f.to_config(&ALL).unwrap_err();
+        assert_eq!(f.fields[i].key, FieldKey::Lr);
+        assert!(msg.contains("not a number"), "{msg}");
+    }
+}

@@ -1,0 +1,293 @@
+//! What the run screen shows: a run's record (live or loaded), its index for drawing,
+//! per-job clocks and throughput history, and an optional second run to overlay.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+use super::curves::{self, Clock, SeriesIndex, SmoothCache};
+use crate::model::Variant;
+use crate::runs::{summary, RunRecord};
+use crate::train::{Event, Status};
+
+/// Throughput reports kept per job for the sparkline.
+pub const THROUGHPUT_CAP: usize = 512;
+
+#[derive(Debug, Clone)]
+pub struct Overlay {
+    pub label: String,
+    pub record: RunRecord,
+    pub index: SeriesIndex,
+    pub clocks: Vec<Clock>,
+    pub smooth_cache: SmoothCache,
+}
+
+impl Overlay {
+    pub fn new(label: String, record: RunRecord) -> Self {
+        let index = SeriesIndex::build(&record);
+        let clocks = saved_clocks(&record);
+        Self {
+            label,
+            record,
+            index,
+            clocks,
+            smooth_cache: SmoothCache::default(),
+        }
+    }
+}
+
+/// A saved run does not store each trainer's planned length; it follows from the config
+/// and the size of the training set.
+fn fill_totals(record: &mut RunRecord) {
+    let specs = record.config.jobs();
+    let train = record.data_info.train;
+    for j in &mut record.jobs {
+        let batch = specs
+            .iter()
+            .find(|s| s.id == j.id)
+            .map_or(record.config.batch_size, |s| s.batch_size);
+        if train > 0 {
+            j.steps_per_epoch = record.config.steps_per_epoch(train, batch);
+            if j.total_steps == 0 {
+                j.total_steps = record.config.total_steps(train, batch);
+            }
+        } else if j.total_steps == 0 {
+            j.total_steps = j.step;
+        }
+    }
+}
+
+fn saved_clocks(record: &RunRecord) -> Vec<Clock> {
+    record
+        .jobs
+        .iter()
+        .map(|j| Clock::linear(j.step, j.elapsed_s))
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct RunView {
+    pub record: RunRecord,
+    pub index: SeriesIndex,
+    pub clocks: Vec<Clock>,
+    pub throughput: Vec<VecDeque<f64>>,
+    /// Attached to trainers (false for a run opened from disk).
+    pub live: bool,
+    pub paused: bool,
+    pub stop_requested: bool,
+    /// Where the run was saved or exported, once it was.
+    pub saved_dir: Option<PathBuf>,
+    /// Whether the final state has been saved.
+    pub saved_final: bool,
+    pub label: String,
+    /// Selected sweep point.
+    pub point: usize,
+    /// The selected point follows the trainers until the user picks one.
+    pub follow_point: bool,
+    /// Selected hidden layer (from 1) in the internals view.
+    pub layer: usize,
+    /// Internals: bands of one unit of the last layer instead of the whole layer.
+    pub unit_bands: bool,
+    pub overlay: Option<Box<Overlay>>,
+    /// Drawing cache (not state): smoothed curves between frames.
+    pub smooth_cache: SmoothCache,
+}
+
+impl RunView {
+    pub fn live(record: RunRecord) -> Self {
+        let n = record.jobs.len();
+        Self {
+            index: SeriesIndex::build(&record),
+            clocks: vec![Clock::default(); n],
+            throughput: vec![VecDeque::new(); n],
+            label: record.config.preset.clone(),
+            record,
+            live: true,
+            paused: false,
+            stop_requested: false,
+            saved_dir: None,
+            saved_final: false,
+            point: 0,
+            follow_point: true,
+            layer: 1,
+            unit_bands: false,
+            overlay: None,
+            smooth_cache: SmoothCache::default(),
+        }
+    }
+
+    pub fn saved(mut record: RunRecord, dir: PathBuf) -> Self {
+        fill_totals(&mut record);
+        let mut v = Self::live(record);
+        v.live = false;
+        v.clocks = saved_clocks(&v.record);
+        v.label = dir.file_name().map_or_else(
+            || dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        v.saved_dir = Some(dir);
+        v.saved_final = true;
+        v
+    }
+
+    /// Folds one trainer event in.
+    pub fn apply(&mut self, ev: &Event) {
+        self.record.apply(ev);
+        let id = ev.id();
+        let Some(j) = self.record.jobs.iter().position(|x| x.id == id) else {
+            return;
+        };
+        if self.clocks.len() < self.record.jobs.len() {
+            self.clocks
+                .resize_with(self.record.jobs.len(), Clock::default);
+            self.throughput
+                .resize_with(self.record.jobs.len(), VecDeque::new);
+        }
+        match ev {
+            Event::Started { id, .. } if self.follow_point => self.point = id.point,
+            Event::Metrics { .. } => self.index.update_job(&self.record, j),
+            Event::Progress {
+                step,
+                elapsed_s,
+                samples_per_sec,
+                ..
+            } => {
+                self.clocks[j].push(*step, *elapsed_s);
+                let t = &mut self.throughput[j];
+                if t.len() >= THROUGHPUT_CAP {
+                    t.pop_front();
+                }
+                t.push_back(*samples_per_sec);
+            }
+            Event::Finished {
+                step, elapsed_s, ..
+            } => self.clocks[j].push(*step, *elapsed_s),
+            _ => {}
+        }
+    }
+
+    pub fn all_final(&self) -> bool {
+        self.record.all_final()
+    }
+
+    /// Whether trainers are still working on this run.
+    pub fn is_running(&self) -> bool {
+        self.live && !self.record.all_final()
+    }
+
+    pub fn points(&self) -> usize {
+        curves::points(&self.record)
+    }
+
+    pub fn variants(&self) -> Vec<Variant> {
+        curves::variants(&self.record)
+    }
+
+    pub fn group(&self, v: Variant) -> Vec<usize> {
+        curves::group(&self.record, v, self.point)
+    }
+
+    /// Hidden layers of the net (from the config).
+    pub fn hidden_layers(&self) -> usize {
+        self.record.config.depth
+    }
+
+    /// The status a group of jobs shows: the paused state overrides running.
+    pub fn group_status(&self, jobs: &[usize]) -> Status {
+        let st: Vec<Status> = jobs.iter().map(|&j| self.record.jobs[j].status).collect();
+        let s = if let Some(s) = st.iter().find(|s| !s.is_final()) {
+            if st.contains(&Status::Running) {
+                Status::Running
+            } else {
+                *s
+            }
+        } else {
+            [
+                Status::Failed,
+                Status::Diverged,
+                Status::Interrupted,
+                Status::Finished,
+            ]
+            .into_iter()
+            .find(|x| st.contains(x))
+            .unwrap_or(Status::Pending)
+        };
+        if self.paused && s == Status::Running {
+            Status::Paused
+        } else {
+            s
+        }
+    }
+
+    /// The comparison numbers of one group (mean curve over seeds).
+    pub fn stats(&self, jobs: &[usize]) -> GroupStats {
+        let val = curves::curve(
+            &self.record,
+            &self.index,
+            &self.clocks,
+            jobs,
+            "val_acc",
+            curves::XAxis::Steps,
+        )
+        .mean;
+
+        let steps: u64 = jobs.iter().map(|&j| self.record.jobs[j].step).sum();
+        let total: u64 = jobs.iter().map(|&j| self.record.jobs[j].total_steps).sum();
+        let elapsed = jobs
+            .iter()
+            .map(|&j| self.record.jobs[j].elapsed_s)
+            .fold(0.0, f64::max);
+        let messages: Vec<String> = jobs
+            .iter()
+            .filter_map(|&j| self.record.jobs[j].message.clone())
+            .collect();
+        let test: Vec<f64> = jobs
+            .iter()
+            .filter_map(|&j| curves::last(&self.index, j, "test_acc"))
+            .collect();
+        GroupStats {
+            current: val.last().map(|p| p.1),
+            best: val
+                .iter()
+                .map(|p| p.1)
+                .filter(|v| v.is_finite())
+                .reduce(f64::max),
+            to: summary::THRESHOLDS.map(|t| val.iter().find(|p| p.1 >= t).map(|p| p.0 as u64)),
+            steps,
+            total,
+            elapsed,
+            test: (!test.is_empty()).then(|| test.iter().sum::<f64>() / test.len() as f64),
+            message: messages.first().cloned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupStats {
+    pub current: Option<f64>,
+    pub best: Option<f64>,
+    pub to: [Option<u64>; 3],
+    pub steps: u64,
+    pub total: u64,
+    pub elapsed: f64,
+    pub test: Option<f64>,
+    pub message: Option<String>,
+}
+
+impl GroupStats {
+    /// Fraction done, never above 1.
+    pub fn ratio(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            (self.steps as f64 / self.total as f64).clamp(0.0, 1.0)
+        }
+    }
+
+    /// Seconds left at the rate so far, once there is a rate.
+    pub fn eta(&self) -> Option<f64> {
+        if self.steps == 0 || self.elapsed <= 0.0 || self.total <= self.steps {
+            return None;
+        }
+        Some((self.total - self.steps) as f64 * self.elapsed / self.steps as f64)
+    }
+}

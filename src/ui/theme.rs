@@ -1,0 +1,76 @@
+//! Colours: one Okabe–Ito colour per variant (told apart with the common colour-vision
+//! deficiencies), used for every widget that shows that variant.
+
+use ratatui::style::{Color, Modifier, Style};
+
+use crate::model::Variant;
+use crate::train::Status;
+
+pub const ORANGE: Color = Color::Rgb(0xE6, 0x9F, 0x00);
+pub const BLUE: Color = Color::Rgb(0x00, 0x72, 0xB2);
+pub const GREEN: Color = Color::Rgb(0x00, 0x9E, 0x73);
+pub const VERMILION: Color = Color::Rgb(0xD5, 0x5E, 0x00);
+pub const SKY: Color = Color::Rgb(0x56, 0xB4, 0xE9);
+pub const YELLOW: Color = Color::Rgb(0xF0, 0xE4, 0x42);
+pub const MUTED: Color = Color::Gray;
+
+pub fn variant(v: Variant) -> Color {
+    match v {
+        Variant::Plain => ORANGE,
+        Variant::Bn => BLUE,
+        Variant::BnAfter => GREEN,
+    }
+}
+
+/// The symbol drawn next to a variant's name, so colour is not the only cue.
+pub fn variant_mark(v: Variant) -> &'static str {
+    match v {
+        Variant::Plain => "●",
+        Variant::Bn => "■",
+        Variant::BnAfter => "▲",
+    }
+}
+
+pub fn status(s: Status) -> Style {
+    let st = Style::default();
+    match s {
+        Status::Pending => st.fg(MUTED),
+        Status::Running => st.fg(Color::White).add_modifier(Modifier::BOLD),
+        Status::Paused => st.fg(YELLOW).add_modifier(Modifier::BOLD),
+        Status::Finished => st.fg(SKY).add_modifier(Modifier::BOLD),
+        Status::Diverged => st.fg(VERMILION).add_modifier(Modifier::BOLD),
+        Status::Failed => st
+            .fg(Color::Red)
+            .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        Status::Interrupted => st.fg(MUTED).add_modifier(Modifier::BOLD),
+    }
+}
+
+pub fn title() -> Style {
+    Style::default().add_modifier(Modifier::BOLD)
+}
+
+pub fn key() -> Style {
+    Style::default().fg(YELLOW).add_modifier(Modifier::BOLD)
+}
+
+pub fn dim() -> Style {
+    Style::default().fg(MUTED)
+}
+
+pub fn selected() -> Style {
+    Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+}
+
+/// A sequential palette (dark to bright, perceptually ordered, readable with colour-vision
+/// deficiencies) for heat strips.
+pub const HEAT: [Color; 8] = [
+    Color::Rgb(0x44, 0x01, 0x54),
+    Color::Rgb(0x46, 0x33, 0x7E),
+    Color::Rgb(0x36, 0x5C, 0x8D),
+    Color::Rgb(0x27, 0x7F, 0x8E),
+    Color::Rgb(0x1F, 0xA1, 0x87),
+    Color::Rgb(0x4A, 0xC1, 0x6D),
+    Color::Rgb(0x9F, 0xDA, 0x3A),
+    Color::Rgb(0xFD, 0xE7, 0x25),
+];

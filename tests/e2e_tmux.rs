@@ -1,0 +1,199 @@
+//! End to end: the real binary in tmux at 100×30 picks a preset on mnist-5k, trains both
+//! variants, exports, quits, and leaves a run folder and a restored terminal behind.
+//! Skips (with a message) when tmux is not installed.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("running tmux")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .cmd(&["capture-pane", "-p", "-t", &self.session])
+                .stdout,
+        )
+        .into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        args.extend_from_slice(keys);
+        self.cmd(&args);
+    }
+
+    /// Polls the screen until `pred` holds, at most `secs` seconds.
+    fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+        let t0 = Instant::now();
+        loop {
+            let s = self.capture();
+            if pred(&s) {
+                return s;
+            }
+            if t0.elapsed() > Duration::from_secs(secs) {
+                panic!("timed out after {secs} s waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+/// The step a gauge line shows for a variant, e.g. "● plain   running    step 120/1000".
+fn gauge_step(screen: &str, variant: &str) -> Option<u64> {
+    screen
+        .lines()
+        .find(|l| l.contains(&format!(" {variant} ")) && l.contains("step "))
+        .and_then(|l| l.split("step ").nth(1))
+        .and_then(|s| s.split('/').next())
+        .and_then(|n| n.trim().parse().ok())
+}
+
+fn run_dirs(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir.join("saved_runs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect()
+}
+
+#[test]
+fn pick_a_preset_train_export_and_quit_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIP e2e_tmux: tmux is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bin = env!("CARGO_BIN_EXE_bnlab");
+    // Own cache dir and no data env var: the run is on the embedded mnist-5k, whatever the
+    // machine has; the log goes to the temp dir.
+    let script = format!(
+        "cd '{d}' && env -u BNLAB_DATA_DIR XDG_CACHE_HOME='{d}/cache' BNLAB_LOG='{d}/bnlab.log' TERM=xterm-256color '{bin}'; echo BNLAB_EXIT=$?; sleep 120",
+        d = dir.display()
+    );
+    let t = Tmux {
+        socket: format!("bnlab-e2e-{}", std::process::id()),
+        session: "e2e".into(),
+    };
+    let out = t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert!(
+        out.status.success(),
+        "tmux: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let menu = t.wait_for("the menu", 60, |s| s.contains("Experiments"));
+    assert!(menu.contains("Ioffe & Szegedy 2015"), "{menu}");
+    assert!(menu.contains("mnist-5k"), "{menu}");
+    t.keys(&["Enter"]);
+    t.wait_for("the settings form", 60, |s| {
+        s.contains("Experiment settings")
+    });
+    t.keys(&["Enter"]);
+    let s = t.wait_for("both variants to show progress", 60, |s| {
+        gauge_step(s, "plain").is_some_and(|n| n > 0) && gauge_step(s, "bn").is_some_and(|n| n > 0)
+    });
+    assert!(s.contains("Loss") && s.contains("Accuracy"), "{s}");
+    t.keys(&["e"]);
+    t.wait_for("the export message", 60, |s| {
+        s.contains("exported to saved_runs/")
+    });
+    t.keys(&["q"]);
+    let end = t.wait_for("bnlab to exit", 60, |s| s.contains("BNLAB_EXIT="));
+    assert!(end.contains("BNLAB_EXIT=0"), "{end}");
+    // Restored: the shell's text is visible again, outside the alternate screen.
+    let alt = t.cmd(&["display-message", "-p", "-t", &t.session, "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0");
+    assert!(end.contains("bnlab: run saved in saved_runs/"), "{end}");
+    assert!(!end.contains("Experiments"), "UI left on screen:\n{end}");
+
+    let dirs = run_dirs(dir);
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    for f in ["config.json", "metrics.csv", "summary.csv", "timing.csv"] {
+        assert!(
+            dirs[0].join(f).is_file(),
+            "{f} missing in {}",
+            dirs[0].display()
+        );
+    }
+    let metrics = std::fs::read_to_string(dirs[0].join("metrics.csv")).unwrap();
+    assert!(metrics.lines().any(|l| l.starts_with("plain,")));
+    assert!(metrics.lines().any(|l| l.starts_with("bn,")));
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_its_message_stays_readable() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIP e2e_tmux: tmux is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bin = env!("CARGO_BIN_EXE_bnlab");
+    let script = format!(
+        "cd '{d}' && env -u BNLAB_DATA_DIR -u RUST_BACKTRACE XDG_CACHE_HOME='{d}/cache' BNLAB_LOG='{d}/bnlab.log' BNLAB_TEST_PANIC=ui '{bin}'; echo BNLAB_EXIT=$?; sleep 120",
+        d = dir.display()
+    );
+    let t = Tmux {
+        socket: format!("bnlab-e2e-panic-{}", std::process::id()),
+        session: "e2e".into(),
+    };
+    let out = t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert!(
+        out.status.success(),
+        "tmux: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let end = t.wait_for("bnlab to exit", 60, |s| s.contains("BNLAB_EXIT="));
+    assert!(end.contains("injected UI panic"), "{end}");
+    assert!(end.contains("BNLAB_EXIT=101"), "{end}");
+    let alt = t.cmd(&["display-message", "-p", "-t", &t.session, "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0");
+    let log = std::fs::read_to_string(dir.join("bnlab.log")).unwrap();
+    assert!(log.contains("injected UI panic"), "{log}");
+}

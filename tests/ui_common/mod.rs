@@ -1,0 +1,130 @@
+//! Shared helpers of the UI tests: an app on mnist-5k, a run fed with trainer events, and
+//! the text of a rendered frame.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use bnlab::app::{App, DataState};
+use bnlab::data::DatasetName;
+use bnlab::model::Variant;
+use bnlab::presets;
+use bnlab::runs::{DataInfo, RunRecord};
+use bnlab::train::{Event, JobId, RunConfig, Status};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::Terminal;
+
+pub fn app() -> App {
+    App::new(
+        DataState::new(vec![DatasetName::Mnist5k]),
+        PathBuf::from("/nonexistent/bnlab-test-runs"),
+    )
+}
+
+pub fn record(preset: &str) -> RunRecord {
+    let c: RunConfig = presets::find(preset).unwrap().config(DatasetName::Mnist5k);
+    RunRecord::new(
+        c,
+        DataInfo {
+            origin: "embedded".into(),
+            train: 4000,
+            val: 1000,
+            test: 0,
+        },
+    )
+}
+
+/// Events as trainers send them: started, then `n` logged steps of made-up but plausible values.
+pub fn events(id: JobId, n: u64, total: u64, quality: f64) -> Vec<Event> {
+    let mut v = vec![Event::Started {
+        id,
+        total_steps: total,
+        steps_per_epoch: 50,
+        point_value: None,
+    }];
+    for k in 1..=n {
+        let step = k * 10;
+        let t = step as f64 / total as f64;
+        let loss = 2.3 * (-(quality * 6.0) * t).exp() + 0.05;
+        let mut values = vec![
+            ("train_loss".to_string(), loss),
+            ("train_acc".to_string(), 1.0 - loss / 2.5),
+            ("grad_norm".to_string(), 0.5 + 0.1 * (k % 3) as f64),
+        ];
+        if k % 5 == 0 {
+            values.push(("val_loss".into(), loss * 1.1));
+            values.push(("val_acc".into(), (1.0 - loss / 2.4).min(0.99)));
+            for l in 1..=3 {
+                values.push((format!("preact_p15.l{l}"), -1.0 - t));
+                values.push((format!("preact_p50.l{l}"), 0.0));
+                values.push((format!("preact_p85.l{l}"), 1.0 + t));
+                values.push((format!("grad_norm.l{l}"), 0.1 * l as f64));
+            }
+            values.push(("grad_norm.out".into(), 0.5));
+        }
+        v.push(Event::Metrics {
+            id,
+            step,
+            epoch: step as f64 / 50.0,
+            values,
+        });
+        v.push(Event::Progress {
+            id,
+            step,
+            elapsed_s: step as f64 / 100.0,
+            samples_per_sec: 6000.0,
+        });
+    }
+    v
+}
+
+pub fn id(variant: Variant, point: usize) -> JobId {
+    JobId {
+        variant,
+        seed: 1,
+        point,
+    }
+}
+
+/// An app showing a live ioffe2015 run in which both variants have made progress.
+pub fn app_with_run() -> App {
+    let mut app = app();
+    app.run_started(record("ioffe2015"));
+    for (v, q) in [(Variant::Plain, 0.5), (Variant::Bn, 1.0)] {
+        for e in events(id(v, 0), 40, 1000, q) {
+            app.on_event(&e);
+        }
+    }
+    app
+}
+
+pub fn finish(app: &mut App) {
+    for v in [Variant::Plain, Variant::Bn] {
+        app.on_event(&Event::Finished {
+            id: id(v, 0),
+            status: Status::Finished,
+            step: 1000,
+            message: None,
+            elapsed_s: 10.0,
+            samples_per_sec: 6000.0,
+        });
+    }
+}
+
+pub fn render(app: &App, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| bnlab::ui::draw(f, app)).unwrap();
+    t.backend().buffer().clone()
+}
+
+pub fn text(b: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..b.area.height {
+        for x in 0..b.area.width {
+            s.push_str(b[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,209 @@
+//! Key bindings as state updates, without a terminal.
+
+mod ui_common;
+
+use bnlab::app::{Effect, Screen, View, XAxis};
+use bnlab::data::DatasetName;
+use bnlab::presets::PRESETS;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ui_common::*;
+
+fn key(c: char) -> KeyEvent {
+    KeyCode::Char(c).into()
+}
+
+#[test]
+fn menu_moves_with_arrows_and_vim_keys_and_wraps() {
+    let mut app = app();
+    let n = app.menu_len();
+    app.on_key(KeyCode::Down.into());
+    app.on_key(key('j'));
+    assert_eq!(app.menu, 2);
+    app.on_key(key('k'));
+    assert_eq!(app.menu, 1);
+    app.on_key(KeyCode::Up.into());
+    app.on_key(KeyCode::Up.into());
+    assert_eq!(app.menu, n - 1);
+}
+
+#[test]
+fn enter_opens_the_form_and_enter_again_starts_the_preset() {
+    let mut app = app();
+    assert_eq!(app.on_key(KeyCode::Enter.into()), None);
+    assert_eq!(app.screen, Screen::Form);
+    match app.on_key(KeyCode::Enter.into()) {
+        Some(Effect::StartRun(c)) => assert_eq!(*c, PRESETS[0].config(DatasetName::Mnist5k)),
+        other => panic!("expected a start, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_form_explains_what_is_wrong_instead_of_starting() {
+    let mut app = app();
+    app.on_key(KeyCode::Enter.into());
+    // Down to the batch size, clear it and type a letter-free but invalid value.
+    let batch = app
+        .form
+        .fields
+        .iter()
+        .position(|f| f.label == "batch size")
+        .unwrap();
+    for _ in 0..batch {
+        app.on_key(KeyCode::Down.into());
+    }
+    for _ in 0..5 {
+        app.on_key(KeyCode::Backspace.into());
+    }
+    app.on_key(key('0'));
+    assert_eq!(app.on_key(KeyCode::Enter.into()), None);
+    let (i, msg) = app.form.error.clone().expect("an error");
+    assert_eq!(i, batch);
+    assert!(
+        msg.contains("batch size") && msg.contains("between 1 and 10000"),
+        "{msg}"
+    );
+    // Unavailable dataset: choosing full MNIST explains how to get it.
+    app.form.focus = 0;
+    app.on_key(KeyCode::Left.into());
+    app.on_key(KeyCode::Left.into());
+    assert_eq!(app.on_key(KeyCode::Enter.into()), None);
+    let (_, msg) = app.form.error.clone().expect("an error");
+    assert!(msg.contains("bnlab data fetch"), "{msg}");
+}
+
+#[test]
+fn esc_goes_back_in_sub_screens_and_quits_from_the_menu() {
+    let mut app = app();
+    app.on_key(KeyCode::Enter.into());
+    app.on_key(KeyCode::Esc.into());
+    assert_eq!(app.screen, Screen::Menu);
+    app.on_key(key('a'));
+    assert_eq!(app.screen, Screen::About);
+    app.on_key(KeyCode::Esc.into());
+    assert_eq!(app.screen, Screen::Menu);
+    assert_eq!(app.on_key(key('b')), Some(Effect::ScanRuns));
+    assert_eq!(app.screen, Screen::Browser);
+    app.on_key(KeyCode::Esc.into());
+    assert!(!app.quit);
+    assert_eq!(app.on_key(KeyCode::Esc.into()), Some(Effect::Quit));
+    assert!(app.quit);
+}
+
+#[test]
+fn ctrl_c_and_q_quit_from_anywhere() {
+    for screen in [
+        Screen::Menu,
+        Screen::Form,
+        Screen::Run,
+        Screen::Browser,
+        Screen::About,
+    ] {
+        let mut app = app_with_run();
+        app.screen = screen;
+        let e = app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert_eq!(e, Some(Effect::Quit), "{screen:?}");
+    }
+    let mut app = app_with_run();
+    assert_eq!(app.on_key(key('q')), Some(Effect::Quit));
+}
+
+#[test]
+fn run_keys_pause_stop_export_and_restart() {
+    let mut app = app_with_run();
+    assert_eq!(app.on_key(key(' ')), Some(Effect::Pause));
+    assert!(app.run.as_ref().unwrap().paused);
+    assert_eq!(app.on_key(key(' ')), Some(Effect::Resume));
+    assert!(!app.run.as_ref().unwrap().paused);
+    assert_eq!(app.on_key(key('e')), Some(Effect::Export));
+    assert_eq!(app.on_key(key('r')), Some(Effect::Restart));
+    assert_eq!(app.on_key(key('s')), Some(Effect::Stop));
+    assert!(app.run.as_ref().unwrap().stop_requested);
+    // A finished run cannot be paused or stopped, but can still be exported.
+    let mut app = app_with_run();
+    finish(&mut app);
+    assert_eq!(app.on_key(key(' ')), None);
+    assert_eq!(app.on_key(key('s')), None);
+    assert_eq!(app.on_key(key('e')), Some(Effect::Export));
+}
+
+#[test]
+fn tab_cycles_views_and_chart_keys_change_settings() {
+    let mut app = app_with_run();
+    let mut seen = vec![app.view];
+    for _ in 0..4 {
+        app.on_key(KeyCode::Tab.into());
+        seen.push(app.view);
+    }
+    assert_eq!(
+        seen,
+        [
+            View::Curves,
+            View::Signals,
+            View::Internals,
+            View::About,
+            View::Curves
+        ]
+    );
+    app.on_key(KeyCode::BackTab.into());
+    assert_eq!(app.view, View::About);
+    app.on_key(key('x'));
+    assert_eq!(app.chart.x_axis, XAxis::Epochs);
+    app.on_key(key('x'));
+    assert_eq!(app.chart.x_axis, XAxis::Time);
+    app.on_key(key('w'));
+    assert!(app.chart.raw);
+    app.on_key(key('o'));
+    assert!(app.chart.log_loss);
+    for _ in 0..50 {
+        app.on_key(key('+'));
+    }
+    assert_eq!(app.chart.smoothing, 0.99);
+    for _ in 0..50 {
+        app.on_key(key('-'));
+    }
+    assert_eq!(app.chart.smoothing, 0.0);
+}
+
+#[test]
+fn help_opens_with_question_mark_and_closes_with_any_key() {
+    let mut app = app_with_run();
+    app.on_key(key('?'));
+    assert!(app.help);
+    // While help is shown, keys do not reach the run.
+    assert_eq!(app.on_key(key(' ')), None);
+    assert!(!app.help);
+    assert!(!app.run.as_ref().unwrap().paused);
+}
+
+#[test]
+fn esc_on_the_run_screen_goes_to_the_menu_and_v_returns() {
+    let mut app = app_with_run();
+    app.on_key(KeyCode::Esc.into());
+    assert_eq!(app.screen, Screen::Menu);
+    assert!(app.run.as_ref().unwrap().is_running());
+    app.on_key(key('v'));
+    assert_eq!(app.screen, Screen::Run);
+}
+
+#[test]
+fn clicks_select_menu_entries_and_tabs() {
+    let mut app = app();
+    app.on_resize(120, 40);
+    let click = |col, row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: col,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    // The list starts on the third line, inside its border.
+    app.on_mouse(click(5, 4));
+    assert_eq!(app.menu, 2);
+    app.on_mouse(click(5, 4));
+    assert_eq!(app.screen, Screen::Form);
+
+    let mut app = app_with_run();
+    app.on_resize(120, 40);
+    let tabs = bnlab::app::layout::tab_ranges(ratatui::layout::Rect::new(0, 0, 120, 40));
+    app.on_mouse(click(tabs[2].0 + 1, 0));
+    assert_eq!(app.view, View::Internals);
+}

@@ -1,0 +1,274 @@
+//! What the screens contain, rendered with ratatui's TestBackend.
+
+mod ui_common;
+
+use bnlab::app::{Screen, View};
+use bnlab::model::Variant;
+use bnlab::presets::PRESETS;
+use bnlab::train::{BnUnit, Event};
+use bnlab::ui::{theme, HELP};
+use ratatui::style::Color;
+use ui_common::*;
+
+#[test]
+fn menu_lists_every_preset_with_its_claim_and_the_data_note() {
+    let app = app();
+    let t = text(&render(&app, 120, 40));
+    for p in PRESETS {
+        assert!(t.contains(p.title), "missing {} in\n{t}", p.title);
+    }
+    assert!(t.contains("Saved runs") && t.contains("About BatchNorm"));
+    assert!(t.contains(PRESETS[0].claim), "{t}");
+    assert!(t.contains("Full MNIST not found"), "{t}");
+    assert!(t.contains("bnlab data fetch mnist"), "{t}");
+}
+
+#[test]
+fn form_shows_the_settings_that_matter() {
+    let mut app = app();
+    app.on_key(crossterm::event::KeyCode::Enter.into());
+    assert_eq!(app.screen, Screen::Form);
+    let t = text(&render(&app, 100, 30));
+    for label in [
+        "dataset",
+        "plain net",
+        "BN placement",
+        "activation",
+        "optimizer",
+        "learning rate",
+        "batch size",
+        "epochs",
+        "init sigma",
+        "seed",
+    ] {
+        assert!(t.contains(label), "missing {label} in\n{t}");
+    }
+    assert!(t.contains("mnist-5k") && t.contains("0.5"), "{t}");
+}
+
+/// Cells of the chart area drawn in a colour with a Braille or dot glyph.
+fn plotted_cells(b: &ratatui::buffer::Buffer, color: Color) -> usize {
+    b.content
+        .iter()
+        .filter(|c| {
+            c.fg == color
+                && c.symbol()
+                    .chars()
+                    .next()
+                    .is_some_and(|ch| ('\u{2801}'..='\u{28FF}').contains(&ch) || ch == '•')
+        })
+        .count()
+}
+
+#[test]
+fn run_screen_draws_both_variants_with_legend_gauges_and_table() {
+    let app = app_with_run();
+    let b = render(&app, 120, 40);
+    let t = text(&b);
+    assert!(t.contains("● plain") && t.contains("■ bn"), "{t}");
+    assert!(t.contains("Loss") && t.contains("Accuracy"), "{t}");
+    assert!(t.contains("step 400/1000"), "{t}");
+    assert!(t.contains("Comparison") && t.contains("→95%"), "{t}");
+    assert!(
+        plotted_cells(&b, theme::ORANGE) > 20,
+        "plain curve not drawn\n{t}"
+    );
+    assert!(
+        plotted_cells(&b, theme::BLUE) > 20,
+        "bn curve not drawn\n{t}"
+    );
+}
+
+#[test]
+fn help_overlay_lists_every_key() {
+    let mut app = app_with_run();
+    app.help = true;
+    let t = text(&render(&app, 120, 40));
+    for (_, keys) in HELP {
+        for (k, what) in *keys {
+            assert!(t.contains(k), "key {k} missing\n{t}");
+            assert!(t.contains(what), "{what} missing\n{t}");
+        }
+    }
+}
+
+#[test]
+fn a_small_terminal_gets_a_message() {
+    let app = app_with_run();
+    let t = text(&render(&app, 79, 24));
+    assert!(t.contains("Terminal too small"), "{t}");
+    assert!(t.contains("80×24"), "{t}");
+    let t = text(&render(&app, 80, 23));
+    assert!(t.contains("Terminal too small"), "{t}");
+}
+
+#[test]
+fn every_screen_and_view_fits_80x24_and_empty_states_do_not_panic() {
+    // Empty: no run, no saved runs.
+    let mut app = app();
+    for screen in [
+        Screen::Menu,
+        Screen::Form,
+        Screen::Browser,
+        Screen::About,
+        Screen::Run,
+    ] {
+        app.screen = screen;
+        let t = text(&render(&app, 80, 24));
+        assert!(!t.contains("Terminal too small"));
+    }
+    app.screen = Screen::Browser;
+    assert!(text(&render(&app, 80, 24)).contains("No runs saved yet"));
+    app.screen = Screen::About;
+    assert!(text(&render(&app, 100, 30)).contains("Start a run with a BN variant"));
+
+    // A run that has not reported anything yet.
+    app.run_started(record("ioffe2015"));
+    for view in View::ALL {
+        app.view = view;
+        for (w, h) in [(80, 24), (120, 40), (300, 100)] {
+            render(&app, w, h);
+        }
+    }
+    app.view = View::Curves;
+    assert!(text(&render(&app, 100, 30)).contains("waiting for the first values"));
+}
+
+#[test]
+fn gauges_never_exceed_the_total() {
+    let mut app = app_with_run();
+    // A trainer reporting beyond its total must not overflow the gauge.
+    app.on_event(&Event::Progress {
+        id: id(Variant::Bn, 0),
+        step: 5000,
+        elapsed_s: 50.0,
+        samples_per_sec: 1.0,
+    });
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("step 5000/1000"), "{t}");
+    let run = app.run.as_ref().unwrap();
+    assert_eq!(run.stats(&run.group(Variant::Bn)).ratio(), 1.0);
+}
+
+#[test]
+fn internals_show_bands_or_say_there_are_no_probes() {
+    let mut app = app_with_run();
+    app.view = View::Internals;
+    let t = text(&render(&app, 120, 40));
+    assert!(
+        t.contains("Activation input") && t.contains("Gradient norm per layer"),
+        "{t}"
+    );
+    assert!(t.contains("out"), "{t}");
+
+    let mut app = ui_common::app();
+    app.run_started(record("high-lr"));
+    app.view = View::Internals;
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("no probe metrics"), "{t}");
+}
+
+#[test]
+fn about_view_shows_formulas_and_the_live_unit() {
+    let mut app = app_with_run();
+    app.on_event(&Event::BnUnit {
+        id: id(Variant::Bn, 0),
+        step: 400,
+        unit: BnUnit {
+            layer: 1,
+            unit: 0,
+            batch_mean: 0.25,
+            batch_var: 4.0,
+            gamma: 1.5,
+            beta: -0.5,
+            running_mean: 0.2,
+            running_var: 3.9,
+            epsilon: 1e-5,
+            x: 2.25,
+            x_hat: 1.0,
+            y: 1.0,
+        },
+    });
+    app.view = View::About;
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("μ_B  = (1/m) Σ x_i"), "{t}");
+    assert!(t.contains("y    = γ x̂ + β"), "{t}");
+    assert!(t.contains("bn, layer 1 unit 0, step 400"), "{t}");
+    assert!(t.contains("1.50"), "{t}");
+}
+
+#[test]
+fn a_failed_trainer_shows_its_error() {
+    let mut app = app_with_run();
+    app.on_event(&Event::Finished {
+        id: id(Variant::Bn, 0),
+        status: bnlab::train::Status::Failed,
+        step: 400,
+        message: Some("trainer panicked: out of cheese".into()),
+        elapsed_s: 4.0,
+        samples_per_sec: 1.0,
+    });
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("out of cheese"), "{t}");
+    assert!(t.contains("failed"), "{t}");
+}
+
+#[test]
+fn a_sweep_has_one_line_per_point() {
+    let mut app = app();
+    app.run_started(record("high-lr"));
+    for p in 0..4 {
+        for v in [Variant::Plain, Variant::Bn] {
+            for e in events(id(v, p), 10, 500, 0.5) {
+                app.on_event(&e);
+            }
+        }
+    }
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("learning rate"), "{t}");
+    for v in ["0.02", "0.1", "0.5", "2"] {
+        assert!(t.contains(v), "point {v} missing\n{t}");
+    }
+    // The charted point follows the trainers until the user picks one.
+    assert!(t.contains("▶ 2 "), "{t}");
+    app.on_key(crossterm::event::KeyCode::Char('[').into());
+    assert!(text(&render(&app, 120, 40)).contains("▶ 0.5"));
+    for e in events(id(Variant::Plain, 3), 11, 500, 0.5) {
+        app.on_event(&e);
+    }
+    assert!(text(&render(&app, 120, 40)).contains("▶ 0.5"));
+}
+
+#[test]
+fn the_browser_lists_saved_runs_and_opens_one_with_an_overlay() {
+    use bnlab::app::run_view::{Overlay, RunView};
+    use bnlab::app::Browser;
+    let tmp = tempfile::tempdir().unwrap();
+    let live = app_with_run();
+    let rec = live.run.as_ref().unwrap().record.clone();
+    let a = bnlab::runs::save_new(&rec, tmp.path()).unwrap();
+    let b = bnlab::runs::save_new(&rec, tmp.path()).unwrap();
+
+    let mut app = ui_common::app();
+    app.runs_dir = tmp.path().to_path_buf();
+    app.browser = Browser::scan(tmp.path());
+    app.screen = Screen::Browser;
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("2 run(s)"), "{t}");
+    assert!(t.contains("ioffe2015 on mnist-5k"), "{t}");
+
+    let mut view = RunView::saved(bnlab::runs::load(&a).unwrap(), a.clone());
+    view.overlay = Some(Box::new(Overlay::new(
+        "B-run".into(),
+        bnlab::runs::load(&b).unwrap(),
+    )));
+    app.run_opened(view);
+    let t = text(&render(&app, 120, 40));
+    assert!(
+        t.contains("saved run") && t.contains("overlay B: B-run"),
+        "{t}"
+    );
+    assert!(t.contains("B ● plain") && t.contains("B ■ bn"), "{t}");
+    // The planned length comes from the config, not a zero total.
+    assert!(t.contains("step 400/1320"), "{t}");
+}
