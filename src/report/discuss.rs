@@ -486,13 +486,20 @@ fn internals(p: &Pair) -> Vec<String> {
         } else {
             b / a.max(1e-300)
         };
+        let tail = if r < ONE_SEED_RATIO {
+            "about the same share of the gradient reached the first layer in both".to_string()
+        } else {
+            format!(
+                "{more} passed {} more gradient down to its first layer",
+                ratio(r)
+            )
+        };
         out.push(format!(
-            "Late in training the gradient norm of the first layer was {}× that of the output layer for {} and {}× for {} (`grad_norm.l1` / `grad_norm.out`, mean over the last 20% of probes): {more} passed {} more gradient down to its first layer.",
+            "Late in training the gradient norm of the first layer was {}× that of the output layer for {} and {}× for {} (`grad_norm.l1` / `grad_norm.out`, mean over the last 20% of probes): {tail}.",
             sci(a),
             p.ol(),
             sci(b),
             p.bl(),
-            ratio(r)
         ));
     }
     let d = |j: &JobMetrics| j.preact_drift.as_ref().map(|d| d.1);
