@@ -126,13 +126,6 @@ fn discussion(md: &str) -> &str {
 fn report(dir: &Path) -> String {
     let p = write_report(&[dir.to_path_buf()], None).unwrap();
     let md = std::fs::read_to_string(p).unwrap();
-    if let Ok(peek) = std::env::var("BNLAB_PEEK") {
-        std::fs::write(
-            format!("{peek}-{}.md", dir.file_name().unwrap().to_string_lossy()),
-            &md,
-        )
-        .unwrap();
-    }
     md
 }
 
