@@ -125,8 +125,7 @@ fn discussion(md: &str) -> &str {
 
 fn report(dir: &Path) -> String {
     let p = write_report(&[dir.to_path_buf()], None).unwrap();
-    let md = std::fs::read_to_string(p).unwrap();
-    md
+    std::fs::read_to_string(p).unwrap()
 }
 
 #[test]
