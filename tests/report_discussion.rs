@@ -125,15 +125,7 @@ fn discussion(md: &str) -> &str {
 
 fn report(dir: &Path) -> String {
     let p = write_report(&[dir.to_path_buf()], None).unwrap();
-    let md = std::fs::read_to_string(p).unwrap();
-    if let Ok(peek) = std::env::var("BNLAB_PEEK") {
-        std::fs::write(
-            format!("{peek}-{}.md", dir.file_name().unwrap().to_string_lossy()),
-            &md,
-        )
-        .unwrap();
-    }
-    md
+    std::fs::read_to_string(p).unwrap()
 }
 
 #[test]
@@ -327,5 +319,32 @@ fn malformed_metrics_csv_names_file_and_line() {
     assert!(
         e.contains("metrics.csv") && e.contains("no measurements"),
         "{e}"
+    );
+}
+
+#[test]
+fn a_seed_that_never_reached_the_threshold_is_counted_conservatively() {
+    let t = tempfile::tempdir().unwrap();
+    let plain_never = Job {
+        top: 0.89,
+        ..job(Variant::Plain, 3, 200.0)
+    };
+    write_run(
+        t.path(),
+        config(3),
+        &[
+            job(Variant::Plain, 1, 200.0),
+            job(Variant::Bn, 1, 50.0),
+            job(Variant::Plain, 2, 200.0),
+            job(Variant::Bn, 2, 50.0),
+            plain_never,
+            job(Variant::Bn, 3, 50.0),
+        ],
+    );
+    let md = report(t.path());
+    let d = discussion(&md);
+    assert!(
+        d.contains("plain in 2 of 3") && d.contains("BN (before act.) was clearly faster to 90%"),
+        "{d}"
     );
 }

@@ -208,14 +208,69 @@ fn to_threshold(p: &Pair, i: usize) -> (String, Option<bool>) {
             Some(ro == no),
         );
     }
+    let counts = format!(
+        "{} reached {t} validation accuracy in {ro} of {no} seeds and {} in {rb} of {nb}",
+        p.ol(),
+        p.bl()
+    );
+    if ro == no || rb == nb {
+        if let Some((pr, lead)) = censored(p, i) {
+            let m = STEPS[i];
+            let r = pr.effect(m);
+            if pr.clear && ((ro == no) == (r < 1.0)) {
+                let fast = if ro == no { p.ol() } else { p.bl() };
+                return (
+                    format!(
+                        "{counts}. Counting each seed that never got there as reaching {t} at its last step (which flatters it), the ratio of steps {}/{} is still {}: {fast} was clearly faster to {t} ({lead}).",
+                        p.ol(),
+                        p.bl(),
+                        effect(m, &pr),
+                    ),
+                    Some(ro == no),
+                );
+            }
+        }
+    }
     (
-        format!(
-            "{} reached {t} validation accuracy in {ro} of {no} seeds and {} in {rb} of {nb}: the seeds disagree, so there is no clear difference in speed to {t}.",
-            p.ol(),
-            p.bl()
-        ),
+        format!("{counts}: the seeds disagree, so there is no clear difference in speed to {t}."),
         None,
     )
+}
+
+/// Steps to threshold `i` paired by seed, a seed of the slower side that never reached it
+/// counted at its last step: a bound that favours the slower side.
+fn censored(p: &Pair, i: usize) -> Option<(Paired, String)> {
+    let steps = |j: &JobMetrics| j.reach[i].map_or(j.steps as f64, |r| r.step as f64);
+    let mut d = Vec::new();
+    for b in &p.b {
+        let o = p.o.iter().find(|o| o.seed == b.seed)?;
+        let (x, y) = (steps(b), steps(o));
+        if x <= 0.0 || y <= 0.0 {
+            return None;
+        }
+        d.push((y / x).ln());
+    }
+    let est = Estimate::of(&d)?;
+    let clear = match est.ci_excludes_zero() {
+        Some(c) => c,
+        None => est.mean.abs() > ONE_SEED_RATIO.ln(),
+    };
+    let up = d.iter().filter(|x| **x > 0.0).count();
+    let down = d.iter().filter(|x| **x < 0.0).count();
+    let how = if est.ci.is_some() {
+        format!("paired 95% CI over {} seeds", est.n)
+    } else {
+        "one-seed rule".to_string()
+    };
+    Some((
+        Paired {
+            up,
+            down,
+            est,
+            clear,
+        },
+        how,
+    ))
 }
 
 fn speed(p: &Pair, v: &mut Verdicts) -> Vec<String> {
@@ -486,13 +541,20 @@ fn internals(p: &Pair) -> Vec<String> {
         } else {
             b / a.max(1e-300)
         };
+        let tail = if r < ONE_SEED_RATIO {
+            "about the same share of the gradient reached the first layer in both".to_string()
+        } else {
+            format!(
+                "{more} passed {} more gradient down to its first layer",
+                ratio(r)
+            )
+        };
         out.push(format!(
-            "Late in training the gradient norm of the first layer was {}× that of the output layer for {} and {}× for {} (`grad_norm.l1` / `grad_norm.out`, mean over the last 20% of probes): {more} passed {} more gradient down to its first layer.",
+            "Late in training the gradient norm of the first layer was {}× that of the output layer for {} and {}× for {} (`grad_norm.l1` / `grad_norm.out`, mean over the last 20% of probes): {tail}.",
             sci(a),
             p.ol(),
             sci(b),
             p.bl(),
-            ratio(r)
         ));
     }
     let d = |j: &JobMetrics| j.preact_drift.as_ref().map(|d| d.1);
