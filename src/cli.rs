@@ -46,7 +46,7 @@ pub struct RunArgs {
     /// Dataset; default: full MNIST when found, else the embedded mnist-5k.
     #[arg(long, value_enum)]
     pub dataset: Option<DatasetName>,
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub epochs: Option<f64>,
     /// Total optimizer steps (overrides --epochs).
     #[arg(long)]
