@@ -1,8 +1,14 @@
 //! Models: statically shaped dfdx MLPs with and without BatchNorm.
 
 pub mod block;
+pub mod flat;
+pub mod fused;
+#[cfg(test)]
+mod fused_tests;
+pub mod kernels;
 pub mod kinds;
 pub mod net;
+mod pool;
 pub mod probe;
 
 pub use block::{Batch, Dev, Traced, E};

@@ -125,6 +125,7 @@ fn train_loop<N: Network>(
     let mut xbuf = vec![0f32; b * PIXELS];
     let mut ybuf = vec![0u8; b];
     let mut onehot = vec![0f32; b * CLASSES];
+    let mut lv = vec![0f32; b * CLASSES];
     let mut xt: Tensor<(usize, Const<PIXELS>), E, Dev> = dev.zeros_like(&(b, Const));
     let mut yt: Tensor<(usize, Const<CLASSES>), E, Dev> = dev.zeros_like(&(b, Const));
     let mut grads = net.alloc_grads();
@@ -181,7 +182,7 @@ fn train_loop<N: Network>(
         yt.copy_from(&onehot);
 
         let logits = net.forward_train(xt.clone().traced(grads));
-        let lv = logits.retaped::<NoneTape>().as_vec();
+        logits.copy_into(&mut lv);
         let loss = cross_entropy_with_logits_loss(logits, yt.clone());
         let loss_v = f64::from(loss.array());
         grads = loss.backward();
@@ -205,12 +206,7 @@ fn train_loop<N: Network>(
         let epoch = step as f64 / spe as f64;
         if step % cfg.log_every == 0 || step == total {
             let mean = sum_loss / logged as f64;
-            let stats = net.layer_stats(Some(&grads));
-            let gnorm = stats
-                .iter()
-                .map(|s| f64::from(s.grad_norm).powi(2))
-                .sum::<f64>()
-                .sqrt();
+            let gnorm = net.grad_norm(&mut grads);
             values.push(("train_loss".into(), mean));
             values.push((
                 "train_acc".into(),
