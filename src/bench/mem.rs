@@ -1,4 +1,4 @@
-//! Peak resident memory of this process, from /proc (Linux); `None` elsewhere.
+//! Peak resident memory and CPU time of this process, from /proc (Linux); `None` elsewhere.
 
 /// Resets the kernel's high-water mark so the next reading covers only what follows.
 pub fn reset_peak() {
@@ -21,4 +21,16 @@ pub fn load_avg() -> Option<f64> {
         .next()?
         .parse()
         .ok()
+}
+
+/// User + system CPU seconds of the whole process, finished threads included
+/// (clock-tick resolution, 10 ms on Linux).
+pub fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }

@@ -99,11 +99,14 @@ pub fn run(args: &BenchArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
     }
 
     for case in cases(args.quick) {
+        let threads = case.variants.len();
         let cfg = case_config(&base, &case, args.samples);
         mem::reset_peak();
+        let trained = cfg.steps.unwrap_or(0) * cfg.batch_size as u64 * threads as u64;
+        let cpu0 = mem::cpu_seconds();
         let rates = train_rates(cfg, data.clone())?;
+        let cpu = mem::cpu_seconds().zip(cpu0).map(|(a, b)| a - b);
         let total: f64 = rates.iter().map(|(_, r)| r).sum();
-        let threads = case.variants.len();
         let gflops = total * train_flops_per_sample() as f64 / 1e9;
         let name = case
             .variants
@@ -128,6 +131,9 @@ pub fn run(args: &BenchArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
             "gflops": round(gflops, 2),
             "fraction_of_peak": round(gflops / (peak.gflops * threads as f64), 3),
             "load_avg": mem::load_avg(),
+            // Steadier than wall time on a shared machine; the whole case, so it also
+            // counts the start and end validation passes and the test pass.
+            "samples_per_cpu_sec": cpu.filter(|&c| c > 0.0).map(|c| round(trained as f64 / c, 0)),
         });
         if rates.len() > 1 {
             for (v, r) in &rates {
