@@ -10,6 +10,7 @@ pub mod kinds;
 pub mod net;
 mod pool;
 pub mod probe;
+pub mod sgd;
 
 pub use block::{Batch, Dev, Traced, E};
 pub use kinds::{Activation, Init, Variant};

@@ -174,6 +174,9 @@ fn train_loop<N: Network>(
         let pos = i as usize * b;
         data.norm
             .fill_batch(&data.train, &order[pos..pos + b], &mut xbuf, &mut ybuf);
+        if let Some(next) = order.get(pos + b..pos + 2 * b) {
+            prefetch_images(&data.train, next);
+        }
         onehot.fill(0.0);
         for (r, &y) in ybuf.iter().enumerate() {
             onehot[r * CLASSES + y as usize] = 1.0;
@@ -279,6 +282,24 @@ fn train_loop<N: Network>(
         step: total,
         message: None,
     }
+}
+
+/// Asks the CPU to bring the next batch's images into cache while this step computes:
+/// they sit at random places in the pixel store, so reading them cold stalls on memory.
+fn prefetch_images(subset: &crate::data::Subset, positions: &[u32]) {
+    #[cfg(target_arch = "x86_64")]
+    for &p in positions {
+        for line in subset.pixels(p as usize).chunks(64) {
+            // SAFETY: a prefetch never faults and the pointer is into a live slice.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    line.as_ptr().cast(),
+                )
+            };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (subset, positions);
 }
 
 /// A fixed batch of validation images for the probes, converted once.
