@@ -3,6 +3,8 @@
 use dfdx::nn::modules::{BatchNorm1D, Linear};
 use dfdx::prelude::*;
 
+use super::flat::{BnAffine, FlatLayer};
+use super::fused;
 use super::kinds::Activation;
 
 pub type E = f32;
@@ -13,7 +15,13 @@ pub type Traced = OwnedTape<E, Dev>;
 
 /// What the forward passes of a hidden block need, for one compiled network type per shape.
 pub trait Block<const I: usize, const O: usize> {
-    fn forward_train(&mut self, x: Batch<I, Traced>) -> Batch<O, Traced>;
+    /// Training forward with the fused ops; `input_grad: false` skips the gradient of `x`.
+    fn forward_train(&mut self, x: Batch<I, Traced>, input_grad: bool) -> Batch<O, Traced>;
+    /// Training forward built from dfdx's own ops: the reference the fused ops are checked
+    /// against, and the path for BN after the activation.
+    fn forward_train_dfdx(&mut self, x: Batch<I, Traced>) -> Batch<O, Traced>;
+    /// The block's parameters copied out for inference.
+    fn flat(&self) -> FlatLayer;
     /// Inference forward; `tap` receives the input of the non-linearity (for the probes).
     fn forward_infer(&self, x: Batch<I>, tap: Option<&mut Vec<E>>) -> Batch<O>;
     fn linear(&self) -> &Linear<I, O, E, Dev>;
@@ -33,6 +41,13 @@ fn activate<S: Shape, T: Tape<E, Dev>>(
         Activation::Relu => x.relu(),
         Activation::Tanh => x.tanh(),
     }
+}
+
+/// A tensor's values by memcpy (dfdx's `as_vec` walks the strides one element at a time).
+pub fn values<S: Shape, T>(t: &Tensor<S, E, Dev, T>) -> Vec<E> {
+    let mut v = vec![0.0; t.shape().num_elements()];
+    t.copy_into(&mut v);
+    v
 }
 
 fn tap_into<S: Shape>(tap: Option<&mut Vec<E>>, x: &Tensor<S, E, Dev>) {
@@ -101,9 +116,35 @@ where
     }
 }
 
+fn flat_linear<const I: usize, const O: usize>(lin: &Linear<I, O, E, Dev>) -> FlatLayer {
+    FlatLayer {
+        inputs: I,
+        outputs: O,
+        weight: values(&lin.weight),
+        bias: values(&lin.bias),
+        act: None,
+        bn: None,
+        bn_after: false,
+    }
+}
+
+/// The head: a linear layer without activation.
+pub fn flat_head<const I: usize, const O: usize>(lin: &Linear<I, O, E, Dev>) -> FlatLayer {
+    flat_linear(lin)
+}
+
 impl<const I: usize, const O: usize> Block<I, O> for PlainBlock<I, O, E, Dev> {
-    fn forward_train(&mut self, x: Batch<I, Traced>) -> Batch<O, Traced> {
+    fn forward_train(&mut self, x: Batch<I, Traced>, input_grad: bool) -> Batch<O, Traced> {
+        fused::linear_act(x, &self.lin, Some(self.act), input_grad)
+    }
+    fn forward_train_dfdx(&mut self, x: Batch<I, Traced>) -> Batch<O, Traced> {
         activate(self.act, self.lin.forward(x))
+    }
+    fn flat(&self) -> FlatLayer {
+        FlatLayer {
+            act: Some(self.act),
+            ..flat_linear(&self.lin)
+        }
     }
     fn forward_infer(&self, x: Batch<I>, tap: Option<&mut Vec<E>>) -> Batch<O> {
         let z = self.lin.forward(x);
@@ -131,7 +172,34 @@ impl<const I: usize, const O: usize> Block<I, O> for PlainBlock<I, O, E, Dev> {
 }
 
 impl<const I: usize, const O: usize> Block<I, O> for BnBlock<I, O, E, Dev> {
-    fn forward_train(&mut self, x: Batch<I, Traced>) -> Batch<O, Traced> {
+    fn forward_train(&mut self, x: Batch<I, Traced>, input_grad: bool) -> Batch<O, Traced> {
+        assert!(
+            !self.bn_after,
+            "BN after the activation trains through dfdx's ops"
+        );
+        fused::linear_bn_act(x, &self.lin, &mut self.bn, self.act, input_grad)
+    }
+    fn flat(&self) -> FlatLayer {
+        let eps = self.bn.epsilon as E;
+        let gamma = values(&self.bn.scale);
+        let var = values(&self.bn.running_var);
+        FlatLayer {
+            act: Some(self.act),
+            bn: Some(BnAffine {
+                mean: values(&self.bn.running_mean),
+                // As dfdx's inference: γ / sqrt(var + ε), then (x − mean)·scale + β.
+                scale: gamma
+                    .iter()
+                    .zip(&var)
+                    .map(|(g, v)| g / (v + eps).sqrt())
+                    .collect(),
+                shift: values(&self.bn.bias),
+            }),
+            bn_after: self.bn_after,
+            ..flat_linear(&self.lin)
+        }
+    }
+    fn forward_train_dfdx(&mut self, x: Batch<I, Traced>) -> Batch<O, Traced> {
         let z = self.lin.forward(x);
         if self.bn_after {
             self.bn.forward_mut(activate(self.act, z))

@@ -1,9 +1,16 @@
 //! Models: statically shaped dfdx MLPs with and without BatchNorm.
 
 pub mod block;
+pub mod flat;
+pub mod fused;
+#[cfg(test)]
+mod fused_tests;
+pub mod kernels;
 pub mod kinds;
 pub mod net;
+mod pool;
 pub mod probe;
+pub mod sgd;
 
 pub use block::{Batch, Dev, Traced, E};
 pub use kinds::{Activation, Init, Variant};

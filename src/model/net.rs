@@ -6,7 +6,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 
-use super::block::{Batch, Block, BnBlock, Dev, PlainBlock, Traced, E};
+use super::block::{flat_head, values, Batch, Block, BnBlock, Dev, PlainBlock, Traced, E};
+use super::flat::{FlatNet, Scratch};
+use super::fused;
 use super::kinds::{Activation, Init, Variant};
 use crate::seeds::mix;
 
@@ -86,14 +88,24 @@ pub struct BnStats {
 pub trait Network: TensorCollection<E, Dev, To<E, Dev> = Self> + Clone + Send + 'static {
     fn hidden_layers(&self) -> usize;
     fn configure(&mut self, spec: &NetSpec);
+    /// Training forward through the fused ops (one tape op per layer).
     fn forward_train(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced>;
+    /// Training forward through dfdx's own ops, the reference for the fused ones.
+    fn forward_train_dfdx(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced>;
     /// `taps`, when given, receives one vector per hidden layer with the inputs of its activation.
     fn forward_infer(&self, x: Batch<INPUT>, taps: Option<&mut Vec<Vec<E>>>) -> Batch<OUTPUT>;
+    /// `forward_infer` through dfdx's own ops, the reference for the flat path.
+    fn forward_infer_dfdx(&self, x: Batch<INPUT>, taps: Option<&mut Vec<Vec<E>>>) -> Batch<OUTPUT>;
+    /// The parameters copied out for fast inference (take one per evaluation).
+    fn flat(&self) -> FlatNet;
     /// Weights drawn from the layer's own seeded stream, so nets that share a layer share its weights.
     fn init_weights(&mut self, init: Init, seed: u64);
     fn layer_stats(&self, grads: Option<&Gradients<E, Dev>>) -> Vec<LayerStats>;
     /// The gradients of every linear layer's weights and biases, flattened in layer order.
     fn grad_vector(&self, grads: &Gradients<E, Dev>) -> Vec<E>;
+    /// √Σ over linear layers of ‖∂W‖², each layer's norm as `layer_stats` computes it,
+    /// without copying any gradient.
+    fn grad_norm(&self, grads: &mut Gradients<E, Dev>) -> f64;
     fn batchnorm(&self, layer: usize) -> Option<&BatchNorm1D<HIDDEN, E, Dev>>;
     /// The values entering the first layer's BN at `unit`, one per row of `pixels`.
     fn bn_inputs_first_layer(&self, pixels: &[E], unit: usize) -> Vec<E>;
@@ -135,8 +147,22 @@ fn init_linear<const I: usize, const O: usize>(
     lin.bias.copy_from(&b);
 }
 
+fn norm_of(v: &[E]) -> f32 {
+    v.iter().map(|v| v * v).sum::<f32>().sqrt()
+}
+
 fn norm<S: Shape>(t: &Tensor<S, E, Dev>) -> f32 {
-    t.as_vec().iter().map(|v| v * v).sum::<f32>().sqrt()
+    norm_of(&values(t))
+}
+
+/// The gradient norm of a linear layer's weight, read in place.
+fn weight_grad_norm<const I: usize, const O: usize>(
+    lin: &Linear<I, O, E, Dev>,
+    grads: &mut Gradients<E, Dev>,
+) -> f32 {
+    grads
+        .get_or_alloc_mut(&lin.weight)
+        .map_or(0.0, |g| norm_of(g))
 }
 
 fn linear_stats<const I: usize, const O: usize>(
@@ -148,10 +174,10 @@ fn linear_stats<const I: usize, const O: usize>(
         grad_norm: grads.map_or(0.0, |g| norm(&g.get(&lin.weight))),
         weight_norm: norm(&lin.weight),
         bn: bn.map(|bn| BnStats {
-            gamma: bn.scale.as_vec(),
-            beta: bn.bias.as_vec(),
-            running_mean: bn.running_mean.as_vec(),
-            running_var: bn.running_var.as_vec(),
+            gamma: values(&bn.scale),
+            beta: values(&bn.bias),
+            running_mean: values(&bn.running_mean),
+            running_var: values(&bn.running_var),
         }),
     }
 }
@@ -175,14 +201,46 @@ where
     }
 
     fn forward_train(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced> {
-        let mut h = self.first.forward_train(x);
+        // BN after the activation has no fused op; its backward divides by the small spread
+        // of activation outputs, so the whole net stays on one path rather than mixing.
+        if self.first.bn_after() {
+            return self.forward_train_dfdx(x);
+        }
+        let mut h = self.first.forward_train(x, false);
         for b in self.hidden.modules.iter_mut() {
-            h = b.forward_train(h);
+            h = b.forward_train(h, true);
+        }
+        fused::linear_act(h, &self.head, None, true)
+    }
+
+    fn forward_train_dfdx(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced> {
+        let mut h = self.first.forward_train_dfdx(x);
+        for b in self.hidden.modules.iter_mut() {
+            h = b.forward_train_dfdx(h);
         }
         self.head.forward(h)
     }
 
-    fn forward_infer(&self, x: Batch<INPUT>, mut taps: Option<&mut Vec<Vec<E>>>) -> Batch<OUTPUT> {
+    fn forward_infer(&self, x: Batch<INPUT>, taps: Option<&mut Vec<Vec<E>>>) -> Batch<OUTPUT> {
+        let rows = x.shape().0;
+        let mut out = Vec::new();
+        self.flat()
+            .forward(&values(&x), rows, &mut Scratch::default(), &mut out, taps);
+        x.device().tensor_from_vec(out, (rows, Const))
+    }
+
+    fn flat(&self) -> FlatNet {
+        let mut layers = vec![self.first.flat()];
+        layers.extend(self.hidden.modules.iter().map(|b| b.flat()));
+        layers.push(flat_head(&self.head));
+        FlatNet { layers }
+    }
+
+    fn forward_infer_dfdx(
+        &self,
+        x: Batch<INPUT>,
+        mut taps: Option<&mut Vec<Vec<E>>>,
+    ) -> Batch<OUTPUT> {
         if let Some(t) = taps.as_deref_mut() {
             t.resize(K + 1, Vec::new());
         }
@@ -236,6 +294,19 @@ where
         out
     }
 
+    fn grad_norm(&self, grads: &mut Gradients<E, Dev>) -> f64 {
+        let mut norms = vec![weight_grad_norm(self.first.linear(), grads)];
+        for b in &self.hidden.modules {
+            norms.push(weight_grad_norm(b.linear(), grads));
+        }
+        norms.push(weight_grad_norm(&self.head, grads));
+        norms
+            .iter()
+            .map(|&n| f64::from(n).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    }
+
     fn batchnorm(&self, layer: usize) -> Option<&BatchNorm1D<HIDDEN, E, Dev>> {
         match layer {
             0 => self.first.batchnorm(),
@@ -245,9 +316,9 @@ where
 
     fn bn_inputs_first_layer(&self, pixels: &[E], unit: usize) -> Vec<E> {
         let lin = self.first.linear();
-        let w = lin.weight.as_vec();
+        let w = values(&lin.weight);
         let row = &w[unit * INPUT..(unit + 1) * INPUT];
-        let bias = lin.bias.as_vec()[unit];
+        let bias = values(&lin.bias)[unit];
         let (act, after) = (self.first.activation(), self.first.bn_after());
         pixels
             .chunks_exact(INPUT)

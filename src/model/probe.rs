@@ -17,8 +17,30 @@ pub fn quantile(sorted: &[f32], q: f64) -> f64 {
 /// p15, p50, p85 of the values (the bands of Ioffe & Szegedy's Figure 1).
 pub fn bands(values: &[f32]) -> [f64; 3] {
     let mut v: Vec<f32> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    v.sort_unstable_by(f32::total_cmp);
-    [quantile(&v, 0.15), quantile(&v, 0.50), quantile(&v, 0.85)]
+    [
+        selected_quantile(&mut v, 0.15),
+        selected_quantile(&mut v, 0.50),
+        selected_quantile(&mut v, 0.85),
+    ]
+}
+
+/// `quantile` of the sorted values without sorting them all: the two order statistics it
+/// interpolates are found by selection (O(n)), so the result is the same to the bit.
+fn selected_quantile(v: &mut [f32], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q.clamp(0.0, 1.0) * (v.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    let w = pos - lo as f64;
+    let (_, &mut a, above) = v.select_nth_unstable_by(lo, f32::total_cmp);
+    // The next order statistic is the smallest value above position `lo`.
+    let b = if hi == lo {
+        a
+    } else {
+        above.iter().copied().min_by(f32::total_cmp).unwrap_or(a)
+    };
+    f64::from(a) * (1.0 - w) + f64::from(b) * w
 }
 
 pub fn layer_name(layer: usize, hidden_layers: usize) -> String {
@@ -105,6 +127,19 @@ mod tests {
         let v: Vec<f32> = (0..=100).rev().map(|x| x as f32).collect();
         let [a, b, c] = bands(&v);
         assert_eq!((a, b, c), (15.0, 50.0, 85.0));
+    }
+
+    #[test]
+    fn selection_gives_the_same_bands_as_sorting() {
+        let v: Vec<f32> = (0..1001)
+            .map(|i| ((i * 7919) % 1013) as f32 * 0.37 - 50.0)
+            .collect();
+        for n in [1, 2, 3, 10, 101, 1001] {
+            let mut s = v[..n].to_vec();
+            s.sort_unstable_by(f32::total_cmp);
+            let want = [quantile(&s, 0.15), quantile(&s, 0.50), quantile(&s, 0.85)];
+            assert_eq!(bands(&v[..n]), want, "n = {n}");
+        }
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! Inference-mode evaluation: BN uses its running statistics, nothing is traced.
 
-use dfdx::prelude::*;
-
 use crate::data::{Normalizer, Subset, CLASSES, PIXELS};
+use crate::model::flat::Scratch;
 use crate::model::{Dev, Network};
 
 const CHUNK: usize = 1000;
@@ -37,12 +36,16 @@ pub fn argmax(row: &[f32]) -> usize {
     best
 }
 
-/// Loss and accuracy over a whole subset, in chunks of 1000 images.
-pub fn evaluate<N: Network>(net: &N, dev: &Dev, subset: &Subset, norm: &Normalizer) -> (f64, f64) {
+/// Loss and accuracy over a whole subset, in chunks of 1000 images, through a flat copy of
+/// the parameters taken once (no tensors, buffers reused across chunks).
+pub fn evaluate<N: Network>(net: &N, _dev: &Dev, subset: &Subset, norm: &Normalizer) -> (f64, f64) {
     let n = subset.len();
     if n == 0 {
         return (f64::NAN, f64::NAN);
     }
+    let flat = net.flat();
+    let mut scratch = Scratch::default();
+    let mut logits = Vec::new();
     let mut x = vec![0f32; CHUNK.min(n) * PIXELS];
     let mut y = vec![0u8; CHUNK.min(n)];
     let (mut loss, mut correct) = (0f64, 0usize);
@@ -50,8 +53,7 @@ pub fn evaluate<N: Network>(net: &N, dev: &Dev, subset: &Subset, norm: &Normaliz
     for chunk in positions.chunks(CHUNK) {
         let m = chunk.len();
         norm.fill_batch(subset, chunk, &mut x[..m * PIXELS], &mut y[..m]);
-        let xt = dev.tensor_from_vec(x[..m * PIXELS].to_vec(), (m, Const::<PIXELS>));
-        let logits = net.forward_infer(xt, None).as_vec();
+        flat.forward(&x[..m * PIXELS], m, &mut scratch, &mut logits, None);
         let (l, c) = loss_and_correct(&logits, &y[..m]);
         loss += l;
         correct += c;

@@ -126,6 +126,7 @@ fn train_loop<N: Network>(
     let mut xbuf = vec![0f32; b * PIXELS];
     let mut ybuf = vec![0u8; b];
     let mut onehot = vec![0f32; b * CLASSES];
+    let mut lv = vec![0f32; b * CLASSES];
     let mut xt: Tensor<(usize, Const<PIXELS>), E, Dev> = dev.zeros_like(&(b, Const));
     let mut yt: Tensor<(usize, Const<CLASSES>), E, Dev> = dev.zeros_like(&(b, Const));
     let mut grads = net.alloc_grads();
@@ -177,6 +178,9 @@ fn train_loop<N: Network>(
         let pos = i as usize * b;
         data.norm
             .fill_batch(&data.train, &order[pos..pos + b], &mut xbuf, &mut ybuf);
+        if let Some(next) = order.get(pos + b..pos + 2 * b) {
+            prefetch_images(&data.train, next);
+        }
         onehot.fill(0.0);
         for (r, &y) in ybuf.iter().enumerate() {
             onehot[r * CLASSES + y as usize] = 1.0;
@@ -185,7 +189,7 @@ fn train_loop<N: Network>(
         yt.copy_from(&onehot);
 
         let logits = net.forward_train(xt.clone().traced(grads));
-        let lv = logits.retaped::<NoneTape>().as_vec();
+        logits.copy_into(&mut lv);
         let loss = cross_entropy_with_logits_loss(logits, yt.clone());
         let loss_v = f64::from(loss.array());
         grads = loss.backward();
@@ -211,12 +215,7 @@ fn train_loop<N: Network>(
         let epoch = step as f64 / spe as f64;
         if step % cfg.log_every == 0 || step == total {
             let mean = sum_loss / logged as f64;
-            let stats = net.layer_stats(Some(&grads));
-            let gnorm = stats
-                .iter()
-                .map(|s| f64::from(s.grad_norm).powi(2))
-                .sum::<f64>()
-                .sqrt();
+            let gnorm = net.grad_norm(&mut grads);
             values.push(("train_loss".into(), mean));
             values.push((
                 "train_acc".into(),
@@ -291,6 +290,24 @@ fn train_loop<N: Network>(
         step: total,
         message: None,
     }
+}
+
+/// Asks the CPU to bring the next batch's images into cache while this step computes:
+/// they sit at random places in the pixel store, so reading them cold stalls on memory.
+fn prefetch_images(subset: &crate::data::Subset, positions: &[u32]) {
+    #[cfg(target_arch = "x86_64")]
+    for &p in positions {
+        for line in subset.pixels(p as usize).chunks(64) {
+            // SAFETY: a prefetch never faults and the pointer is into a live slice.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    line.as_ptr().cast(),
+                )
+            };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (subset, positions);
 }
 
 /// A fixed batch of validation images for the probes, converted once.

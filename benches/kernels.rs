@@ -1,0 +1,54 @@
+//! Throughput of the hot pieces on their own (`cargo bench --bench kernels`): the three matrix
+//! products of a training step at batch 60, one fused layer forward+backward, and the sigmoid.
+//! A plain timing loop (fastest single call), so it needs no extra crates.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use bnlab::model::kernels;
+
+/// The fastest of many single calls: on a shared machine a longer timed loop mostly
+/// measures the other processes' time slices.
+fn best_secs(mut f: impl FnMut(), reps: usize) -> f64 {
+    f();
+    let mut best = f64::INFINITY;
+    for _ in 0..reps * 5 {
+        let t = Instant::now();
+        f();
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    best
+}
+
+fn report(name: &str, flops: f64, secs: f64) {
+    println!(
+        "{name:<34} {:>9.1} us {:>7.1} GFLOP/s",
+        secs * 1e6,
+        flops / secs / 1e9
+    );
+}
+
+fn main() {
+    let b = 60;
+    for (i, o) in [(784usize, 100usize), (100, 100), (100, 10)] {
+        let x: Vec<f32> = (0..b * i).map(|k| (k % 13) as f32 * 0.01).collect();
+        let w: Vec<f32> = (0..o * i).map(|k| (k % 7) as f32 * 0.01).collect();
+        let dz: Vec<f32> = (0..b * o).map(|k| (k % 5) as f32 * 0.01).collect();
+        let mut z = vec![0f32; b * o];
+        let mut dw = vec![0f32; o * i];
+        let mut dx = vec![0f32; b * i];
+        let flops = (2 * b * i * o) as f64;
+        let s = best_secs(|| kernels::abt(b, o, i, &x, &w, black_box(&mut z), false), 200);
+        report(&format!("forward  x·Wᵀ  {b}x{i}x{o}"), flops, s);
+        let wt: Vec<f32> = (0..o * i).map(|k| (k % 7) as f32 * 0.01).collect();
+        let s = best_secs(|| kernels::ab(b, o, i, &x, &wt, black_box(&mut z), false), 200);
+        report(&format!("forward  x·Wt  {b}x{i}x{o}"), flops, s);
+        let s = best_secs(|| kernels::atb(o, i, b, &dz, &x, black_box(&mut dw), true), 200);
+        report(&format!("weights  dZᵀ·x {o}x{i}x{b}"), flops, s);
+        let s = best_secs(|| kernels::ab(b, i, o, &dz, &w, black_box(&mut dx), true), 200);
+        report(&format!("inputs   dZ·W  {b}x{i}x{o}"), flops, s);
+    }
+    let mut v: Vec<f32> = (0..b * 300).map(|k| (k % 97) as f32 * 0.1 - 5.0).collect();
+    let s = best_secs(|| kernels::sigmoid(black_box(&mut v)), 200);
+    println!("{:<34} {:>9.1} us", "sigmoid 60x300", s * 1e6);
+}

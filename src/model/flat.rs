@@ -1,0 +1,100 @@
+//! Inference on a flat copy of a network's parameters, taken once per evaluation: no tape,
+//! no per-layer tensors, buffers reused across chunks.
+
+use super::block::E;
+use super::kernels;
+use super::kinds::Activation;
+
+/// BatchNorm with running statistics folded into `y = (x − mean)·scale + shift`.
+#[derive(Debug, Clone)]
+pub struct BnAffine {
+    pub mean: Vec<E>,
+    pub scale: Vec<E>,
+    pub shift: Vec<E>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FlatLayer {
+    pub inputs: usize,
+    pub outputs: usize,
+    /// `outputs × inputs`, as dfdx stores a linear layer.
+    pub weight: Vec<E>,
+    pub bias: Vec<E>,
+    /// `None` for the head.
+    pub act: Option<Activation>,
+    pub bn: Option<BnAffine>,
+    pub bn_after: bool,
+}
+
+impl FlatLayer {
+    /// `out = layer(x)`; `tap` receives the input of the non-linearity.
+    fn forward(&self, x: &[E], rows: usize, out: &mut Vec<E>, tap: Option<&mut Vec<E>>) {
+        out.resize(rows * self.outputs, 0.0);
+        kernels::fill_rows(out, &self.bias);
+        kernels::abt(rows, self.outputs, self.inputs, x, &self.weight, out, true);
+        let Some(act) = self.act else { return };
+        if !self.bn_after {
+            if let Some(bn) = &self.bn {
+                bn.apply(out);
+            }
+        }
+        if let Some(t) = tap {
+            t.clear();
+            t.extend_from_slice(out);
+        }
+        kernels::activate(act, out);
+        if self.bn_after {
+            if let Some(bn) = &self.bn {
+                bn.apply(out);
+            }
+        }
+    }
+}
+
+impl BnAffine {
+    fn apply(&self, v: &mut [E]) {
+        for row in v.chunks_exact_mut(self.mean.len()) {
+            for (j, x) in row.iter_mut().enumerate() {
+                *x = (*x - self.mean[j]) * self.scale[j] + self.shift[j];
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FlatNet {
+    pub layers: Vec<FlatLayer>,
+}
+
+/// Two activation buffers that the layers write into by turns.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    a: Vec<E>,
+    b: Vec<E>,
+}
+
+impl FlatNet {
+    /// Logits of `rows` inputs into `out`. `taps`, when given, receives one vector per hidden
+    /// layer with the inputs of its activation.
+    pub fn forward(
+        &self,
+        x: &[E],
+        rows: usize,
+        scratch: &mut Scratch,
+        out: &mut Vec<E>,
+        mut taps: Option<&mut Vec<Vec<E>>>,
+    ) {
+        let hidden = self.layers.len().saturating_sub(1);
+        if let Some(t) = taps.as_deref_mut() {
+            t.resize(hidden, Vec::new());
+        }
+        let (mut cur, mut next) = (&mut scratch.a, &mut scratch.b);
+        for (i, layer) in self.layers.iter().enumerate() {
+            let input: &[E] = if i == 0 { x } else { &cur[..] };
+            let dst = if i == hidden { &mut *out } else { &mut *next };
+            let tap = taps.as_deref_mut().and_then(|t| t.get_mut(i));
+            layer.forward(input, rows, dst, tap);
+            std::mem::swap(&mut cur, &mut next);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Fused training ops for this project's layers, recorded on dfdx's tape.
+//!
+//! dfdx builds a hidden block from a dozen small ops (matmul, broadcast add, mean, sub,
+//! square, sqrt, div, mul, sigmoid), each with its own pass over memory, allocation and
+//! backward closure, and its CPU matmul has no AVX-512 kernels. Here one op does
+//! linear → [BatchNorm] → activation in one forward pass with `gemm`, and pushes one backward
+//! closure onto the same tape that writes the gradients of the dfdx parameter tensors.
+//! The parameters stay in the dfdx tensors; dfdx's optimizers update them as before.
+
+use dfdx::nn::modules::{BatchNorm1D, Linear};
+use dfdx::prelude::*;
+
+use super::block::{Batch, Dev, Traced, E};
+use super::kernels;
+use super::kinds::Activation;
+use super::pool;
+
+/// `t`'s values in a pooled buffer (dfdx's `as_vec` walks strides element by element).
+fn read<S: Shape>(t: &Tensor<S, E, Dev, impl Tape<E, Dev>>, len: usize) -> Vec<E> {
+    let mut v = pool::take(len);
+    t.copy_into(&mut v);
+    v
+}
+
+/// `act(x Wᵀ + b)`, or the plain affine map when `act` is `None` (the head).
+/// `input_grad: false` skips the gradient of `x` (the first layer's input is the data).
+pub fn linear_act<const I: usize, const O: usize>(
+    x: Batch<I, Traced>,
+    lin: &Linear<I, O, E, Dev>,
+    act: Option<Activation>,
+    input_grad: bool,
+) -> Batch<O, Traced> {
+    let (x, mut tape) = x.split_tape();
+    let rows = x.shape().0;
+    let xv = read(&x, rows * I);
+    let w = read(&lin.weight, O * I);
+    let bias = read(&lin.bias, O);
+    let mut a = pool::take(rows * O);
+    kernels::fill_rows(&mut a, &bias);
+    pool::give([bias]);
+    kernels::abt(rows, O, I, &xv, &w, &mut a, true);
+    if let Some(act) = act {
+        kernels::activate(act, &mut a);
+    }
+    let mut out = x.device().zeros_like(&(rows, Const::<O>));
+    out.copy_from(&a);
+    let (out_g, w_g, b_g, x_g) = (out.ghost(), lin.weight.ghost(), lin.bias.ghost(), x.ghost());
+    tape.add_backward_op(move |grads| {
+        let mut dz = pool::copy_of(grads.get_or_alloc_mut(&out_g)?);
+        if let Some(act) = act {
+            kernels::times_derivative(act, &a, &mut dz);
+        }
+        kernels::atb(O, I, rows, &dz, &xv, grads.get_or_alloc_mut(&w_g)?, true);
+        kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
+        if input_grad {
+            kernels::ab(rows, I, O, &dz, &w, grads.get_or_alloc_mut(&x_g)?, true);
+        }
+        pool::give([dz, a, xv, w]);
+        Ok(())
+    });
+    out.put_tape(tape)
+}
+
+/// `act(BN(x Wᵀ + b))` in training mode: batch statistics, running statistics updated
+/// the way dfdx's `BatchNorm1D::forward_mut` updates them (unbiased variance).
+pub fn linear_bn_act<const I: usize, const O: usize>(
+    x: Batch<I, Traced>,
+    lin: &Linear<I, O, E, Dev>,
+    bn: &mut BatchNorm1D<O, E, Dev>,
+    act: Activation,
+    input_grad: bool,
+) -> Batch<O, Traced> {
+    let (x, mut tape) = x.split_tape();
+    let rows = x.shape().0;
+    let xv = read(&x, rows * I);
+    let w = read(&lin.weight, O * I);
+    let bias = read(&lin.bias, O);
+    let mut z = pool::take(rows * O);
+    kernels::fill_rows(&mut z, &bias);
+    pool::give([bias]);
+    kernels::abt(rows, O, I, &xv, &w, &mut z, true);
+
+    let n = rows as E;
+    let mut mean = vec![0.0; O];
+    kernels::add_column_sums(&z, &mut mean);
+    mean.iter_mut().for_each(|m| *m /= n);
+    // z becomes the centred values, then x̂.
+    let mut var = vec![0.0; O];
+    for row in z.chunks_exact_mut(O) {
+        for ((v, m), s) in row.iter_mut().zip(&mean).zip(var.iter_mut()) {
+            *v -= m;
+            *s += *v * *v;
+        }
+    }
+    var.iter_mut().for_each(|s| *s /= n);
+    let eps = bn.epsilon as E;
+    let inv_std: Vec<E> = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
+    update_running(bn, &mean, &var, rows);
+
+    let gamma = read(&bn.scale, O);
+    let beta = read(&bn.bias, O);
+    let mut a = pool::take(rows * O);
+    for (zr, ar) in z.chunks_exact_mut(O).zip(a.chunks_exact_mut(O)) {
+        for j in 0..O {
+            zr[j] *= inv_std[j];
+            ar[j] = zr[j] * gamma[j] + beta[j];
+        }
+    }
+    kernels::activate(act, &mut a);
+    pool::give([beta]);
+    let x_hat = z;
+    let mut out = x.device().zeros_like(&(rows, Const::<O>));
+    out.copy_from(&a);
+    let (out_g, w_g, b_g, x_g, gamma_g, beta_g) = (
+        out.ghost(),
+        lin.weight.ghost(),
+        lin.bias.ghost(),
+        x.ghost(),
+        bn.scale.ghost(),
+        bn.bias.ghost(),
+    );
+    tape.add_backward_op(move |grads| {
+        let mut dy = pool::copy_of(grads.get_or_alloc_mut(&out_g)?);
+        kernels::times_derivative(act, &a, &mut dy);
+        let mut sum_dy = vec![0.0; O];
+        let mut sum_dy_xhat = vec![0.0; O];
+        for (dr, xr) in dy.chunks_exact(O).zip(x_hat.chunks_exact(O)) {
+            for j in 0..O {
+                sum_dy[j] += dr[j];
+                sum_dy_xhat[j] += dr[j] * xr[j];
+            }
+        }
+        grads
+            .get_or_alloc_mut(&beta_g)?
+            .iter_mut()
+            .zip(&sum_dy)
+            .for_each(|(g, s)| *g += s);
+        grads
+            .get_or_alloc_mut(&gamma_g)?
+            .iter_mut()
+            .zip(&sum_dy_xhat)
+            .for_each(|(g, s)| *g += s);
+        // dz = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂)), overwriting dy.
+        for (dr, xr) in dy.chunks_exact_mut(O).zip(x_hat.chunks_exact(O)) {
+            for j in 0..O {
+                dr[j] =
+                    gamma[j] * inv_std[j] * (dr[j] - sum_dy[j] / n - xr[j] * (sum_dy_xhat[j] / n));
+            }
+        }
+        let dz = dy;
+        kernels::atb(O, I, rows, &dz, &xv, grads.get_or_alloc_mut(&w_g)?, true);
+        kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
+        if input_grad {
+            kernels::ab(rows, I, O, &dz, &w, grads.get_or_alloc_mut(&x_g)?, true);
+        }
+        pool::give([dz, a, xv, w, x_hat, gamma]);
+        Ok(())
+    });
+    out.put_tape(tape)
+}
+
+/// running ← (1 − m)·running + m·batch, with the batch variance made unbiased, as dfdx does.
+fn update_running<const O: usize>(
+    bn: &mut BatchNorm1D<O, E, Dev>,
+    mean: &[E],
+    var: &[E],
+    rows: usize,
+) {
+    let m = bn.momentum;
+    let n = rows as f64;
+    let (keep, take) = ((1.0 - m) as E, m as E);
+    let take_var = (m * n / (n - 1.0)) as E;
+    let mut rm = read(&bn.running_mean, O);
+    rm.iter_mut()
+        .zip(mean)
+        .for_each(|(r, &b)| *r = *r * keep + b * take);
+    bn.running_mean.copy_from(&rm);
+    let mut rv = read(&bn.running_var, O);
+    rv.iter_mut()
+        .zip(var)
+        .for_each(|(r, &b)| *r = *r * keep + b * take_var);
+    bn.running_var.copy_from(&rv);
+    pool::give([rm, rv]);
+}

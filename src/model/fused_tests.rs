@@ -1,0 +1,174 @@
+//! The fused ops and the flat inference path against dfdx's own ops: outputs, gradients,
+//! running statistics and a few SGD steps must agree within 1e-5.
+
+use dfdx::losses::cross_entropy_with_logits_loss;
+use dfdx::optim::{Momentum, Optimizer, Sgd, SgdConfig};
+use dfdx::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::block::Block;
+use super::*;
+
+const TOL: f32 = 1e-5;
+
+fn close(what: &str, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let err = (g - w).abs() / w.abs().max(1.0);
+        assert!(
+            err <= TOL,
+            "{what}[{i}]: fused {g} vs dfdx {w} (error {err:e})"
+        );
+    }
+}
+
+fn batch(
+    dev: &Dev,
+    rows: usize,
+    seed: u64,
+) -> (Batch<INPUT>, Tensor<(usize, Const<OUTPUT>), E, Dev>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let x: Vec<E> = (0..rows * INPUT).map(|_| rng.gen_range(0.0..1.0)).collect();
+    let mut y = vec![0.0; rows * OUTPUT];
+    for r in 0..rows {
+        y[r * OUTPUT + rng.gen_range(0..OUTPUT)] = 1.0;
+    }
+    (
+        dev.tensor_from_vec(x, (rows, Const)),
+        dev.tensor_from_vec(y, (rows, Const)),
+    )
+}
+
+/// Every trainable tensor's gradient, and the BN running statistics, in a fixed order.
+fn collect<B1, BH, const K: usize>(
+    net: &net::Mlp<B1, BH, net::Head, K>,
+    grads: &Gradients<E, Dev>,
+) -> Vec<(String, Vec<f32>)>
+where
+    B1: Block<INPUT, HIDDEN>,
+    BH: Block<HIDDEN, HIDDEN>,
+{
+    let mut out = Vec::new();
+    let mut layer = |name: String, lin_w: Vec<f32>, lin_b: Vec<f32>| {
+        out.push((format!("{name}.weight.grad"), lin_w));
+        out.push((format!("{name}.bias.grad"), lin_b));
+    };
+    layer(
+        "l1".into(),
+        grads.get(&net.first.linear().weight).as_vec(),
+        grads.get(&net.first.linear().bias).as_vec(),
+    );
+    for (i, b) in net.hidden.modules.iter().enumerate() {
+        layer(
+            format!("l{}", i + 2),
+            grads.get(&b.linear().weight).as_vec(),
+            grads.get(&b.linear().bias).as_vec(),
+        );
+    }
+    layer(
+        "head".into(),
+        grads.get(&net.head.weight).as_vec(),
+        grads.get(&net.head.bias).as_vec(),
+    );
+    let bns = std::iter::once(net.first.batchnorm())
+        .chain(net.hidden.modules.iter().map(|b| b.batchnorm()));
+    for (i, bn) in bns.enumerate() {
+        if let Some(bn) = bn {
+            out.push((format!("bn{i}.gamma.grad"), grads.get(&bn.scale).as_vec()));
+            out.push((format!("bn{i}.beta.grad"), grads.get(&bn.bias).as_vec()));
+            out.push((format!("bn{i}.running_mean"), bn.running_mean.as_vec()));
+            out.push((format!("bn{i}.running_var"), bn.running_var.as_vec()));
+        }
+    }
+    out
+}
+
+fn check_step<B1, BH, const K: usize>(variant: Variant, act: Activation, rows: usize)
+where
+    B1: Block<INPUT, HIDDEN> + Clone + Send + 'static,
+    BH: Block<HIDDEN, HIDDEN> + Clone + Send + 'static,
+    net::Mlp<B1, BH, net::Head, K>: Network,
+{
+    let dev = Dev::seed_from_u64(7);
+    let spec = NetSpec {
+        variant,
+        activation: act,
+        init: Init::Gaussian { sigma: 0.1 },
+        seed: 3,
+    };
+    let mut fused: net::Mlp<B1, BH, net::Head, K> = build(&dev, &spec);
+    let mut opt = Sgd::new(&fused, sgd());
+    let mut gf = fused.alloc_grads();
+    for step in 0..3 {
+        // Each step starts both paths from the same parameters (rounding differences would
+        // otherwise compound through the updates), at a new point of the trajectory.
+        let mut reference = fused.clone();
+        let gr = reference.alloc_grads();
+        let (x, y) = batch(&dev, rows, step);
+        let lf = fused.forward_train(x.clone().traced(gf));
+        let lr = reference.forward_train_dfdx(x.clone().traced(gr));
+        let (vf, vr) = (
+            lf.retaped::<NoneTape>().as_vec(),
+            lr.retaped::<NoneTape>().as_vec(),
+        );
+        close("logits", &vf, &vr);
+        let loss_f = cross_entropy_with_logits_loss(lf, y.clone());
+        let loss_r = cross_entropy_with_logits_loss(lr, y);
+        close("loss", &[loss_f.array()], &[loss_r.array()]);
+        gf = loss_f.backward();
+        let gr = loss_r.backward();
+        let (cf, cr) = (collect(&fused, &gf), collect(&reference, &gr));
+        for ((name, a), (_, b)) in cf.iter().zip(cr.iter()) {
+            close(&format!("step {step} {name}"), a, b);
+        }
+        opt.update(&mut fused, &gf).expect("update");
+        fused.zero_grads(&mut gf);
+    }
+    let reference = fused.clone();
+    // Inference through the flat copy matches dfdx's, taps included.
+    let (x, _) = batch(&dev, 37, 99);
+    let (mut tf, mut tr) = (Vec::new(), Vec::new());
+    let yf = fused.forward_infer(x.clone(), Some(&mut tf)).as_vec();
+    let yr = reference.forward_infer_dfdx(x, Some(&mut tr)).as_vec();
+    close("inference logits", &yf, &yr);
+    assert_eq!(tf.len(), tr.len());
+    for (i, (a, b)) in tf.iter().zip(&tr).enumerate() {
+        close(&format!("tap {i}"), a, b);
+    }
+}
+
+fn sgd() -> SgdConfig {
+    SgdConfig {
+        lr: 0.5,
+        momentum: Some(Momentum::Classic(0.0)),
+        weight_decay: None,
+    }
+}
+
+type P1 = block::PlainBlock<INPUT, HIDDEN, E, Dev>;
+type PH = block::PlainBlock<HIDDEN, HIDDEN, E, Dev>;
+type B1 = block::BnBlock<INPUT, HIDDEN, E, Dev>;
+type BH = block::BnBlock<HIDDEN, HIDDEN, E, Dev>;
+
+#[test]
+fn plain_matches_dfdx_for_every_activation() {
+    for act in [Activation::Sigmoid, Activation::Relu, Activation::Tanh] {
+        check_step::<P1, PH, 2>(Variant::Plain, act, 60);
+    }
+}
+
+#[test]
+fn bn_matches_dfdx_for_every_activation() {
+    for act in [Activation::Sigmoid, Activation::Relu, Activation::Tanh] {
+        check_step::<B1, BH, 2>(Variant::Bn, act, 60);
+    }
+}
+
+#[test]
+fn bn_after_and_odd_batches_match_dfdx() {
+    check_step::<B1, BH, 2>(Variant::BnAfter, Activation::Sigmoid, 60);
+    check_step::<P1, PH, 2>(Variant::Plain, Activation::Sigmoid, 7);
+    check_step::<B1, BH, 2>(Variant::Bn, Activation::Sigmoid, 5);
+    check_step::<B1, BH, 9>(Variant::Bn, Activation::Sigmoid, 256);
+}
