@@ -1,5 +1,6 @@
 //! Training: configs, one worker thread per trainer, typed events, shared control.
 
+pub mod cadence;
 pub mod config;
 pub mod eval;
 pub mod events;

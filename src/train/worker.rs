@@ -10,6 +10,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::cadence::Cadence;
 use super::config::{JobSpec, RunConfig};
 use super::eval::{argmax, evaluate};
 use super::events::{BnUnit, Control, Event, Status};
@@ -21,6 +22,10 @@ use crate::model::{
 };
 use crate::seeds::mix;
 
+/// Points per series at full resolution before a measurement interval doubles.
+const SERIES_CAP: u64 = 50_000;
+/// Probes log dozens of metrics each, so they thin out sooner.
+const PROBE_CAP: u64 = 5_000;
 /// Images in the fixed probe batch (the first validation images).
 pub const PROBE_BATCH: usize = 512;
 /// Logged mean losses this many times the loss before training, this many logs in a row,
@@ -110,7 +115,10 @@ fn train_loop<N: Network>(
     }
     let spe = cfg.steps_per_epoch(n_train, b);
     let total = cfg.total_steps(n_train, b);
-    let eval_every = cfg.eval_interval(n_train, b);
+    let mut log_due = Cadence::new(cfg.log_every, SERIES_CAP);
+    let mut eval_due = Cadence::new(cfg.eval_interval(n_train, b), SERIES_CAP);
+    let mut probe_due = Cadence::new(cfg.probe_every, PROBE_CAP);
+    let mut smooth_due = Cadence::new(cfg.smooth_every, PROBE_CAP);
     let send = |e: Event| {
         let _ = job.events.send(e);
     };
@@ -213,7 +221,7 @@ fn train_loop<N: Network>(
         window_samples += b as u64;
 
         let epoch = step as f64 / spe as f64;
-        if step % cfg.log_every == 0 || step == total {
+        if log_due.due(step) || step == total {
             let mean = sum_loss / logged as f64;
             let gnorm = net.grad_norm(&mut grads);
             values.push(("train_loss".into(), mean));
@@ -238,14 +246,14 @@ fn train_loop<N: Network>(
             window_t = Instant::now();
             window_samples = 0;
         }
-        if cfg.probe_every > 0 && (step % cfg.probe_every == 0 || step == 1) {
+        if probe_due.due(step) || (step == 1 && cfg.probe_every > 0) {
             let stats = net.layer_stats(Some(&grads));
             probe::layer_metrics(&stats, net.hidden_layers(), &mut bn_prev, &mut values);
             let mut taps = Vec::new();
             net.forward_infer(probe.x.clone(), Some(&mut taps));
             probe::preact_metrics(&taps, 0, HIDDEN, &mut values);
         }
-        if cfg.smooth_every > 0 && step % cfg.smooth_every == 0 {
+        if smooth_due.due(step) {
             super::smooth::probe(&net, &grads, &xt, &yt, spec.lr, &mut values);
         }
         if let Err(e) = opt.update(&mut net, &grads) {
@@ -257,7 +265,7 @@ fn train_loop<N: Network>(
         }
         net.zero_grads(&mut grads);
 
-        if step % eval_every == 0 || step == total {
+        if eval_due.due(step) || step == total {
             eval(&net, step, &mut values);
         }
         if !values.is_empty() {
