@@ -14,10 +14,14 @@ out=$work/rss.csv
 echo "seconds,rss_mb" > "$out"
 if [ "$mode" = tui ]; then
   tmux new-session -d -s bnlab-soak -x 120 -y 40 -c "$work" "$bin $*"
-  sleep 2
-  # Start the first preset with long settings from the menu.
+  sleep 3
+  # Open the first preset, set 1000 epochs (the 8th field of the form), start.
   tmux send-keys -t bnlab-soak Enter
   sleep 1
+  for _ in 1 2 3 4 5 6 7; do tmux send-keys -t bnlab-soak Down; done
+  tmux send-keys -t bnlab-soak BSpace BSpace BSpace BSpace 1 0 0 0 Enter
+  sleep 2
+  tmux capture-pane -p -t bnlab-soak | head -4
   pid=$(pgrep -n -f "^$bin")
 else
   (cd "$work" && exec "$bin" run --steps 100000000 --out "$work/runs" -q "$@" > "$work/stdout" 2> "$work/stderr") &
