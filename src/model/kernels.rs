@@ -7,66 +7,45 @@ use super::kinds::Activation;
 
 /// `c (m×n) [+]= a (m×k) · bᵀ`, with `b` stored `n×k` (a linear layer's forward).
 pub fn abt(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], add: bool) {
-    assert!(a.len() >= m * k && b.len() >= n * k && c.len() >= m * n);
-    // SAFETY: the asserts bound every index the strides reach.
-    unsafe {
-        gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            add,
-            a.as_ptr(),
-            1,
-            k as isize,
-            b.as_ptr(),
-            k as isize,
-            1,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            Parallelism::None,
-        )
-    }
+    product(m, n, k, c, a, (k, 1), b, (1, k), add);
 }
 
 /// `c (m×n) [+]= aᵀ · b`, with `a` stored `k×m` and `b` stored `k×n` (weight gradients).
 pub fn atb(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], add: bool) {
-    assert!(a.len() >= k * m && b.len() >= k * n && c.len() >= m * n);
-    // SAFETY: the asserts bound every index the strides reach.
-    unsafe {
-        gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            add,
-            a.as_ptr(),
-            m as isize,
-            1,
-            b.as_ptr(),
-            1,
-            n as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            Parallelism::None,
-        )
-    }
+    product(m, n, k, c, a, (1, m), b, (n, 1), add);
 }
 
 /// `c (m×n) [+]= a (m×k) · b (k×n)` (input gradients).
 pub fn ab(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], add: bool) {
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
-    // SAFETY: the asserts bound every index the strides reach.
+    product(m, n, k, c, a, (k, 1), b, (n, 1), add);
+}
+
+/// One strided product into row-major `c (m×n)`: element (i, l) of the left factor is
+/// `a[i·rs + l·cs]` for `(rs, cs) = a_strides`, and likewise for the right one, so
+/// transposes cost nothing. The only `unsafe` call into `gemm`, bounds checked here.
+#[allow(clippy::too_many_arguments)]
+fn product(
+    m: usize,
+    n: usize,
+    k: usize,
+    c: &mut [f32],
+    a: &[f32],
+    (a_rs, a_cs): (usize, usize),
+    b: &[f32],
+    (b_rs, b_cs): (usize, usize),
+    add: bool,
+) {
+    let reach = |rows: usize, cols: usize, rs: usize, cs: usize| {
+        if rows == 0 || cols == 0 {
+            0
+        } else {
+            (rows - 1) * rs + (cols - 1) * cs + 1
+        }
+    };
+    assert!(a.len() >= reach(m, k, a_rs, a_cs));
+    assert!(b.len() >= reach(k, n, b_rs, b_cs));
+    assert!(c.len() >= m * n);
+    // SAFETY: the asserts bound every index the strides reach in the three matrices.
     unsafe {
         gemm(
             m,
@@ -77,11 +56,11 @@ pub fn ab(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], add
             n as isize,
             add,
             a.as_ptr(),
-            1,
-            k as isize,
+            a_cs as isize,
+            a_rs as isize,
             b.as_ptr(),
-            1,
-            n as isize,
+            b_cs as isize,
+            b_rs as isize,
             1.0,
             1.0,
             false,
