@@ -325,13 +325,8 @@ fn load_summary(dir: &Path, record: &mut RunRecord) -> Result<(), RunError> {
         let row: SummaryRow = rec
             .deserialize(Some(&headers))
             .map_err(|e| csv_err(&p, e))?;
-        let Some(variant) = Variant::parse(&row.variant) else {
+        let Some(id) = job_id(&row.variant, row.seed, row.point) else {
             continue;
-        };
-        let id = JobId {
-            variant,
-            seed: row.seed,
-            point: row.point,
         };
         let job = job_entry(record, id);
         job.status = Status::parse(&row.status).unwrap_or(Status::Finished);
@@ -341,19 +336,23 @@ fn load_summary(dir: &Path, record: &mut RunRecord) -> Result<(), RunError> {
     Ok(())
 }
 
+/// The trainer a summary or timing row names; rows of an unknown variant are skipped.
+fn job_id(variant: &str, seed: u64, point: usize) -> Option<JobId> {
+    Some(JobId {
+        variant: Variant::parse(variant)?,
+        seed,
+        point,
+    })
+}
+
 fn load_timing(dir: &Path, record: &mut RunRecord) {
     let p = dir.join(TIMING);
     let Ok(mut rdr) = csv::Reader::from_path(&p) else {
         return;
     };
     for row in rdr.deserialize::<TimingRow>().flatten() {
-        let Some(variant) = Variant::parse(&row.variant) else {
+        let Some(id) = job_id(&row.variant, row.seed, row.point) else {
             continue;
-        };
-        let id = JobId {
-            variant,
-            seed: row.seed,
-            point: row.point,
         };
         if let Some(j) = record.jobs.iter_mut().find(|j| j.id == id) {
             j.elapsed_s = row.elapsed_s;
