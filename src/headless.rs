@@ -1,5 +1,6 @@
 //! `bnlab run`: the same trainers as the UI, with a progress bar on stderr and a table at the end.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
@@ -60,7 +61,12 @@ pub fn run(
     quiet: bool,
 ) -> anyhow::Result<(RunRecord, PathBuf)> {
     let interrupted = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+    // SIGHUP too: closing the terminal (or its tmux session) must not lose the run.
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
         signal_hook::flag::register(sig, interrupted.clone())
             .context("installing signal handler")?;
     }
@@ -103,7 +109,11 @@ pub fn run(
     session.stop_and_join();
     if interrupted.load(Ordering::SeqCst) {
         record.mark_interrupted();
-        eprintln!("interrupted: saving what was measured so far");
+        // After a hang-up stderr is gone and `eprintln!` would panic before the save.
+        let _ = writeln!(
+            std::io::stderr(),
+            "interrupted: saving what was measured so far"
+        );
     }
     let dir = save_with_fallback(&record, out)?;
     Ok((record, dir))
@@ -116,7 +126,11 @@ pub fn save_with_fallback(record: &RunRecord, out: &std::path::Path) -> anyhow::
         Ok(dir) => Ok(dir),
         Err(first) => {
             let fallback = std::env::temp_dir().join("bnlab-runs");
-            eprintln!("warning: could not save under {}: {first}", out.display());
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: could not save under {}: {first}",
+                out.display()
+            );
             let dir = runs::save_new(record, &fallback).with_context(|| {
                 format!(
                     "saving the run failed under {} ({first}) and under {}",
@@ -124,7 +138,11 @@ pub fn save_with_fallback(record: &RunRecord, out: &std::path::Path) -> anyhow::
                     fallback.display()
                 )
             })?;
-            eprintln!("warning: saved to {} instead", dir.display());
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: saved to {} instead",
+                dir.display()
+            );
             Ok(dir)
         }
     }
