@@ -69,6 +69,14 @@ fn the_form_explains_what_is_wrong_instead_of_starting() {
     assert_eq!(app.on_key(KeyCode::Enter.into()), None);
     let (_, msg) = app.form.error.clone().expect("an error");
     assert!(msg.contains("bnlab data fetch"), "{msg}");
+    // …and offers to download it here.
+    assert!(matches!(
+        app.download,
+        Some(bnlab::app::Download::Offer {
+            name: DatasetName::Mnist,
+            ..
+        })
+    ));
 }
 
 #[test]

@@ -344,6 +344,8 @@ impl App {
                 self.offer_download(ds);
             }
             KeyCode::Enter if self.downloadable_missing(self.form_dataset()) => {
+                // The form keeps saying how to get the data, should the offer be declined.
+                self.form.error = self.form.to_config(&self.data.available).err();
                 self.offer_download(self.form_dataset());
             }
             KeyCode::Enter => match self.form.to_config(&self.data.available) {
