@@ -340,7 +340,7 @@ fn full_mnist_downloads_from_inside_the_ui() {
         return;
     };
     let menu = t.wait_for("the menu", 60, |s| s.contains("Experiments"));
-    assert!(menu.contains("press d to download"), "{menu}");
+    assert!(menu.contains("Press d to download"), "{menu}");
     t.keys(&["d"]);
     t.wait_for("the offer", 30, |s| {
         s.contains("Download full MNIST (11 MB)?")

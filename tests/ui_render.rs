@@ -19,7 +19,7 @@ fn menu_lists_every_preset_with_its_claim_and_the_data_note() {
     }
     assert!(t.contains("Saved runs") && t.contains("About BatchNorm"));
     assert!(t.contains(PRESETS[0].claim), "{t}");
-    assert!(t.contains("Full MNIST not found"), "{t}");
+    assert!(t.contains("No full MNIST"), "{t}");
     assert!(t.contains("bnlab data fetch mnist"), "{t}");
 }
 
@@ -279,7 +279,7 @@ fn the_download_offer_and_its_progress_are_drawn() {
     use bnlab::data::fetch::{FetchProgress, FetchUpdate, Stage};
     let mut app = app();
     let t = text(&render(&app, 120, 40));
-    assert!(t.contains("press d to download it (11 MB)"), "{t}");
+    assert!(t.contains("Press d to download it (11 MB)"), "{t}");
     app.on_key(crossterm::event::KeyCode::Char('d').into());
     let t = text(&render(&app, 120, 40));
     assert!(t.contains("Download full MNIST (11 MB)?"), "{t}");

@@ -113,6 +113,14 @@ pub fn title(name: DatasetName) -> &'static str {
     }
 }
 
+/// "https://host/path/file.gz: reason" as "host: reason".
+pub fn short_reason(r: &str) -> String {
+    match r.split_once(": ") {
+        Some((url, why)) if url.contains("://") => format!("{}: {why}", host(url)),
+        _ => r.to_string(),
+    }
+}
+
 /// An error as one status line: the lines of a multi-line message joined.
 pub fn one_line(msg: &str) -> String {
     msg.lines()
@@ -300,7 +308,8 @@ mod tests {
         assert_eq!(app.form_dataset(), DatasetName::Mnist5k);
         let s = app.status.clone().unwrap();
         assert!(s.starts_with("download failed"), "{s}");
-        assert!(s.contains("host not found (offline?)"), "{s}");
+        assert!(s.contains("a: host not found (offline?)"), "{s}");
+        assert!(!s.contains("a/x.gz"), "{s}");
         assert!(!s.contains('\n'), "{s}");
     }
 

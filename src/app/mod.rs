@@ -122,7 +122,7 @@ impl DataState {
         };
         let note = (best != DatasetName::Mnist).then(|| {
             format!(
-                "Full MNIST not found, using the embedded mnist-5k: press d to download it ({} MB), or `bnlab data fetch mnist`.",
+                "No full MNIST, so mnist-5k is used. Press d to download it ({} MB) or run `bnlab data fetch mnist`.",
                 approx_download_mb(DatasetName::Mnist)
             )
         });
@@ -449,6 +449,12 @@ impl App {
             FetchUpdate::Done(Ok(dir)) => self.on_fetch_done(Ok(dir), false),
             FetchUpdate::Done(Err(FetchError::Cancelled)) => {
                 self.on_fetch_done(Err(FetchError::Cancelled.to_string()), true)
+            }
+            // Each mirror's reason, host first: the long advice of the full message would
+            // push the reason off a status line (the log keeps it whole).
+            FetchUpdate::Done(Err(FetchError::AllMirrorsFailed { file, reasons, .. })) => {
+                let why: Vec<String> = reasons.iter().map(|r| download::short_reason(r)).collect();
+                self.on_fetch_done(Err(format!("{file}: {}", why.join("; "))), false)
             }
             FetchUpdate::Done(Err(e)) => self.on_fetch_done(Err(e.to_string()), false),
         }

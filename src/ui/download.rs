@@ -8,7 +8,6 @@ use ratatui::Frame;
 use super::theme;
 use crate::app::download::{title, Download, Transfer};
 use crate::app::{layout, App};
-use crate::data::fetch::default_mirrors;
 
 fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
@@ -25,10 +24,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(block, r);
     match d {
         Download::Offer { name, mb } => {
-            let from = default_mirrors(*name)
-                .first()
-                .map(|m| m.split('/').nth(2).unwrap_or(m).to_string())
-                .unwrap_or_default();
             let lines = vec![
                 Line::from(Span::styled(
                     format!("Download {} ({mb} MB)?", title(*name)),
@@ -36,8 +31,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 )),
                 Line::default(),
                 Line::from(format!(
-                    "{name} was not found on this machine. bnlab can fetch its four files \
-                     (from {from} or a mirror) and checks each against its SHA-256."
+                    "{name} was not found on this machine. bnlab fetches its four files and \
+                     checks each against its SHA-256 before using it."
                 )),
                 Line::default(),
                 Line::from(vec![
