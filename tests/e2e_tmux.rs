@@ -374,3 +374,42 @@ fn full_mnist_downloads_from_inside_the_ui() {
     }
     assert_eq!(server.hits_under("mnist/"), 4);
 }
+
+/// From the saved-runs browser, R writes report.md next to the run and says where.
+#[test]
+fn the_browser_writes_a_report_with_capital_r() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bin = env!("CARGO_BIN_EXE_bnlab");
+    let made = Command::new(bin)
+        .args(["run", "--epochs", "1", "--quiet", "--out"])
+        .arg(dir.join("saved_runs"))
+        .env_remove("BNLAB_DATA_DIR")
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let runs = run_dirs(dir);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let script = format!(
+        "cd '{d}' && env -u BNLAB_DATA_DIR XDG_CACHE_HOME='{d}/cache' BNLAB_LOG='{d}/bnlab.log' TERM=xterm-256color '{bin}'",
+        d = dir.display()
+    );
+    let Some(t) = start("report", &script) else {
+        return;
+    };
+    t.wait_for("the menu", 60, |s| s.contains("Experiments"));
+    t.keys(&["b"]);
+    t.wait_for("the browser", 30, |s| s.contains("1 run(s)"));
+    t.keys(&["R"]);
+    let s = t.wait_for("the report", 60, |s| {
+        s.contains("report written:") || s.contains("failed")
+    });
+    assert!(s.contains("report written: saved_runs/"), "{s}");
+    assert!(runs[0].join("report.md").is_file());
+    t.keys(&["q"]);
+}
