@@ -413,3 +413,36 @@ fn the_browser_writes_a_report_with_capital_r() {
     assert!(runs[0].join("report.md").is_file());
     t.keys(&["q"]);
 }
+
+/// `nohup bnlab run …` asks for the run to outlive the terminal: the hang-up is not caught
+/// and the run trains to the end.
+#[test]
+fn a_nohup_run_survives_closing_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bin = env!("CARGO_BIN_EXE_bnlab");
+    // `started` appears once SIGHUP is already ignored, so the kill below cannot come first.
+    let script = format!(
+        "cd '{d}' && nohup sh -c \"touch '{d}/started'; exec env -u BNLAB_DATA_DIR XDG_CACHE_HOME='{d}/cache' '{bin}' run --epochs 4 --quiet --out '{d}/out'\" > '{d}/nohup.log' 2>&1",
+        d = dir.display()
+    );
+    let Some(t) = start("nohup", &script) else {
+        return;
+    };
+    let t0 = Instant::now();
+    while !dir.join("started").exists() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the run never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.cmd(&["kill-session", "-t", &t.session]);
+    let summary = wait_for_summary(&dir.join("out"), 300);
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("plain,1,") && l.contains(",finished,")),
+        "{summary}"
+    );
+}
