@@ -1,5 +1,6 @@
 //! `bnlab run`: the same trainers as the UI, with a progress bar on stderr and a table at the end.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
@@ -60,7 +61,7 @@ pub fn run(
     quiet: bool,
 ) -> anyhow::Result<(RunRecord, PathBuf)> {
     let interrupted = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+    for sig in stop_signals() {
         signal_hook::flag::register(sig, interrupted.clone())
             .context("installing signal handler")?;
     }
@@ -103,10 +104,39 @@ pub fn run(
     session.stop_and_join();
     if interrupted.load(Ordering::SeqCst) {
         record.mark_interrupted();
-        eprintln!("interrupted: saving what was measured so far");
+        // After a hang-up stderr is gone and `eprintln!` would panic before the save.
+        let _ = writeln!(
+            std::io::stderr(),
+            "interrupted: saving what was measured so far"
+        );
     }
     let dir = save_with_fallback(&record, out)?;
     Ok((record, dir))
+}
+
+/// The signals that stop a run and save it as interrupted. SIGHUP too: closing the terminal
+/// (or its tmux session) must not lose the run; but not when SIGHUP was ignored at start, as
+/// `nohup bnlab run …` arranges, since then the user wants the run to outlive the terminal.
+pub fn stop_signals() -> Vec<i32> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut v = vec![SIGINT, SIGTERM];
+    if !ignored_at_start(SIGHUP) {
+        v.push(SIGHUP);
+    }
+    v
+}
+
+/// Whether `sig` is ignored by this process, from the `SigIgn` mask of /proc/self/status
+/// (Linux). Elsewhere it counts as not ignored.
+fn ignored_at_start(sig: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
+        .is_some_and(|mask| sig >= 1 && mask & (1u64 << (sig - 1)) != 0)
 }
 
 /// Saves under `out`; when that fails (read-only folder, full disk) the run is not lost:
@@ -116,7 +146,11 @@ pub fn save_with_fallback(record: &RunRecord, out: &std::path::Path) -> anyhow::
         Ok(dir) => Ok(dir),
         Err(first) => {
             let fallback = std::env::temp_dir().join("bnlab-runs");
-            eprintln!("warning: could not save under {}: {first}", out.display());
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: could not save under {}: {first}",
+                out.display()
+            );
             let dir = runs::save_new(record, &fallback).with_context(|| {
                 format!(
                     "saving the run failed under {} ({first}) and under {}",
@@ -124,7 +158,11 @@ pub fn save_with_fallback(record: &RunRecord, out: &std::path::Path) -> anyhow::
                     fallback.display()
                 )
             })?;
-            eprintln!("warning: saved to {} instead", dir.display());
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: saved to {} instead",
+                dir.display()
+            );
             Ok(dir)
         }
     }
@@ -143,4 +181,19 @@ fn progress_message(record: &RunRecord) -> String {
         })
         .collect::<Vec<_>>()
         .join("  ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hang_up_stops_a_run_unless_it_was_ignored_at_start() {
+        let sigs = stop_signals();
+        assert!(sigs.contains(&signal_hook::consts::SIGINT));
+        assert!(sigs.contains(&signal_hook::consts::SIGTERM));
+        // The test harness does not ignore SIGHUP, so it is caught (nohup is checked by hand).
+        let ignored = ignored_at_start(signal_hook::consts::SIGHUP);
+        assert_eq!(sigs.contains(&signal_hook::consts::SIGHUP), !ignored);
+    }
 }

@@ -6,7 +6,7 @@ use std::io::{self, IsTerminal, Stdout, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,16 +21,19 @@ use ratatui::Terminal;
 
 use crate::app::run_view::{Overlay, RunView};
 use crate::app::{App, Browser, DataState, Effect};
+use crate::data::fetch::{self, FetchHandle, FetchUpdate};
 use crate::data::{source, DatasetName, Prepared, SplitConfig};
 use crate::runs::{self, RunRecord};
 use crate::train::{RunConfig, Session};
-use crate::{headless, presets, ui};
+use crate::{headless, presets, report, ui};
 
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(100);
 /// Longest time spent folding trainer events before the next frame or key.
 const DRAIN_BUDGET: Duration = Duration::from_millis(20);
 const LOADER_THREAD: &str = "bnlab-loader";
+const INPUT_THREAD: &str = "bnlab-input";
+const REPORT_THREAD: &str = "bnlab-report";
 
 static TERMINAL_ACTIVE: AtomicBool = AtomicBool::new(false);
 static LOG: Mutex<Option<std::fs::File>> = Mutex::new(None);
@@ -147,6 +150,12 @@ struct Runtime {
     saved: Vec<PathBuf>,
     /// Panics of other threads already shown in the status line.
     panics_seen: usize,
+    /// A dataset download on its own thread.
+    fetch: Option<FetchHandle>,
+    /// Reports being written: the run folder and the path of report.md, or why not.
+    report_tx: Sender<(PathBuf, Result<PathBuf, String>)>,
+    report_rx: Receiver<(PathBuf, Result<PathBuf, String>)>,
+    reports_running: usize,
 }
 
 fn key_of(c: &RunConfig) -> DataKey {
@@ -156,6 +165,7 @@ fn key_of(c: &RunConfig) -> DataKey {
 impl Runtime {
     fn new(data_dir: Option<PathBuf>) -> Self {
         let (tx, rx) = channel();
+        let (report_tx, report_rx) = channel();
         Self {
             data_dir,
             tx,
@@ -166,6 +176,10 @@ impl Runtime {
             session: None,
             saved: Vec::new(),
             panics_seen: 0,
+            fetch: None,
+            report_tx,
+            report_rx,
+            reports_running: 0,
         }
     }
 
@@ -350,6 +364,49 @@ impl Runtime {
                     app.status = Some(format!("cannot open: {e}"));
                 }
             },
+            Effect::Fetch(name) => {
+                if self.fetch.is_some() {
+                    return;
+                }
+                let dir = fetch::target_dir(name, self.data_dir.as_deref());
+                log(&format!(
+                    "downloading {name} into {}",
+                    dir.as_ref()
+                        .map_or("the default folder".into(), |d| d.display().to_string())
+                ));
+                app.fetch_started(dir.clone());
+                self.fetch = Some(fetch::spawn_fetch(name, dir, fetch_mirrors()));
+            }
+            Effect::CancelFetch => {
+                if let Some(h) = &self.fetch {
+                    h.cancel();
+                }
+            }
+            Effect::LoadData(name) => {
+                let preset = app.form.preset.min(presets::PRESETS.len() - 1);
+                let config = presets::PRESETS[preset].config(name);
+                self.load(&config, app);
+            }
+            Effect::WriteReport(dir) => {
+                let tx = self.report_tx.clone();
+                let spawned = std::thread::Builder::new()
+                    .name(REPORT_THREAD.into())
+                    .spawn(move || {
+                        let result = panic::catch_unwind(AssertUnwindSafe(|| {
+                            report::write::write_report(std::slice::from_ref(&dir), None)
+                        }));
+                        let result = match result {
+                            Ok(Ok(p)) => Ok(p),
+                            Ok(Err(e)) => Err(format!("{e:#}")),
+                            Err(_) => Err("the report writer panicked (see the log)".into()),
+                        };
+                        let _ = tx.send((dir, result));
+                    });
+                match spawned {
+                    Ok(_) => self.reports_running += 1,
+                    Err(e) => app.status = Some(format!("cannot start the report writer: {e}")),
+                }
+            }
             Effect::ScanRuns => {
                 let sel = app.browser.selected;
                 app.browser = Browser::scan(&app.runs_dir);
@@ -359,9 +416,88 @@ impl Runtime {
         }
     }
 
+    /// Folds what the download thread sent.
+    fn pump_fetch(&mut self, app: &mut App) -> bool {
+        let Some(h) = &self.fetch else {
+            return false;
+        };
+        let mut changed = false;
+        let mut ended = None;
+        loop {
+            match h.updates.try_recv() {
+                Ok(FetchUpdate::Done(r)) => {
+                    ended = Some(FetchUpdate::Done(r));
+                    break;
+                }
+                Ok(u) => {
+                    changed = true;
+                    let _ = app.on_fetch_update(u);
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    // The thread died without its last message (it panicked).
+                    if let Some(e) = app.on_fetch_done(
+                        Err("the download thread stopped unexpectedly (see the log)".into()),
+                        false,
+                    ) {
+                        self.apply(e, app);
+                    }
+                    self.fetch = None;
+                    return true;
+                }
+            }
+        }
+        if let Some(u) = ended {
+            self.fetch = None;
+            if let FetchUpdate::Done(r) = &u {
+                match r {
+                    Ok(d) => log(&format!("download installed in {}", d.display())),
+                    Err(e) => log(&format!("download ended: {e}")),
+                }
+            }
+            if let Some(e) = app.on_fetch_update(u) {
+                self.apply(e, app);
+            }
+            // `available` is what the app believes; the disk has the last word.
+            let found = available_datasets(self.data_dir.as_deref());
+            for d in found {
+                if !app.data.available.contains(&d) {
+                    app.data.available.push(d);
+                }
+            }
+            changed = true;
+        }
+        changed
+    }
+
+    /// Stops a download still running when the UI closes, so no partial file is left.
+    fn stop_fetch(&mut self) {
+        if let Some(h) = self.fetch.take() {
+            h.cancel();
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while !h.thread.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+
     /// Folds what the loader and the trainers sent; true when something changed.
     fn pump(&mut self, app: &mut App) -> bool {
-        let mut changed = false;
+        let mut changed = self.pump_fetch(app);
+        while let Ok((dir, result)) = self.report_rx.try_recv() {
+            changed = true;
+            self.reports_running = self.reports_running.saturating_sub(1);
+            let msg = match result {
+                Ok(p) => format!("report written: {}", p.display()),
+                Err(e) => format!(
+                    "report for {} failed: {}",
+                    dir.display(),
+                    crate::app::download::one_line(&e)
+                ),
+            };
+            log(&msg);
+            app.status = Some(msg);
+        }
         while let Ok(l) = self.rx.try_recv() {
             changed = true;
             if self.loading.as_ref() == Some(&l.key) {
@@ -441,8 +577,26 @@ impl Runtime {
     }
 
     fn busy(&self) -> bool {
-        self.loading.is_some() || self.session.as_ref().is_some_and(|s| !s.is_done())
+        self.loading.is_some()
+            || self.fetch.is_some()
+            || self.reports_running > 0
+            || self.session.as_ref().is_some_and(|s| !s.is_done())
     }
+}
+
+/// Mirrors for the in-UI download: `BNLAB_MIRRORS` (comma-separated base URLs, as
+/// `bnlab data fetch --mirror`) or, when unset, the defaults. Lets a machine behind a local
+/// mirror, and the end-to-end test, download without the public internet.
+fn fetch_mirrors() -> Vec<String> {
+    std::env::var("BNLAB_MIRRORS")
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Datasets that can be loaded without downloading.
@@ -506,19 +660,47 @@ pub fn run(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     if app.run.as_ref().is_some_and(|r| r.is_running()) {
         rt.retire(&mut app, true);
     }
+    rt.stop_fetch();
     drop(term);
+    // After a hang-up there is no terminal left; `eprintln!` would panic on the write.
+    let mut err = io::stderr();
     for dir in &rt.saved {
-        eprintln!("bnlab: run saved in {}", dir.display());
+        let _ = writeln!(err, "bnlab: run saved in {}", dir.display());
     }
     if let Ok(v) = OTHER_PANICS.lock() {
         for p in v.iter() {
-            eprintln!("bnlab: {p}");
+            let _ = writeln!(err, "bnlab: {p}");
         }
     }
     match result {
+        // After a hang-up the terminal is gone, so drawing fails too; that is the signal's
+        // doing, not an error to report (there is nowhere to report it anyway).
+        Ok(Err(e)) if interrupted.load(Ordering::SeqCst) => {
+            log(&format!("after the signal: {e:#}"));
+            Ok(())
+        }
         Ok(r) => r,
         Err(p) => panic::resume_unwind(p),
     }
+}
+
+/// Terminal input on its own thread. After a hang-up crossterm's read loops forever inside
+/// the library (the closed tty keeps reporting readable), so reading on the UI thread would
+/// never return to see the SIGHUP flag and save the run; here only this thread is stuck,
+/// and it ends with the process.
+fn spawn_input() -> anyhow::Result<Receiver<io::Result<TermEvent>>> {
+    let (tx, rx) = channel();
+    std::thread::Builder::new()
+        .name(INPUT_THREAD.into())
+        .spawn(move || loop {
+            let ev = event::read();
+            let failed = ev.is_err();
+            if tx.send(ev).is_err() || failed {
+                break;
+            }
+        })
+        .context("starting the terminal input thread")?;
+    Ok(rx)
 }
 
 fn event_loop(
@@ -533,6 +715,7 @@ fn event_loop(
     let mut last_report = Instant::now();
     // Fault injection for the end-to-end test of the panic path.
     let inject_panic = std::env::var("BNLAB_TEST_PANIC").is_ok_and(|v| v == "ui");
+    let input = spawn_input()?;
     while !app.quit {
         if inject_panic {
             panic!("injected UI panic (BNLAB_TEST_PANIC=ui)");
@@ -549,29 +732,32 @@ fn event_loop(
         } else {
             Duration::from_millis(500)
         };
-        if event::poll(timeout)? {
-            loop {
-                match event::read()? {
-                    TermEvent::Key(k) => {
-                        if let Some(e) = app.on_key(k) {
-                            rt.apply(e, app);
-                        }
+        let mut next = match input.recv_timeout(timeout) {
+            Ok(ev) => Some(ev),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("the terminal input thread ended"),
+        };
+        while let Some(ev) = next.take() {
+            match ev.context("reading the terminal")? {
+                TermEvent::Key(k) => {
+                    if let Some(e) = app.on_key(k) {
+                        rt.apply(e, app);
                     }
-                    TermEvent::Mouse(m) => {
-                        if let Some(e) = app.on_mouse(m) {
-                            rt.apply(e, app);
-                        }
-                    }
-                    TermEvent::Resize(w, h) => {
-                        app.on_resize(w, h);
-                        term.0.autoresize()?;
-                    }
-                    _ => {}
                 }
-                dirty = true;
-                if app.quit || !event::poll(Duration::ZERO)? {
-                    break;
+                TermEvent::Mouse(m) => {
+                    if let Some(e) = app.on_mouse(m) {
+                        rt.apply(e, app);
+                    }
                 }
+                TermEvent::Resize(w, h) => {
+                    app.on_resize(w, h);
+                    term.0.autoresize()?;
+                }
+                _ => {}
+            }
+            dirty = true;
+            if !app.quit {
+                next = input.try_recv().ok();
             }
         }
         if rt.pump(app) {

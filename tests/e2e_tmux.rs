@@ -2,6 +2,9 @@
 //! variants, exports, quits, and leaves a run folder and a restored terminal behind.
 //! Skips (with a message) when tmux is not installed.
 
+#[path = "support/http.rs"]
+mod http;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -196,4 +199,250 @@ fn a_panic_restores_the_terminal_and_its_message_stays_readable() {
     assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0");
     let log = std::fs::read_to_string(dir.join("bnlab.log")).unwrap();
     assert!(log.contains("injected UI panic"), "{log}");
+}
+
+/// Starts `script` in a detached 100×30 tmux session, or None when tmux is missing.
+fn start(name: &str, script: &str) -> Option<Tmux> {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIP e2e_tmux: tmux is not installed");
+        return None;
+    }
+    let t = Tmux {
+        socket: format!("bnlab-e2e-{name}-{}", std::process::id()),
+        session: "e2e".into(),
+    };
+    let out = t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "sh",
+        "-c",
+        script,
+    ]);
+    assert!(
+        out.status.success(),
+        "tmux: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(t)
+}
+
+/// Waits until a run folder under `parent` has a summary.csv, and returns its text.
+fn wait_for_summary(parent: &Path, secs: u64) -> String {
+    let t0 = Instant::now();
+    loop {
+        let found = std::fs::read_dir(parent)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find_map(|e| std::fs::read_to_string(e.path().join("summary.csv")).ok());
+        if let Some(s) = found {
+            return s;
+        }
+        if t0.elapsed() > Duration::from_secs(secs) {
+            panic!(
+                "no run folder with summary.csv under {} after {secs} s",
+                parent.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Closing the terminal (tmux kill-session sends SIGHUP) saves the running run as interrupted.
+#[test]
+fn closing_the_terminal_saves_the_running_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bin = env!("CARGO_BIN_EXE_bnlab");
+    let script = format!(
+        "cd '{d}' && env -u BNLAB_DATA_DIR XDG_CACHE_HOME='{d}/cache' BNLAB_LOG='{d}/bnlab.log' TERM=xterm-256color '{bin}'",
+        d = dir.display()
+    );
+    let Some(t) = start("hup", &script) else {
+        return;
+    };
+    t.wait_for("the menu", 60, |s| s.contains("Experiments"));
+    t.keys(&["Enter"]);
+    t.wait_for("the settings form", 60, |s| {
+        s.contains("Experiment settings")
+    });
+    // Long enough that the run is still training when the terminal goes.
+    t.keys(&["Down", "Down", "Down", "Down", "Down", "Down", "Down"]);
+    t.keys(&["BSpace", "BSpace", "BSpace", "BSpace", "500", "Enter"]);
+    t.wait_for("both variants to show progress", 60, |s| {
+        gauge_step(s, "plain").is_some_and(|n| n > 0) && gauge_step(s, "bn").is_some_and(|n| n > 0)
+    });
+    t.cmd(&["kill-session", "-t", &t.session]);
+    let summary = wait_for_summary(&dir.join("saved_runs"), 60);
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("plain,1,") && l.contains(",interrupted,")),
+        "{summary}"
+    );
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("bn,1,") && l.contains(",interrupted,")),
+        "{summary}"
+    );
+}
+
+/// The same for the headless `bnlab run`.
+#[test]
+fn closing_the_terminal_saves_a_headless_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bin = env!("CARGO_BIN_EXE_bnlab");
+    let script = format!(
+        "cd '{d}' && env -u BNLAB_DATA_DIR XDG_CACHE_HOME='{d}/cache' '{bin}' run --epochs 500 --out '{d}/out'",
+        d = dir.display()
+    );
+    let Some(t) = start("hup-headless", &script) else {
+        return;
+    };
+    t.wait_for("training to start", 60, |s| s.contains(" steps "));
+    t.cmd(&["kill-session", "-t", &t.session]);
+    let summary = wait_for_summary(&dir.join("out"), 60);
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("plain,1,") && l.contains(",interrupted,")),
+        "{summary}"
+    );
+}
+
+/// In the UI: `d`, yes, the download from a loopback mirror of the real files, and full
+/// MNIST is then selected. Skips when the MNIST files are not on this machine.
+#[test]
+fn full_mnist_downloads_from_inside_the_ui() {
+    let src = Path::new("/work/shared/data/mnist");
+    if !src.join("train-images-idx3-ubyte.gz").is_file() {
+        eprintln!("SKIP: no MNIST files in {} to serve", src.display());
+        return;
+    }
+    let server = http::serve(move |p, _| http::file_reply(src, p));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bin = env!("CARGO_BIN_EXE_bnlab");
+    let script = format!(
+        "cd '{d}' && env -u BNLAB_DATA_DIR XDG_CACHE_HOME='{d}/cache' BNLAB_LOG='{d}/bnlab.log' BNLAB_MIRRORS='{m}' TERM=xterm-256color '{bin}'; echo BNLAB_EXIT=$?; sleep 120",
+        d = dir.display(),
+        m = server.url("mnist/")
+    );
+    let Some(t) = start("fetch", &script) else {
+        return;
+    };
+    let menu = t.wait_for("the menu", 60, |s| s.contains("Experiments"));
+    assert!(menu.contains("Press d to download"), "{menu}");
+    t.keys(&["d"]);
+    t.wait_for("the offer", 30, |s| {
+        s.contains("Download full MNIST (11 MB)?")
+    });
+    t.keys(&["y"]);
+    let s = t.wait_for("the download to finish", 120, |s| {
+        s.contains("installed in") || s.contains("download failed")
+    });
+    assert!(s.contains("full MNIST installed in"), "{s}");
+    // Preselected: the menu's settings and the form now use full MNIST.
+    assert!(s.contains("MNIST (60k train, 10k test)"), "{s}");
+    t.keys(&["Enter"]);
+    let form = t.wait_for("the settings form", 30, |s| {
+        s.contains("Experiment settings")
+    });
+    assert!(form.contains("‹ mnist ›"), "{form}");
+    t.keys(&["q"]);
+    t.wait_for("bnlab to exit", 60, |s| s.contains("BNLAB_EXIT=0"));
+    let installed = dir.join("cache/bnlab/mnist");
+    for f in [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ] {
+        assert!(
+            installed.join(f).is_file(),
+            "{f} missing in {}",
+            installed.display()
+        );
+    }
+    assert_eq!(server.hits_under("mnist/"), 4);
+}
+
+/// From the saved-runs browser, R writes report.md next to the run and says where.
+#[test]
+fn the_browser_writes_a_report_with_capital_r() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bin = env!("CARGO_BIN_EXE_bnlab");
+    let made = Command::new(bin)
+        .args(["run", "--epochs", "1", "--quiet", "--out"])
+        .arg(dir.join("saved_runs"))
+        .env_remove("BNLAB_DATA_DIR")
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let runs = run_dirs(dir);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let script = format!(
+        "cd '{d}' && env -u BNLAB_DATA_DIR XDG_CACHE_HOME='{d}/cache' BNLAB_LOG='{d}/bnlab.log' TERM=xterm-256color '{bin}'",
+        d = dir.display()
+    );
+    let Some(t) = start("report", &script) else {
+        return;
+    };
+    t.wait_for("the menu", 60, |s| s.contains("Experiments"));
+    t.keys(&["b"]);
+    t.wait_for("the browser", 30, |s| s.contains("1 run(s)"));
+    t.keys(&["R"]);
+    let s = t.wait_for("the report", 60, |s| {
+        s.contains("report written:") || s.contains("failed")
+    });
+    assert!(s.contains("report written: saved_runs/"), "{s}");
+    assert!(runs[0].join("report.md").is_file());
+    t.keys(&["q"]);
+}
+
+/// `nohup bnlab run …` asks for the run to outlive the terminal: the hang-up is not caught
+/// and the run trains to the end.
+#[test]
+fn a_nohup_run_survives_closing_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bin = env!("CARGO_BIN_EXE_bnlab");
+    // `started` appears once SIGHUP is already ignored, so the kill below cannot come first.
+    let script = format!(
+        "cd '{d}' && nohup sh -c \"touch '{d}/started'; exec env -u BNLAB_DATA_DIR XDG_CACHE_HOME='{d}/cache' '{bin}' run --epochs 4 --quiet --out '{d}/out'\" > '{d}/nohup.log' 2>&1",
+        d = dir.display()
+    );
+    let Some(t) = start("nohup", &script) else {
+        return;
+    };
+    let t0 = Instant::now();
+    while !dir.join("started").exists() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the run never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.cmd(&["kill-session", "-t", &t.session]);
+    let summary = wait_for_summary(&dir.join("out"), 300);
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("plain,1,") && l.contains(",finished,")),
+        "{summary}"
+    );
 }

@@ -69,6 +69,14 @@ fn the_form_explains_what_is_wrong_instead_of_starting() {
     assert_eq!(app.on_key(KeyCode::Enter.into()), None);
     let (_, msg) = app.form.error.clone().expect("an error");
     assert!(msg.contains("bnlab data fetch"), "{msg}");
+    // …and offers to download it here.
+    assert!(matches!(
+        app.download,
+        Some(bnlab::app::Download::Offer {
+            name: DatasetName::Mnist,
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -206,4 +214,37 @@ fn clicks_select_menu_entries_and_tabs() {
     let tabs = bnlab::app::layout::tab_ranges(ratatui::layout::Rect::new(0, 0, 120, 40));
     app.on_mouse(click(tabs[2].0 + 1, 0));
     assert_eq!(app.view, View::Internals);
+}
+
+#[test]
+fn capital_r_writes_the_report_of_a_saved_run_only() {
+    // Running: nothing to report yet, and the status says why.
+    let mut app = app_with_run();
+    assert_eq!(app.on_key(key('R')), None);
+    assert!(app.status.as_deref().unwrap().contains("saved run"));
+    // Finished but not saved.
+    finish(&mut app);
+    assert_eq!(app.on_key(key('R')), None);
+    assert!(app.status.as_deref().unwrap().contains("press e"));
+    // Saved.
+    app.run.as_mut().unwrap().saved_dir = Some("/tmp/r/run1".into());
+    assert_eq!(
+        app.on_key(key('R')),
+        Some(Effect::WriteReport("/tmp/r/run1".into()))
+    );
+}
+
+#[test]
+fn capital_r_in_the_browser_reports_the_selected_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rec = app_with_run().run.unwrap().record;
+    let a = bnlab::runs::save_new(&rec, tmp.path()).unwrap();
+    let mut app = app();
+    app.browser = bnlab::app::Browser::scan(tmp.path());
+    app.screen = Screen::Browser;
+    assert_eq!(app.on_key(key('R')), Some(Effect::WriteReport(a)));
+    // An empty folder has nothing to report.
+    let mut app = ui_common::app();
+    app.screen = Screen::Browser;
+    assert_eq!(app.on_key(key('R')), None);
 }

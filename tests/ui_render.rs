@@ -19,7 +19,7 @@ fn menu_lists_every_preset_with_its_claim_and_the_data_note() {
     }
     assert!(t.contains("Saved runs") && t.contains("About BatchNorm"));
     assert!(t.contains(PRESETS[0].claim), "{t}");
-    assert!(t.contains("Full MNIST not found"), "{t}");
+    assert!(t.contains("No full MNIST"), "{t}");
     assert!(t.contains("bnlab data fetch mnist"), "{t}");
 }
 
@@ -271,4 +271,54 @@ fn the_browser_lists_saved_runs_and_opens_one_with_an_overlay() {
     assert!(t.contains("B ● plain") && t.contains("B ■ bn"), "{t}");
     // The planned length comes from the config, not a zero total.
     assert!(t.contains("step 400/1320"), "{t}");
+}
+
+#[test]
+fn the_download_offer_and_its_progress_are_drawn() {
+    use bnlab::app::Download;
+    use bnlab::data::fetch::{FetchProgress, FetchUpdate, Stage};
+    let mut app = app();
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("Press d to download it (11 MB)"), "{t}");
+    app.on_key(crossterm::event::KeyCode::Char('d').into());
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("Download full MNIST (11 MB)?"), "{t}");
+    assert!(t.contains("y  Enter") && t.contains("n  Esc"), "{t}");
+
+    app.on_key(crossterm::event::KeyCode::Char('y').into());
+    assert!(matches!(app.download, Some(Download::Running(_))));
+    app.fetch_started(Some("/cache/bnlab/mnist".into()));
+    app.on_fetch_update(FetchUpdate::Progress(FetchProgress {
+        file: "train-labels-idx1-ubyte".into(),
+        index: 1,
+        count: 4,
+        done: 2_500_000,
+        total: Some(5_000_000),
+        overall: 0.4,
+        stage: Stage::Downloading,
+    }));
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("Downloading full MNIST (11 MB)"), "{t}");
+    assert!(t.contains("into /cache/bnlab/mnist"), "{t}");
+    assert!(t.contains("file 2/4  train-labels-idx1-ubyte"), "{t}");
+    assert!(t.contains("this file 2.5 MB / 5.0 MB"), "{t}");
+    assert!(t.contains("all files 40%"), "{t}");
+    assert!(t.contains("Esc cancels"), "{t}");
+    // The box fits the smallest supported terminal.
+    let t = text(&render(&app, 80, 24));
+    assert!(t.contains("this file 2.5 MB / 5.0 MB"), "{t}");
+}
+
+#[test]
+fn report_results_show_in_the_status_line() {
+    let mut app = app_with_run();
+    finish(&mut app);
+    app.run.as_mut().unwrap().saved_dir = Some("/tmp/runs/r1".into());
+    let e = app.on_key(crossterm::event::KeyCode::Char('R').into());
+    assert_eq!(
+        e,
+        Some(bnlab::app::Effect::WriteReport("/tmp/runs/r1".into()))
+    );
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("writing the report for /tmp/runs/r1"), "{t}");
 }

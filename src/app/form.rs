@@ -113,7 +113,7 @@ impl Form {
                 key: FieldKey::Dataset,
                 label: "dataset",
                 value: choice(&DATASETS, &c.dataset, ds_names),
-                hint: "full MNIST needs a data folder; mnist-5k is built in",
+                hint: "d downloads a missing dataset; mnist-5k is built in",
             },
             Field {
                 key: FieldKey::Plain,

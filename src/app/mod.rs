@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod curves;
+pub mod download;
 pub mod form;
 pub mod layout;
 pub mod run_view;
@@ -15,6 +16,7 @@ use crossterm::event::{
 };
 use ratatui::layout::Rect;
 
+use crate::data::fetch::{approx_download_mb, FetchError, FetchUpdate};
 use crate::data::DatasetName;
 use crate::presets::PRESETS;
 use crate::runs::RunRecord;
@@ -22,6 +24,7 @@ use crate::train::{Event, RunConfig};
 
 pub use browser::Browser;
 pub use curves::XAxis;
+pub use download::{Download, Transfer};
 pub use form::Form;
 pub use run_view::RunView;
 
@@ -66,6 +69,13 @@ pub enum Effect {
         overlay: Option<PathBuf>,
     },
     ScanRuns,
+    /// Download a dataset on a background thread.
+    Fetch(DatasetName),
+    CancelFetch,
+    /// Warm the data of the current form's preset on `DatasetName` (after a download).
+    LoadData(DatasetName),
+    /// Write `report.md` for this run folder on a background thread.
+    WriteReport(PathBuf),
 }
 
 /// Chart settings.
@@ -111,7 +121,10 @@ impl DataState {
             DatasetName::Mnist5k
         };
         let note = (best != DatasetName::Mnist).then(|| {
-            "Full MNIST not found: using the embedded mnist-5k. Get it with `bnlab data fetch mnist` or start with --data-dir DIR.".to_string()
+            format!(
+                "No full MNIST, so mnist-5k is used. Press d to download it ({} MB) or run `bnlab data fetch mnist`.",
+                approx_download_mb(DatasetName::Mnist)
+            )
         });
         Self {
             best,
@@ -146,6 +159,8 @@ pub struct App {
     pub quit: bool,
     pub runs_dir: PathBuf,
     pub log_path: Option<PathBuf>,
+    /// A dataset download offered or under way; it takes the keys while shown.
+    pub download: Option<Download>,
 }
 
 /// Menu entries after the presets.
@@ -172,6 +187,7 @@ impl App {
             quit: false,
             runs_dir,
             log_path: None,
+            download: None,
         }
     }
 
@@ -217,6 +233,9 @@ impl App {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && matches!(key.code, KeyCode::Char('c') | KeyCode::Char('q')) {
             return self.quit();
+        }
+        if self.download.is_some() {
+            return self.download_key(key);
         }
         if self.help {
             match key.code {
@@ -287,6 +306,7 @@ impl App {
                 self.about_scroll = 0;
             }
             KeyCode::Tab | KeyCode::Char('v') if self.run.is_some() => self.screen = Screen::Run,
+            KeyCode::Char('d') => self.offer_download(DatasetName::Mnist),
             KeyCode::Char('q') | KeyCode::Esc => return self.quit(),
             _ => {}
         }
@@ -319,6 +339,15 @@ impl App {
             KeyCode::Backspace if text => self.form.backspace(),
             KeyCode::Char(c) if text => self.form.type_char(c),
             KeyCode::Char('q') => return self.quit(),
+            KeyCode::Char('d') => {
+                let ds = self.form_dataset();
+                self.offer_download(ds);
+            }
+            KeyCode::Enter if self.downloadable_missing(self.form_dataset()) => {
+                // The form keeps saying how to get the data, should the offer be declined.
+                self.form.error = self.form.to_config(&self.data.available).err();
+                self.offer_download(self.form_dataset());
+            }
             KeyCode::Enter => match self.form.to_config(&self.data.available) {
                 Ok(c) => {
                     self.form.error = None;
@@ -334,19 +363,152 @@ impl App {
         None
     }
 
+    /// The dataset chosen in the form.
+    pub fn form_dataset(&self) -> DatasetName {
+        match self.form.field(form::FieldKey::Dataset).map(|f| &f.value) {
+            Some(form::Value::Choice(_, i)) => [
+                DatasetName::Mnist,
+                DatasetName::FashionMnist,
+                DatasetName::Mnist5k,
+            ][(*i).min(2)],
+            _ => self.form.base.dataset,
+        }
+    }
+
+    fn downloadable_missing(&self, name: DatasetName) -> bool {
+        approx_download_mb(name) > 0 && !self.data.available.contains(&name)
+    }
+
+    /// Asks whether to download `name`, when it is missing and can be downloaded.
+    pub fn offer_download(&mut self, name: DatasetName) {
+        if approx_download_mb(name) == 0 {
+            self.status = Some(format!("{name} is built in: nothing to download"));
+        } else if self.data.available.contains(&name) {
+            self.status = Some(format!("{name} is already on this machine"));
+        } else {
+            self.download = Some(Download::Offer {
+                name,
+                mb: approx_download_mb(name),
+            });
+        }
+    }
+
+    fn download_key(&mut self, key: KeyEvent) -> Option<Effect> {
+        match self.download.as_mut()? {
+            Download::Offer { name, .. } => {
+                let name = *name;
+                match key.code {
+                    KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                        self.download = Some(Download::Running(Transfer::new(name, None)));
+                        self.status = Some(format!(
+                            "downloading {}: Esc cancels",
+                            download::title(name)
+                        ));
+                        return Some(Effect::Fetch(name));
+                    }
+                    KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                        self.download = None;
+                        self.status = Some(format!(
+                            "{name} not downloaded; the embedded mnist-5k is always available"
+                        ));
+                    }
+                    KeyCode::Char('q') => return self.quit(),
+                    _ => {}
+                }
+            }
+            Download::Running(t) => match key.code {
+                KeyCode::Esc if !t.cancelling => {
+                    t.cancelling = true;
+                    self.status = Some("cancelling the download…".into());
+                    return Some(Effect::CancelFetch);
+                }
+                KeyCode::Char('q') => return self.quit(),
+                _ => {}
+            },
+        }
+        None
+    }
+
+    /// The runtime started the download into `dir`.
+    pub fn fetch_started(&mut self, dir: Option<PathBuf>) {
+        if let Some(Download::Running(t)) = self.download.as_mut() {
+            t.dir = dir;
+        }
+    }
+
+    /// Folds a message of the download thread in; the end of a download may ask the runtime
+    /// to load the new data.
+    pub fn on_fetch_update(&mut self, update: FetchUpdate) -> Option<Effect> {
+        match update {
+            FetchUpdate::Progress(p) => {
+                if let Some(Download::Running(t)) = self.download.as_mut() {
+                    t.apply(&p);
+                }
+                None
+            }
+            FetchUpdate::Done(Ok(dir)) => self.on_fetch_done(Ok(dir), false),
+            FetchUpdate::Done(Err(FetchError::Cancelled)) => {
+                self.on_fetch_done(Err(FetchError::Cancelled.to_string()), true)
+            }
+            // Each mirror's reason, host first: the long advice of the full message would
+            // push the reason off a status line (the log keeps it whole).
+            FetchUpdate::Done(Err(FetchError::AllMirrorsFailed { file, reasons, .. })) => {
+                let why: Vec<String> = reasons.iter().map(|r| download::short_reason(r)).collect();
+                self.on_fetch_done(Err(format!("{file}: {}", why.join("; "))), false)
+            }
+            FetchUpdate::Done(Err(e)) => self.on_fetch_done(Err(e.to_string()), false),
+        }
+    }
+
+    /// A download ended: on success the dataset becomes available and preselected; otherwise
+    /// the form falls back to the embedded mnist-5k and the status line says why.
+    pub fn on_fetch_done(
+        &mut self,
+        result: Result<PathBuf, String>,
+        cancelled: bool,
+    ) -> Option<Effect> {
+        let Some(Download::Running(t)) = self.download.take() else {
+            return None;
+        };
+        let name = t.name;
+        let focus = self.form.focus;
+        match result {
+            Ok(dir) => {
+                if !self.data.available.contains(&name) {
+                    self.data.available.insert(0, name);
+                }
+                if name == DatasetName::Mnist {
+                    self.data.best = DatasetName::Mnist;
+                    self.data.note = None;
+                }
+                self.form = Form::new(self.form.preset, name, &self.data.available);
+                self.form.focus = focus;
+                self.status = Some(format!(
+                    "{} installed in {} and selected",
+                    download::title(name),
+                    dir.display()
+                ));
+                Some(Effect::LoadData(name))
+            }
+            Err(e) => {
+                self.form = Form::new(self.form.preset, DatasetName::Mnist5k, &self.data.available);
+                self.form.focus = focus;
+                self.status = Some(if cancelled {
+                    "download cancelled, nothing kept; using the embedded mnist-5k".to_string()
+                } else {
+                    format!(
+                        "download failed, using the embedded mnist-5k: {}",
+                        download::one_line(&e)
+                    )
+                });
+                None
+            }
+        }
+    }
+
     /// Changing the dataset reloads the preset's settings for it (epochs depend on its size).
     fn on_form_changed(&mut self) {
-        let Some(f) = self.form.field(form::FieldKey::Dataset) else {
-            return;
-        };
-        let form::Value::Choice(_, i) = &f.value else {
-            return;
-        };
-        let ds = [
-            DatasetName::Mnist,
-            DatasetName::FashionMnist,
-            DatasetName::Mnist5k,
-        ][(*i).min(2)];
+        let ds = self.form_dataset();
         if ds != self.form.base.dataset {
             let focus = self.form.focus;
             self.form = Form::new(self.form.preset, ds, &self.data.available);
@@ -401,6 +563,24 @@ impl App {
             }
             KeyCode::Char('r') if run.live => return Some(Effect::Restart),
             KeyCode::Char('e') => return Some(Effect::Export),
+            KeyCode::Char('R') => {
+                // The report reads the run folder, so only a finished, saved run has one.
+                match (&run.saved_dir, run.is_running()) {
+                    (Some(dir), false) => {
+                        let dir = dir.clone();
+                        self.status = Some(format!("writing the report for {}…", dir.display()));
+                        return Some(Effect::WriteReport(dir));
+                    }
+                    (_, true) => self.status = Some(
+                        "the report is written from a saved run: wait for the end or stop it (s)"
+                            .into(),
+                    ),
+                    (None, false) => {
+                        self.status =
+                            Some("this run is not saved yet: press e to save it first".into())
+                    }
+                }
+            }
             KeyCode::Char(']') | KeyCode::Char('n') => {
                 run.follow_point = false;
                 run.point = (run.point + 1).min(run.points().saturating_sub(1))
@@ -430,6 +610,11 @@ impl App {
             KeyCode::PageDown => self.browser.move_by(10),
             KeyCode::Char(' ') | KeyCode::Char('m') => self.browser.toggle_mark(),
             KeyCode::Char('r') => return Some(Effect::ScanRuns),
+            KeyCode::Char('R') => {
+                let dir = self.browser.selected_dir()?.to_path_buf();
+                self.status = Some(format!("writing the report for {}…", dir.display()));
+                return Some(Effect::WriteReport(dir));
+            }
             KeyCode::Tab | KeyCode::Char('v') if self.run.is_some() => self.screen = Screen::Run,
             KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') => {
                 let dir = self.browser.selected_dir()?.to_path_buf();

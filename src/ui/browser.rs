@@ -91,6 +91,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         f,
         area,
         app,
-        "↑↓ move  Enter open  space mark B  r rescan  Esc back  ? help  q quit",
+        "↑↓ move  Enter open  space mark B  R report  r rescan  Esc back  ? help  q quit",
     );
 }

@@ -3,6 +3,7 @@
 pub mod about;
 pub mod browser;
 pub mod charts;
+pub mod download;
 pub mod internals;
 pub mod menu;
 pub mod run;
@@ -28,6 +29,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Screen::Browser => browser::draw(f, area, app),
         Screen::About => about::draw_screen(f, area, app),
     }
+    download::draw(f, area, app);
     if app.help {
         help(f, area, app);
     }
@@ -75,6 +77,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("↑↓  j k", "move (mouse: click, click again to open)"),
             ("Enter  →  l", "open the experiment's settings"),
             ("b  a", "saved runs  /  About BatchNorm"),
+            ("d", "download full MNIST when it is missing"),
             ("v  Tab", "back to the current run"),
         ],
     ),
@@ -85,6 +88,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("←→  h l  space", "change a choice"),
             ("type  Backspace", "edit a number"),
             ("Enter", "check the settings and start training"),
+            ("d", "download the chosen dataset when it is missing"),
         ],
     ),
     (
@@ -92,6 +96,7 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
         &[
             ("space  p", "pause / resume"),
             ("s  r  e", "stop  /  restart  /  export to saved_runs/"),
+            ("R", "write report.md for the saved run (into its folder)"),
             ("Tab  1-4", "views: curves, signals, internals, about BN"),
             ("x", "x-axis: steps, epochs, seconds"),
             ("w  + -", "raw values  /  more or less smoothing"),
@@ -107,6 +112,14 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
             ("↑↓  Enter", "choose, open"),
             ("space  m", "mark a run to overlay on the one you open"),
             ("r", "rescan the folder"),
+            ("R", "write report.md for the selected run"),
+        ],
+    ),
+    (
+        "Download",
+        &[
+            ("y  Enter", "download the offered dataset"),
+            ("n  Esc", "not now  /  cancel a running download"),
         ],
     ),
 ];

@@ -37,9 +37,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let hints = if run.is_running() {
         "space pause  s stop  r restart  e export  Tab view  x axis  w raw  +- smooth  o log  ? help  Esc menu  q quit"
     } else if run.live {
-        "r restart  e export  Tab view  x axis  w raw  +- smooth  o log  ? help  Esc menu  q quit"
+        "R report  r restart  e export  Tab view  x axis  w raw  +- smooth  o log  ? help  Esc menu  q quit"
     } else {
-        "e export  Tab view  x axis  w raw  +- smooth  o log  c clear overlay  ? help  Esc back  q quit"
+        "R report  e export  Tab view  x axis  w raw  +- smooth  o log  c clear overlay  ? help  Esc back  q quit"
     };
     footer(f, area, app, hints);
 }
