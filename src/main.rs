@@ -48,7 +48,10 @@ fn run(args: &RunArgs, data_dir: Option<&std::path::Path>) -> anyhow::Result<()>
         config.seeds
     );
     let (record, dir) = headless::run(config, data, &args.out, args.quiet)?;
-    print!("{}", report::table::comparison_table(&record));
-    println!("{}", dir.display());
+    // The run is already saved; a closed terminal (hang-up) must not turn this into a panic.
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", report::table::comparison_table(&record));
+    let _ = writeln!(out, "{}", dir.display());
     Ok(())
 }
