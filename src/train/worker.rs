@@ -23,9 +23,9 @@ use crate::model::{
 use crate::seeds::mix;
 
 /// Points per series at full resolution before a measurement interval doubles.
-const SERIES_CAP: u64 = 50_000;
+const SERIES_CAP: u64 = 10_000;
 /// Probes log dozens of metrics each, so they thin out sooner.
-const PROBE_CAP: u64 = 5_000;
+const PROBE_CAP: u64 = 2_000;
 /// Images in the fixed probe batch (the first validation images).
 pub const PROBE_BATCH: usize = 512;
 /// Logged mean losses this many times the loss before training, this many logs in a row,
