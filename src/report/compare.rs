@@ -355,6 +355,7 @@ mod tests {
             samples_per_sec: 1.0,
             grad_ratio: None,
             preact_drift: None,
+            landscape: Default::default(),
         }
     }
 
