@@ -30,7 +30,8 @@ pub fn int(x: f64) -> String {
 }
 
 pub fn ratio(r: f64) -> String {
-    if r >= 1000.0 {
+    // Landscape ratios and their intervals go far below 1; "0.00×" would hide them.
+    if r >= 1000.0 || (r > 0.0 && r < 0.01) {
         format!("{r:.1e}×")
     } else if r >= 10.0 {
         format!("{r:.1}×")
