@@ -119,21 +119,31 @@ pub(super) fn landscape(p: &Pair, v: &mut Verdicts) -> Vec<String> {
             Some(o_smoother)
         }
     };
-    let late: Vec<String> = LANDSCAPE_LATE
+    let late: Vec<(usize, Paired)> = LANDSCAPE_LATE
         .iter()
         .enumerate()
-        .filter_map(|(i, m)| {
-            let pr = p.p(m)?;
-            let mark = if pr.clear { ", clear" } else { "" };
-            Some(format!("{} {}{mark}", SHORT[i], ratio(pr.effect(m))))
-        })
+        .filter_map(|(i, m)| Some((i, p.p(m)?)))
         .collect();
     if !late.is_empty() {
+        let ratios: Vec<String> = late
+            .iter()
+            .map(|(i, pr)| format!("{} {}", SHORT[*i], ratio(pr.effect(LANDSCAPE_LATE[*i]))))
+            .collect();
+        let clear: Vec<&str> = late
+            .iter()
+            .filter(|(_, pr)| pr.clear)
+            .map(|(i, _)| SHORT[*i])
+            .collect();
+        let which = match clear.len() {
+            0 => "none of them is clear of seed noise".to_string(),
+            n if n == late.len() => "all of them are clear of seed noise".to_string(),
+            _ => format!("only {} is clear of seed noise", list(&clear)),
+        };
         out.push(format!(
-            "Over the second half of the probes the ratios {} / {} were: {}.",
+            "Over the second half of the probes alone the ratios {} / {} were {}; {which} (same rule as above).",
             p.ol(),
             p.bl(),
-            late.join("; ")
+            list(&ratios.iter().map(String::as_str).collect::<Vec<_>>())
         ));
     }
     let counted = outcome.and_then(|o_smoother| {
