@@ -243,3 +243,31 @@ fn runs_without_probes_have_no_landscape_section() {
     assert!(!md.contains("along −g (mean"));
     assert!(!t.path().join("landscape.svg").exists());
 }
+
+#[test]
+fn blow_ups_of_the_smoother_net_keep_it_out_of_the_verdict() {
+    let t = tempfile::tempdir().unwrap();
+    write_run(t.path(), 3, &pairs(&[0.1, 0.12, 0.09]));
+    // two trial steps of BN seed 1 made the loss non-finite
+    let mut rec = runs::load(t.path()).unwrap();
+    let bn = rec
+        .jobs
+        .iter_mut()
+        .find(|j| j.id.variant == Variant::Bn && j.id.seed == 1)
+        .unwrap();
+    for r in bn
+        .rows
+        .iter_mut()
+        .filter(|r| r.metric == "smooth_loss_range" && (r.step == 100 || r.step == 400))
+    {
+        r.value = f64::INFINITY;
+    }
+    runs::save(&rec, t.path()).unwrap();
+    let (p, verdict) = report(t.path());
+    assert!(
+        p.contains("non-finite loss in 2 probes of BN (before act.) and 0 of plain"),
+        "{p}"
+    );
+    assert!(p.contains("blew up more often"), "{p}");
+    assert!(!verdict.contains("loss-landscape"), "{verdict}");
+}
