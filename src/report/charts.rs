@@ -49,6 +49,8 @@ pub struct Panel {
     pub crosses: Vec<(f64, RGBColor)>,
     /// The x axis shows 10^x: values were passed as log10.
     pub log_x: bool,
+    /// The y axis shows 10^y: values were passed as log10.
+    pub log_y: bool,
     /// Fixed x range, so panels of one figure line up.
     pub x_range: Option<(f64, f64)>,
 }
@@ -62,6 +64,7 @@ impl Panel {
             lines: Vec::new(),
             crosses: Vec::new(),
             log_x: false,
+            log_y: false,
             x_range: None,
         }
     }
@@ -103,6 +106,14 @@ fn fmt_tick(v: f64) -> String {
     }
 }
 
+/// A tick of a log axis: 10^v to two significant digits, since ticks fall between decades.
+fn fmt_log_tick(v: f64) -> String {
+    let x = 10f64.powf(v);
+    let digits = 1 - x.log10().floor() as i32;
+    let scale = 10f64.powi(digits);
+    fmt_tick((x * scale).round() / scale)
+}
+
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     p: &Panel,
@@ -131,12 +142,19 @@ fn draw_panel<DB: DrawingBackend>(
     let log_x = p.log_x;
     let xfmt = move |x: &f64| {
         if log_x {
-            fmt_tick(10f64.powf(*x))
+            fmt_log_tick(*x)
         } else {
             fmt_tick(*x)
         }
     };
-    let yfmt = |y: &f64| fmt_tick(*y);
+    let log_y = p.log_y;
+    let yfmt = move |y: &f64| {
+        if log_y {
+            fmt_log_tick(*y)
+        } else {
+            fmt_tick(*y)
+        }
+    };
     chart
         .configure_mesh()
         .x_desc(p.x_label.as_str())
@@ -215,4 +233,17 @@ pub fn write(path: &Path, title: &str, panels: &[Panel], cols: usize) -> anyhow:
         root.present().map_err(|e| fail(e.to_string()))?;
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_ticks_have_two_significant_digits() {
+        assert_eq!(fmt_log_tick(0.5), "3.2");
+        assert_eq!(fmt_log_tick(-0.5), "0.32");
+        assert_eq!(fmt_log_tick(1.0), "10");
+        assert_eq!(fmt_log_tick(-3.0), "1.0e-3");
+    }
 }

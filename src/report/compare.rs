@@ -22,6 +22,8 @@ pub enum Unit {
     Seconds,
     Rate,
     Count,
+    /// A positive quantity that spans orders of magnitude (landscape probes), 3 significant digits.
+    Magnitude,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +166,69 @@ pub const THROUGHPUT: Metric = Metric {
     pairing: Pairing::Ratio,
     get: |m| Some(m.samples_per_sec).filter(|v| *v > 0.0),
 };
+
+const fn landscape_metric(
+    key: &'static str,
+    label: &'static str,
+    source: &'static str,
+    get: fn(&JobMetrics) -> Option<f64>,
+) -> Metric {
+    Metric {
+        key,
+        label,
+        source,
+        unit: Unit::Magnitude,
+        better: Better::Lower,
+        pairing: Pairing::Ratio,
+        get,
+    }
+}
+
+pub const SMOOTH_LOSS_RANGE: Metric = landscape_metric(
+    "smooth_loss_range",
+    "loss range along −g (mean over probes)",
+    "`smooth_loss_range` in metrics.csv: max − min loss after steps of 0.25–2× the learning rate along −g, same batch",
+    |m| m.landscape.loss_range.map(|r| r.all),
+);
+pub const SMOOTH_GRAD_CHANGE: Metric = landscape_metric(
+    "smooth_grad_change",
+    "gradient change along −g (mean over probes)",
+    "`smooth_grad_change` in metrics.csv: max ‖g(w − ηg) − g(w)‖ over the same steps",
+    |m| m.landscape.grad_change.map(|r| r.all),
+);
+pub const SMOOTH_BETA: Metric = landscape_metric(
+    "smooth_beta",
+    "effective β-smoothness (mean over probes)",
+    "`smooth_beta` in metrics.csv: max ‖Δg‖ / ‖Δw‖ over the same steps",
+    |m| m.landscape.beta.map(|r| r.all),
+);
+pub const SMOOTH_LOSS_RANGE_LATE: Metric = landscape_metric(
+    "smooth_loss_range_late",
+    "loss range along −g (second half)",
+    "`smooth_loss_range`, mean over the second half of the probes",
+    |m| m.landscape.loss_range.and_then(|r| r.late),
+);
+pub const SMOOTH_GRAD_CHANGE_LATE: Metric = landscape_metric(
+    "smooth_grad_change_late",
+    "gradient change along −g (second half)",
+    "`smooth_grad_change`, mean over the second half of the probes",
+    |m| m.landscape.grad_change.and_then(|r| r.late),
+);
+pub const SMOOTH_BETA_LATE: Metric = landscape_metric(
+    "smooth_beta_late",
+    "effective β-smoothness (second half)",
+    "`smooth_beta`, mean over the second half of the probes",
+    |m| m.landscape.beta.and_then(|r| r.late),
+);
+
+/// Santurkar et al.'s three landscape measures (smaller is smoother), over the whole run and
+/// over its second half; only runs of the `smoothness` preset have them.
+pub const LANDSCAPE: [&Metric; 3] = [&SMOOTH_LOSS_RANGE, &SMOOTH_GRAD_CHANGE, &SMOOTH_BETA];
+pub const LANDSCAPE_LATE: [&Metric; 3] = [
+    &SMOOTH_LOSS_RANGE_LATE,
+    &SMOOTH_GRAD_CHANGE_LATE,
+    &SMOOTH_BETA_LATE,
+];
 
 /// The metrics of the report's table, in order.
 pub const TABLE: [&Metric; 13] = [
@@ -355,6 +420,7 @@ mod tests {
             samples_per_sec: 1.0,
             grad_ratio: None,
             preact_drift: None,
+            landscape: Default::default(),
         }
     }
 

@@ -227,6 +227,7 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
         ], 2, format!("Validation accuracy (`val_acc`) and training accuracy (`train_acc`) against steps.{seed_note}"), &mut out)?;
     }
     internals(record, dir, prefix, &mut out)?;
+    landscape(record, dir, prefix, &mut out)?;
     Ok(out)
 }
 
@@ -296,6 +297,98 @@ fn internals(
         save(&Dest { dir, prefix }, "gradients", "Gradient norm of each layer's weights", &panels, 2,
             "Norm of the gradient of each layer's weights (`grad_norm.lN`, `out` = output layer), log10 scale, first seed. Small norms in the early layers are vanishing gradients.".into(), out)?;
     }
+    Ok(())
+}
+
+/// Positive values spanning more than this factor are drawn on a log scale.
+const LOG_Y_SPAN: f64 = 10.0;
+
+/// Santurkar et al.'s Fig. 4: the three landscape probes over training, one line per variant.
+fn landscape(
+    record: &RunRecord,
+    dir: &Path,
+    prefix: &str,
+    out: &mut Vec<Figure>,
+) -> anyhow::Result<()> {
+    let point = 0;
+    let firsts: Vec<&JobRecord> = variants(record)
+        .into_iter()
+        .filter_map(|v| first_seed(record, point, v))
+        .collect();
+    let measures = [
+        (
+            "smooth_loss_range",
+            "loss landscape: loss range along −g",
+            "max − min loss",
+        ),
+        (
+            "smooth_grad_change",
+            "gradient predictiveness",
+            "max ‖g(w − ηg) − g(w)‖",
+        ),
+        ("smooth_beta", "effective β-smoothness", "max ‖Δg‖ / ‖Δw‖"),
+    ];
+    let mut panels = Vec::new();
+    for (metric, title, y) in measures {
+        let lines: Vec<Line> = firsts
+            .iter()
+            .map(|j| Line {
+                label: j.id.variant.label().to_string(),
+                color: color(j.id.variant),
+                points: curve(j, metric, 1.0, false),
+                markers: true,
+            })
+            .collect();
+        let positive = lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.1))
+            .filter(|v| v.is_finite() && *v > 0.0);
+        let (lo, hi) = positive.fold((f64::INFINITY, 0f64), |(a, b), v| (a.min(v), b.max(v)));
+        let log = hi / lo > LOG_Y_SPAN;
+        let mut p = Panel::new(
+            title,
+            "step",
+            if log {
+                format!("{y} (log scale)")
+            } else {
+                y.into()
+            },
+        );
+        p.log_y = log;
+        // A trial step that blew the loss up is the roughest landscape of all: mark it.
+        p.crosses = lines
+            .iter()
+            .flat_map(|l| {
+                l.points
+                    .iter()
+                    .filter(|q| !q.1.is_finite())
+                    .map(|q| (q.0, l.color))
+            })
+            .collect();
+        if !p.crosses.is_empty() {
+            p.title.push_str("  (× = non-finite)");
+        }
+        p.lines = lines;
+        if log {
+            // Zero cannot be drawn on a log axis; such probes are left out of the line.
+            for l in &mut p.lines {
+                l.points = l
+                    .points
+                    .iter()
+                    .filter(|q| q.1 > 0.0)
+                    .map(|&(x, v)| (x, v.log10()))
+                    .collect();
+            }
+        }
+        panels.push(p);
+    }
+    let seed_note = if record.config.seeds > 1 {
+        " First seed of each variant."
+    } else {
+        ""
+    };
+    save(&Dest { dir, prefix }, "landscape", "Loss landscape along the gradient (Santurkar et al. 2018, Fig. 4)", &panels, 3,
+        format!("At each landscape probe the net takes trial steps of 0.25, 0.5, 1 and 2× the learning rate along −g on the current batch. Left: range of the loss over those steps (`smooth_loss_range`); middle: largest change of the gradient (`smooth_grad_change`, smaller = more predictive); right: largest ‖Δg‖/‖Δw‖ (`smooth_beta`, an effective smoothness constant). Lower is smoother; a panel whose values span more than {LOG_Y_SPAN}× uses a log scale; a probe whose trial step made the loss non-finite is drawn as × on the bottom edge.{seed_note}"), out)?;
     Ok(())
 }
 

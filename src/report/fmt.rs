@@ -30,7 +30,8 @@ pub fn int(x: f64) -> String {
 }
 
 pub fn ratio(r: f64) -> String {
-    if r >= 1000.0 {
+    // Landscape ratios and their intervals go far below 1; "0.00×" would hide them.
+    if r >= 1000.0 || (r > 0.0 && r < 0.01) {
         format!("{r:.1e}×")
     } else if r >= 10.0 {
         format!("{r:.1}×")
@@ -48,7 +49,29 @@ pub fn value(m: &Metric, x: f64) -> String {
         Unit::Seconds => format!("{x:.2} s"),
         Unit::Rate => int(x),
         Unit::Count => int(x),
+        Unit::Magnitude => sig3(x),
     }
+}
+
+/// Three significant digits, switching to exponent notation outside [0.01, 10,000).
+pub fn sig3(x: f64) -> String {
+    let a = x.abs();
+    if a == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    if !(0.01..10_000.0).contains(&a) {
+        return format!("{x:.2e}");
+    }
+    let mag = a.log10().floor() as i32;
+    let decimals = (2 - mag).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    // 9.996 rounds up to 10.00: one digit too many for the new magnitude
+    let rounded_up = s.trim_start_matches('-').parse::<f64>().unwrap_or(0.0) >= 10f64.powi(mag + 1);
+    if rounded_up && decimals > 0 {
+        let d = decimals - 1;
+        return format!("{x:.d$}");
+    }
+    s
 }
 
 fn diff(m: &Metric, d: f64) -> String {
@@ -64,6 +87,14 @@ fn diff(m: &Metric, d: f64) -> String {
         }
         Unit::Seconds => format!("{d:+.2} s"),
         Unit::Loss => format!("{d:+.3}"),
+        Unit::Magnitude => {
+            let s = sig3(d);
+            if d >= 0.0 {
+                format!("+{s}")
+            } else {
+                s
+            }
+        }
     }
 }
 
@@ -131,5 +162,15 @@ mod tests {
         assert_eq!(int(999.0), "999");
         assert_eq!(int(-1200.0), "-1,200");
         assert_eq!(int(0.0), "0");
+    }
+
+    #[test]
+    fn three_significant_digits() {
+        assert_eq!(sig3(0.012345), "0.0123");
+        assert_eq!(sig3(1.2345), "1.23");
+        assert_eq!(sig3(123.45), "123");
+        assert_eq!(sig3(9.996), "10.0");
+        assert_eq!(sig3(0.00123), "1.23e-3");
+        assert_eq!(sig3(0.0), "0");
     }
 }

@@ -181,6 +181,50 @@ pub struct JobMetrics {
     /// Range (max - min) of the median input of the probed unit of the last hidden layer over
     /// training (`preact_p50.lN`), with the layer name: how far its distribution moved.
     pub preact_drift: Option<(String, f64)>,
+    /// Loss-landscape probes along −g (`smooth_loss_range`, `smooth_grad_change`,
+    /// `smooth_beta`), when the run measured them.
+    pub landscape: Landscape,
+}
+
+/// A probe metric averaged over the run and over its second half.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunMean {
+    /// Mean over every finite probe.
+    pub all: f64,
+    /// Mean over the finite probes of the second half (by index) of the probes; `None` when
+    /// all of those were non-finite.
+    pub late: Option<f64>,
+    /// Probes that gave a non-finite value (a step along −g that blew the loss up).
+    pub non_finite: usize,
+}
+
+/// Santurkar et al.'s three measures of the landscape along the gradient; smaller is smoother.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Landscape {
+    pub loss_range: Option<RunMean>,
+    pub grad_change: Option<RunMean>,
+    pub beta: Option<RunMean>,
+}
+
+/// Mean of a probe series over the run and over its second half; `None` without a finite value.
+pub fn run_mean(series: &Series) -> Option<RunMean> {
+    // stats::mean skips non-finite values; they are counted separately.
+    let mean = |s: &Series| super::stats::mean(&s.iter().map(|p| p.2).collect::<Vec<_>>());
+    Some(RunMean {
+        all: mean(series)?,
+        late: mean(&series[series.len() / 2..]),
+        non_finite: series.iter().filter(|p| !p.2.is_finite()).count(),
+    })
+}
+
+impl Landscape {
+    pub fn of(job: &JobRecord) -> Self {
+        Self {
+            loss_range: run_mean(&job.series("smooth_loss_range")),
+            grad_change: run_mean(&job.series("smooth_grad_change")),
+            beta: run_mean(&job.series("smooth_beta")),
+        }
+    }
 }
 
 fn grad_ratio(job: &JobRecord) -> Option<f64> {
@@ -257,6 +301,7 @@ impl JobMetrics {
             samples_per_sec: job.samples_per_sec,
             grad_ratio: grad_ratio(job),
             preact_drift: preact_drift(job),
+            landscape: Landscape::of(job),
         }
     }
 
@@ -321,6 +366,17 @@ mod tests {
         // last 5 points are constant
         assert_eq!(tail_std(&s(&v)), Some(0.0));
         assert_eq!(tail_std(&s(&[1.0, 2.0])), None);
+    }
+
+    #[test]
+    fn run_mean_splits_halves_and_counts_non_finite() {
+        let m = run_mean(&s(&[4.0, 2.0, f64::INFINITY, 1.0, 3.0])).unwrap();
+        assert!((m.all - 2.5).abs() < 1e-12);
+        // second half = probes 2.. : inf is skipped, (1 + 3) / 2
+        assert!((m.late.unwrap() - 2.0).abs() < 1e-12);
+        assert_eq!(m.non_finite, 1);
+        assert_eq!(run_mean(&s(&[f64::NAN])), None);
+        assert_eq!(run_mean(&s(&[])), None);
     }
 
     #[test]

@@ -178,7 +178,12 @@ fn metrics_table(g: &Groups, point: usize) -> String {
     );
     h.push("source".into());
     let mut md = format!("| {} |\n|{}\n", h.join(" | "), "---|".repeat(h.len()));
-    for m in TABLE {
+    // Landscape rows only for runs that probed it (the smoothness preset).
+    let landscape = super::compare::LANDSCAPE
+        .into_iter()
+        .chain(super::compare::LANDSCAPE_LATE)
+        .filter(|m| g.jobs.iter().any(|j| (m.get)(j).is_some()));
+    for m in TABLE.into_iter().chain(landscape) {
         let mut row = vec![m.label.to_string()];
         for v in &g.variants {
             row.push(cell(m, &g.of(point, *v)));
@@ -332,5 +337,6 @@ const DEFINITIONS: &str = "\n## How the numbers are defined\n\n\
 - **train − validation gap**: the last `train_acc` (mean over the last `log_every` steps, measured in training mode, i.e. with batch statistics for BN) minus the last `val_acc`.\n\
 - **loss std (tail)**: sample standard deviation of the logged `train_loss` values (each a mean over `log_every` steps) over the last 20% of them (at least 5).\n\
 - **largest loss spike**: the largest rise of logged `train_loss` above its lowest earlier value. **Loss blow-ups**: times it at least doubled that low *and* rose by more than BLOWUP nats.\n\
+- **loss landscape** (smoothness preset; Santurkar et al. 2018): every `smooth_every` steps, from the current weights w and gradient g on the current batch, trial steps of η = 0.25, 0.5, 1 and 2× the learning rate along −g. `smooth_loss_range` is max − min of the loss after those steps, `smooth_grad_change` the largest ‖g(w − ηg) − g(w)‖, `smooth_beta` the largest ‖g(w − ηg) − g(w)‖ / ‖ηg‖. The report averages each over all probes and over the second half of them; lower is smoother. The first two grow with the step length η‖g‖; β does not.\n\
 - **wall time, samples/s**: `elapsed_s` and `samples_per_sec` from `timing.csv`.\n\
 - **paired comparison**: seed s of one variant is compared with seed s of the other (same initial weights and batch order). Differences for accuracies, ratios (geometric mean) for steps, areas, spreads and times. 95% intervals use Student's t with n − 1 degrees of freedom; `summary.csv` holds, after one row per trainer, aggregate rows whose `seed` column reads `mean` and `std` (per variant) or `diff_mean`, `diff_ci95_low`, `diff_ci95_high` (paired other − baseline, as plain differences of every column).\n";

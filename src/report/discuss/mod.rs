@@ -11,9 +11,11 @@ use super::stats::Estimate;
 use crate::model::Variant;
 
 mod aspects;
+mod landscape;
 mod speed;
 
 use aspects::{cost, generalization, internals, stability};
+use landscape::landscape;
 use speed::speed;
 
 /// Beyond this gap in final accuracy, loss fluctuations are not compared in the verdict.
@@ -202,6 +204,7 @@ pub fn discussion(p: &Pair) -> (String, Verdicts) {
     para("Convergence speed", speed(p, &mut v));
     para("Generalization", generalization(p, &mut v));
     para("Stability", stability(p, &mut v));
+    para("Loss landscape", landscape(p, &mut v));
     para("Inside the network", internals(p));
     para("Cost", cost(p));
     md.push_str(&verdict(p, &v));
