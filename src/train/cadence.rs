@@ -22,7 +22,7 @@ impl Cadence {
     }
 
     pub fn due(&mut self, step: u64) -> bool {
-        if self.every == 0 || step % self.every != 0 {
+        if self.every == 0 || !step.is_multiple_of(self.every) {
             return false;
         }
         self.count += 1;
