@@ -22,6 +22,22 @@ fn read<S: Shape>(t: &Tensor<S, E, Dev, impl Tape<E, Dev>>, len: usize) -> Vec<E
     v
 }
 
+/// `x Wᵀ + b` in a pooled buffer, with the values of `x` and `W` that the backward needs.
+fn affine<const I: usize, const O: usize>(
+    x: &Batch<I>,
+    lin: &Linear<I, O, E, Dev>,
+) -> (Vec<E>, Vec<E>, Vec<E>) {
+    let rows = x.shape().0;
+    let xv = read(x, rows * I);
+    let w = read(&lin.weight, O * I);
+    let bias = read(&lin.bias, O);
+    let mut z = pool::take(rows * O);
+    kernels::fill_rows(&mut z, &bias);
+    pool::give([bias]);
+    kernels::abt(rows, O, I, &xv, &w, &mut z, true);
+    (xv, w, z)
+}
+
 /// `act(x Wᵀ + b)`, or the plain affine map when `act` is `None` (the head).
 /// `input_grad: false` skips the gradient of `x` (the first layer's input is the data).
 pub fn linear_act<const I: usize, const O: usize>(
@@ -32,13 +48,7 @@ pub fn linear_act<const I: usize, const O: usize>(
 ) -> Batch<O, Traced> {
     let (x, mut tape) = x.split_tape();
     let rows = x.shape().0;
-    let xv = read(&x, rows * I);
-    let w = read(&lin.weight, O * I);
-    let bias = read(&lin.bias, O);
-    let mut a = pool::take(rows * O);
-    kernels::fill_rows(&mut a, &bias);
-    pool::give([bias]);
-    kernels::abt(rows, O, I, &xv, &w, &mut a, true);
+    let (xv, w, mut a) = affine(&x, lin);
     if let Some(act) = act {
         kernels::activate(act, &mut a);
     }
@@ -72,13 +82,7 @@ pub fn linear_bn_act<const I: usize, const O: usize>(
 ) -> Batch<O, Traced> {
     let (x, mut tape) = x.split_tape();
     let rows = x.shape().0;
-    let xv = read(&x, rows * I);
-    let w = read(&lin.weight, O * I);
-    let bias = read(&lin.bias, O);
-    let mut z = pool::take(rows * O);
-    kernels::fill_rows(&mut z, &bias);
-    pool::give([bias]);
-    kernels::abt(rows, O, I, &xv, &w, &mut z, true);
+    let (xv, w, mut z) = affine(&x, lin);
 
     let n = rows as E;
     let mut mean = vec![0.0; O];
