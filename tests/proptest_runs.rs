@@ -62,7 +62,7 @@ fn row() -> impl Strategy<Value = MetricRow> {
         MetricRow {
             step,
             epoch,
-            metric: METRICS[m].to_string(),
+            metric: METRICS[m].into(),
             value,
         }
     })

@@ -94,7 +94,7 @@ impl SeriesIndex {
         for r in rows.iter().skip(ix.upto) {
             let col = match ix.by_metric.get_mut(r.metric.as_str()) {
                 Some(c) => c,
-                None => ix.by_metric.entry(r.metric.clone()).or_default(),
+                None => ix.by_metric.entry(r.metric.to_string()).or_default(),
             };
             col.step.push(r.step);
             col.epoch.push(r.epoch);

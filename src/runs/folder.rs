@@ -282,7 +282,7 @@ pub fn load(dir: &Path) -> Result<RunRecord, RunError> {
         let row = MetricRow {
             step,
             epoch,
-            metric: metric.to_string(),
+            metric: record.intern(metric),
             value,
         };
         match by_id.iter_mut().find(|(k, _)| *k == id) {

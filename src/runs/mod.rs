@@ -5,7 +5,7 @@ pub mod record;
 pub mod summary;
 
 pub use folder::{list, load, save, save_new, RunError};
-pub use record::{DataInfo, JobRecord, MetricRow, RunRecord};
+pub use record::{DataInfo, JobRecord, MetricName, MetricRow, RunRecord};
 
 /// Where runs go unless `--out` says otherwise.
 pub const DEFAULT_DIR: &str = "saved_runs";

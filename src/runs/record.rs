@@ -3,11 +3,65 @@
 
 use crate::train::{BnUnit, Event, JobId, RunConfig, Status};
 
+/// A metric's name, shared by every row that carries it: long runs hold millions of rows,
+/// and a `String` per row would double their memory.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MetricName(std::sync::Arc<str>);
+
+impl MetricName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for MetricName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for MetricName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for MetricName {
+    fn from(s: &str) -> Self {
+        Self(s.into())
+    }
+}
+
+impl From<String> for MetricName {
+    fn from(s: String) -> Self {
+        Self(s.into())
+    }
+}
+
+impl PartialEq<str> for MetricName {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for MetricName {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for MetricName {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricRow {
     pub step: u64,
     pub epoch: f64,
-    pub metric: String,
+    pub metric: MetricName,
     pub value: f64,
 }
 
@@ -77,6 +131,8 @@ pub struct RunRecord {
     /// Where the data came from and how it was split, for config.json.
     pub data_info: DataInfo,
     pub jobs: Vec<JobRecord>,
+    /// Every metric name seen, so rows share one allocation per name.
+    names: Vec<MetricName>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -98,7 +154,18 @@ impl RunRecord {
             config,
             data_info,
             jobs,
+            names: Vec::new(),
         }
+    }
+
+    /// The shared name for `metric` (a run has a few dozen, so a linear search is enough).
+    pub fn intern(&mut self, metric: &str) -> MetricName {
+        if let Some(n) = self.names.iter().find(|n| **n == metric) {
+            return n.clone();
+        }
+        let n = MetricName::from(metric);
+        self.names.push(n.clone());
+        n
     }
 
     pub fn job(&self, id: JobId) -> Option<&JobRecord> {
@@ -115,6 +182,10 @@ impl RunRecord {
 
     /// Folds one event in.
     pub fn apply(&mut self, event: &Event) {
+        let names: Vec<MetricName> = match event {
+            Event::Metrics { values, .. } => values.iter().map(|(k, _)| self.intern(k)).collect(),
+            _ => Vec::new(),
+        };
         let job = self.job_mut(event.id());
         match event {
             Event::Started {
@@ -135,12 +206,13 @@ impl RunRecord {
                 ..
             } => {
                 job.step = job.step.max(*step);
-                job.rows.extend(values.iter().map(|(k, v)| MetricRow {
-                    step: *step,
-                    epoch: *epoch,
-                    metric: k.clone(),
-                    value: *v,
-                }));
+                job.rows
+                    .extend(values.iter().zip(names).map(|((_, v), metric)| MetricRow {
+                        step: *step,
+                        epoch: *epoch,
+                        metric,
+                        value: *v,
+                    }));
             }
             Event::Progress {
                 step,
