@@ -82,10 +82,6 @@ fn run_dirs(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn pick_a_preset_train_export_and_quit_in_tmux() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIP e2e_tmux: tmux is not installed");
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let bin = env!("CARGO_BIN_EXE_bnlab");
@@ -95,28 +91,9 @@ fn pick_a_preset_train_export_and_quit_in_tmux() {
         "cd '{d}' && env -u BNLAB_DATA_DIR XDG_CACHE_HOME='{d}/cache' BNLAB_LOG='{d}/bnlab.log' TERM=xterm-256color '{bin}'; echo BNLAB_EXIT=$?; sleep 120",
         d = dir.display()
     );
-    let t = Tmux {
-        socket: format!("bnlab-e2e-{}", std::process::id()),
-        session: "e2e".into(),
+    let Some(t) = start("main", &script) else {
+        return;
     };
-    let out = t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        &t.session,
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    assert!(
-        out.status.success(),
-        "tmux: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 
     let menu = t.wait_for("the menu", 60, |s| s.contains("Experiments"));
     assert!(menu.contains("Ioffe & Szegedy 2015"), "{menu}");
@@ -159,10 +136,6 @@ fn pick_a_preset_train_export_and_quit_in_tmux() {
 
 #[test]
 fn a_panic_restores_the_terminal_and_its_message_stays_readable() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIP e2e_tmux: tmux is not installed");
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let bin = env!("CARGO_BIN_EXE_bnlab");
@@ -170,28 +143,9 @@ fn a_panic_restores_the_terminal_and_its_message_stays_readable() {
         "cd '{d}' && env -u BNLAB_DATA_DIR -u RUST_BACKTRACE XDG_CACHE_HOME='{d}/cache' BNLAB_LOG='{d}/bnlab.log' BNLAB_TEST_PANIC=ui '{bin}'; echo BNLAB_EXIT=$?; sleep 120",
         d = dir.display()
     );
-    let t = Tmux {
-        socket: format!("bnlab-e2e-panic-{}", std::process::id()),
-        session: "e2e".into(),
+    let Some(t) = start("panic", &script) else {
+        return;
     };
-    let out = t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        &t.session,
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    assert!(
-        out.status.success(),
-        "tmux: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let end = t.wait_for("bnlab to exit", 60, |s| s.contains("BNLAB_EXIT="));
     assert!(end.contains("injected UI panic"), "{end}");
     assert!(end.contains("BNLAB_EXIT=101"), "{end}");
