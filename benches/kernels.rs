@@ -38,14 +38,26 @@ fn main() {
         let mut dw = vec![0f32; o * i];
         let mut dx = vec![0f32; b * i];
         let flops = (2 * b * i * o) as f64;
-        let s = best_secs(|| kernels::abt(b, o, i, &x, &w, black_box(&mut z), false), 200);
+        let s = best_secs(
+            || kernels::abt(b, o, i, &x, &w, black_box(&mut z), false),
+            200,
+        );
         report(&format!("forward  x·Wᵀ  {b}x{i}x{o}"), flops, s);
         let wt: Vec<f32> = (0..o * i).map(|k| (k % 7) as f32 * 0.01).collect();
-        let s = best_secs(|| kernels::ab(b, o, i, &x, &wt, black_box(&mut z), false), 200);
+        let s = best_secs(
+            || kernels::ab(b, o, i, &x, &wt, black_box(&mut z), false),
+            200,
+        );
         report(&format!("forward  x·Wt  {b}x{i}x{o}"), flops, s);
-        let s = best_secs(|| kernels::atb(o, i, b, &dz, &x, black_box(&mut dw), true), 200);
+        let s = best_secs(
+            || kernels::atb(o, i, b, &dz, &x, black_box(&mut dw), true),
+            200,
+        );
         report(&format!("weights  dZᵀ·x {o}x{i}x{b}"), flops, s);
-        let s = best_secs(|| kernels::ab(b, i, o, &dz, &w, black_box(&mut dx), true), 200);
+        let s = best_secs(
+            || kernels::ab(b, i, o, &dz, &w, black_box(&mut dx), true),
+            200,
+        );
         report(&format!("inputs   dZ·W  {b}x{i}x{o}"), flops, s);
     }
     let mut v: Vec<f32> = (0..b * 300).map(|k| (k % 97) as f32 * 0.1 - 5.0).collect();
