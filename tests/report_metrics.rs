@@ -150,7 +150,7 @@ fn gradient_flow_and_input_drift_from_probes() {
         // first layer gets a thousandth of the output layer's gradient throughout
         push(step, "grad_norm.l1", 0.001 * (step + 1) as f64);
         push(step, "grad_norm.out", (step + 1) as f64);
-        push(step, "preact_p50.l3", step as f64 / 500.0);
+        push(step, "unit_p50.l3", step as f64 / 500.0);
     }
     let m = JobMetrics::of(&j);
     assert!((m.grad_ratio.unwrap() - 0.001).abs() < 1e-12);

@@ -238,7 +238,7 @@ fn internals(
     out: &mut Vec<Figure>,
 ) -> anyhow::Result<()> {
     let point = 0;
-    if let Some(layer) = last_layer(record, "preact_p50") {
+    if let Some(layer) = last_layer(record, "unit_p50") {
         let mut panels = Vec::new();
         for v in variants(record) {
             let Some(j) = first_seed(record, point, v) else {
@@ -253,14 +253,14 @@ fn internals(
                 p.lines.push(Line {
                     label: format!("{q} over the probe batch"),
                     color: PALETTE[i],
-                    points: curve(j, &format!("preact_{q}.{layer}"), 1.0, false),
+                    points: curve(j, &format!("unit_{q}.{layer}"), 1.0, false),
                     markers: false,
                 });
             }
             panels.push(p);
         }
         save(&Dest { dir, prefix }, "preact", "Distribution of a last-layer input over training (Ioffe & Szegedy, Fig. 1b-c)", &panels, 2,
-            format!("The 15th, 50th and 85th percentiles of one hidden unit's input (`preact_p15/p50/p85.{layer}`) over a fixed probe batch, first seed. For BN nets this is the input to the non-linearity after normalization, scale and shift. Stable bands mean a stable input distribution for the layer above."), out)?;
+            format!("The 15th, 50th and 85th percentiles of one hidden unit's input (`unit_p15/p50/p85.{layer}`) over a fixed probe batch, first seed. For BN nets this is the input to the non-linearity after normalization, scale and shift. Stable bands mean a stable input distribution for the layer above."), out)?;
     }
     if last_layer(record, "grad_norm").is_some() {
         let mut panels = Vec::new();

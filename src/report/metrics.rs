@@ -179,7 +179,7 @@ pub struct JobMetrics {
     /// the trailing window of probes: how much of the gradient reaches the bottom of the net.
     pub grad_ratio: Option<f64>,
     /// Range (max - min) of the median input of the probed unit of the last hidden layer over
-    /// training (`preact_p50.lN`), with the layer name: how far its distribution moved.
+    /// training (`unit_p50.lN`), with the layer name: how far its distribution moved.
     pub preact_drift: Option<(String, f64)>,
     /// Loss-landscape probes along −g (`smooth_loss_range`, `smooth_grad_change`,
     /// `smooth_beta`), when the run measured them.
@@ -242,12 +242,12 @@ fn grad_ratio(job: &JobRecord) -> Option<f64> {
 }
 
 fn preact_drift(job: &JobRecord) -> Option<(String, f64)> {
-    let layer = (1..=20).rev().map(|l| format!("l{l}")).find(|l| {
-        job.rows
-            .iter()
-            .any(|r| r.metric == format!("preact_p50.{l}"))
-    })?;
-    let s = job.series(&format!("preact_p50.{layer}"));
+    // The paper's Figure 1 follows one unit (`unit_p50`), not the whole layer (`preact_p50`).
+    let layer = (1..=20)
+        .rev()
+        .map(|l| format!("l{l}"))
+        .find(|l| job.last(&format!("unit_p50.{l}")).is_some())?;
+    let s = job.series(&format!("unit_p50.{layer}"));
     let v: Vec<f64> = s.iter().map(|p| p.2).filter(|x| x.is_finite()).collect();
     if v.len() < 2 {
         return None;

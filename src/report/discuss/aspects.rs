@@ -230,7 +230,7 @@ pub(super) fn internals(p: &Pair) -> Vec<String> {
     if let (Some(a), Some(b)) = (mean(&p.o, d), mean(&p.b, d)) {
         let layer = p.o[0].preact_drift.as_ref().map_or("", |d| d.0.as_str());
         out.push(format!(
-            "The median input of the probed unit of layer {layer} moved over a range of {a:.3} during training for {} and {b:.3} for {} (`preact_p50.{layer}`; a smaller range means a more stable input distribution, see `preact.svg`).",
+            "The median input of the probed unit of layer {layer} moved over a range of {a:.3} during training for {} and {b:.3} for {} (`unit_p50.{layer}`; a smaller range means a more stable input distribution, see `preact.svg`).",
             p.ol(),
             p.bl()
         ));
