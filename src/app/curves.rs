@@ -1,6 +1,6 @@
 //! Turning a run's metric rows into drawable curves: an incremental index by metric, the
 //! x-axis mapping, the mean over seeds, debiased smoothing and decimation for drawing.
-//! The record keeps every point (for export); these functions only ever read it.
+//! The record bounds how many points it keeps; these functions only ever read it.
 
 use std::collections::HashMap;
 
@@ -55,6 +55,11 @@ impl Column {
     pub fn is_empty(&self) -> bool {
         self.value.is_empty()
     }
+    fn clear(&mut self) {
+        self.step.clear();
+        self.epoch.clear();
+        self.value.clear();
+    }
 }
 
 static EMPTY: Column = Column {
@@ -66,6 +71,8 @@ static EMPTY: Column = Column {
 #[derive(Debug, Default, Clone)]
 struct JobIndex {
     upto: usize,
+    /// The record's thinning count when indexed; a change means the rows moved.
+    thinned: u32,
     by_metric: HashMap<String, Column>,
 }
 
@@ -87,10 +94,15 @@ impl SeriesIndex {
         if self.jobs.len() < record.jobs.len() {
             self.jobs.resize_with(record.jobs.len(), JobIndex::default);
         }
-        let Some(rows) = record.jobs.get(job).map(|j| &j.rows) else {
+        let Some(rec) = record.jobs.get(job) else {
             return;
         };
-        let ix = &mut self.jobs[job];
+        let (rows, ix) = (&rec.rows, &mut self.jobs[job]);
+        if ix.thinned != rec.thinned() {
+            ix.by_metric.values_mut().for_each(Column::clear);
+            ix.upto = 0;
+            ix.thinned = rec.thinned();
+        }
         for r in rows.iter().skip(ix.upto) {
             let col = match ix.by_metric.get_mut(r.metric.as_str()) {
                 Some(c) => c,
@@ -508,6 +520,34 @@ mod tests {
         let pts: Vec<(f64, f64)> = (0..5).map(|i| (i as f64, 2.0)).collect();
         let s = smooth(&pts, 0.9);
         assert!(s.iter().all(|p| (p.1 - 2.0).abs() < 1e-12), "{s:?}");
+    }
+
+    #[test]
+    fn index_follows_the_record_when_it_thins() {
+        use crate::train::{Event, JobId, RunConfig};
+        let id = JobId {
+            variant: Variant::Plain,
+            seed: 1,
+            point: 0,
+        };
+        let mut record = RunRecord::new(RunConfig::default(), Default::default());
+        let mut index = SeriesIndex::default();
+        for step in 0..(crate::runs::record::SERIES_KEEP as u64 + 10) {
+            record.apply(&Event::Metrics {
+                id,
+                step,
+                epoch: 0.0,
+                values: vec![("train_loss".into(), step as f64)],
+            });
+            index.update_job(&record, 0);
+        }
+        assert!(record.jobs[0].thinned() > 0);
+        let fresh = SeriesIndex::build(&record);
+        assert_eq!(index.column(0, "train_loss"), fresh.column(0, "train_loss"));
+        assert_eq!(
+            index.column(0, "train_loss").len(),
+            record.jobs[0].rows.len()
+        );
     }
 
     #[test]

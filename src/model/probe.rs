@@ -43,6 +43,11 @@ fn selected_quantile(v: &mut [f32], q: f64) -> f64 {
     f64::from(a) * (1.0 - w) + f64::from(b) * w
 }
 
+/// Whether `metric` describes one layer (`<what>.<layer>`) rather than the whole network.
+pub fn is_layer_metric(metric: &str) -> bool {
+    metric.contains('.')
+}
+
 pub fn layer_name(layer: usize, hidden_layers: usize) -> String {
     if layer < hidden_layers {
         format!("l{}", layer + 1)

@@ -1,9 +1,15 @@
 //! How often a trainer measures something.
 
+/// Points per series at one interval before the interval doubles.
+pub const SERIES_CAP: u64 = 10_000;
+/// Probes log dozens of metrics each (hundreds on deep nets), so they stretch sooner.
+pub const PROBE_CAP: u64 = 1_000;
+
 /// Measures every `every` steps; after `cap` measurements at one interval the interval
-/// doubles. A run of any length then keeps about `cap · log2(steps)` points, so memory levels
-/// off on long runs while the first `cap` points keep full resolution. It depends only on
-/// the step, so the same seed still gives the same CSV.
+/// doubles, so a run of any length emits about `cap · log2(steps)` points. The run record
+/// thins what it keeps at `2 · cap` (see `runs::record`), in step with these doublings, so
+/// what it holds stays bounded and about evenly spaced. It depends only on the step, so the
+/// same seed still gives the same CSV.
 #[derive(Debug, Clone)]
 pub struct Cadence {
     every: u64,

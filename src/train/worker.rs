@@ -10,7 +10,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::cadence::Cadence;
+use super::cadence::{Cadence, PROBE_CAP, SERIES_CAP};
 use super::config::{JobSpec, RunConfig};
 use super::eval::{argmax, evaluate};
 use super::events::{BnUnit, Control, Event, Status};
@@ -22,10 +22,6 @@ use crate::model::{
 };
 use crate::seeds::mix;
 
-/// Points per series at full resolution before a measurement interval doubles.
-const SERIES_CAP: u64 = 10_000;
-/// Probes log dozens of metrics each, so they thin out sooner.
-const PROBE_CAP: u64 = 2_000;
 /// Images in the fixed probe batch (the first validation images).
 pub const PROBE_BATCH: usize = 512;
 /// Logged mean losses this many times the loss before training, this many logs in a row,
