@@ -23,13 +23,24 @@ fn close(what: &str, got: &[f32], want: &[f32]) {
     }
 }
 
+/// A batch whose inputs are `zeros` (a fraction) exactly zero, the rest uniform in [0, 1):
+/// scaled digits are mostly exact zeros, standardized ones have none.
 fn batch(
     dev: &Dev,
     rows: usize,
     seed: u64,
+    zeros: f64,
 ) -> (Batch<INPUT>, Tensor<(usize, Const<OUTPUT>), E, Dev>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let x: Vec<E> = (0..rows * INPUT).map(|_| rng.gen_range(0.0..1.0)).collect();
+    let x: Vec<E> = (0..rows * INPUT)
+        .map(|_| {
+            if rng.gen_bool(zeros) {
+                0.0
+            } else {
+                rng.gen_range(0.0..1.0)
+            }
+        })
+        .collect();
     let mut y = vec![0.0; rows * OUTPUT];
     for r in 0..rows {
         y[r * OUTPUT + rng.gen_range(0..OUTPUT)] = 1.0;
@@ -105,7 +116,7 @@ where
         // otherwise compound through the updates), at a new point of the trajectory.
         let mut reference = fused.clone();
         let gr = reference.alloc_grads();
-        let (x, y) = batch(&dev, rows, step);
+        let (x, y) = batch(&dev, rows, step, if step % 2 == 0 { 0.8 } else { 0.0 });
         let lf = fused.forward_train(x.clone().traced(gf));
         let lr = reference.forward_train_dfdx(x.clone().traced(gr));
         let (vf, vr) = (
@@ -126,15 +137,18 @@ where
         fused.zero_grads(&mut gf);
     }
     let reference = fused.clone();
-    // Inference through the flat copy matches dfdx's, taps included.
-    let (x, _) = batch(&dev, 37, 99);
-    let (mut tf, mut tr) = (Vec::new(), Vec::new());
-    let yf = fused.forward_infer(x.clone(), Some(&mut tf)).as_vec();
-    let yr = reference.forward_infer_dfdx(x, Some(&mut tr)).as_vec();
-    close("inference logits", &yf, &yr);
-    assert_eq!(tf.len(), tr.len());
-    for (i, (a, b)) in tf.iter().zip(&tr).enumerate() {
-        close(&format!("tap {i}"), a, b);
+    // Inference through the flat copy matches dfdx's, taps included, on mostly-zero
+    // inputs and on dense ones.
+    for zeros in [0.8, 0.0] {
+        let (x, _) = batch(&dev, 37, 99, zeros);
+        let (mut tf, mut tr) = (Vec::new(), Vec::new());
+        let yf = fused.forward_infer(x.clone(), Some(&mut tf)).as_vec();
+        let yr = reference.forward_infer_dfdx(x, Some(&mut tr)).as_vec();
+        close("inference logits", &yf, &yr);
+        assert_eq!(tf.len(), tr.len());
+        for (i, (a, b)) in tf.iter().zip(&tr).enumerate() {
+            close(&format!("tap {i}"), a, b);
+        }
     }
 }
 
