@@ -145,7 +145,7 @@ pub fn save_with_fallback(record: &RunRecord, out: &std::path::Path) -> anyhow::
     match runs::save_new(record, out) {
         Ok(dir) => Ok(dir),
         Err(first) => {
-            let fallback = std::env::temp_dir().join("bnlab-runs");
+            let fallback = runs::fallback_dir();
             let _ = writeln!(
                 std::io::stderr(),
                 "warning: could not save under {}: {first}",

@@ -299,7 +299,49 @@ impl Runtime {
             }
             Err(e) => {
                 log(&format!("saving failed: {e}"));
-                app.status = Some(format!("could not save: {e}"));
+                app.save_failed(e.to_string(), runs::fallback_dir());
+            }
+        }
+    }
+
+    /// Saves the run into a new subfolder of `dir`, chosen after a failed save.
+    fn save_to(&mut self, app: &mut App, dir: PathBuf) {
+        let Some(run) = app.run.as_mut() else {
+            return;
+        };
+        match runs::save_new(&run.record, &dir) {
+            Ok(d) => {
+                log(&format!("run saved to {}", d.display()));
+                app.status = Some(format!("run saved to {}", d.display()));
+                run.saved_dir = Some(d.clone());
+                if !self.saved.contains(&d) {
+                    self.saved.push(d);
+                }
+            }
+            Err(e) => {
+                log(&format!("saving to {} failed: {e}", dir.display()));
+                app.save_failed(e.to_string(), dir);
+            }
+        }
+    }
+
+    /// On the way out: a run that trained here but was never saved (its folder failed and
+    /// nobody picked another) goes to the runs folder if that works now, else the temp one.
+    fn save_unsaved(&mut self, app: &mut App) {
+        let Some(run) = app.run.as_mut() else {
+            return;
+        };
+        if !run.live || run.saved_dir.is_some() {
+            return;
+        }
+        for dir in [app.runs_dir.clone(), runs::fallback_dir()] {
+            match runs::save_new(&run.record, &dir) {
+                Ok(d) => {
+                    log(&format!("unsaved run saved to {}", d.display()));
+                    self.saved.push(d);
+                    return;
+                }
+                Err(e) => log(&format!("saving to {} failed: {e}", dir.display())),
             }
         }
     }
@@ -339,6 +381,7 @@ impl Runtime {
                 }
             }
             Effect::Quit => app.quit = true,
+            Effect::SaveTo(dir) => self.save_to(app, dir),
             Effect::OpenRun { dir, overlay } => match runs::load(&dir) {
                 Ok(rec) => {
                     let mut view = RunView::saved(rec, dir.clone());
@@ -660,6 +703,7 @@ pub fn run(data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     if app.run.as_ref().is_some_and(|r| r.is_running()) {
         rt.retire(&mut app, true);
     }
+    rt.save_unsaved(&mut app);
     rt.stop_fetch();
     drop(term);
     // After a hang-up there is no terminal left; `eprintln!` would panic on the write.

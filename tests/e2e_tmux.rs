@@ -400,3 +400,87 @@ fn a_nohup_run_survives_closing_the_terminal() {
         "{summary}"
     );
 }
+
+/// A shell script that starts bnlab in `dir` on mnist-5k where `saved_runs` is a file, so no
+/// run folder can be made there; the temp folder is `dir/tmp`.
+fn unwritable_runs_script(dir: &Path) -> String {
+    let bin = env!("CARGO_BIN_EXE_bnlab");
+    format!(
+        "cd '{d}' && touch saved_runs && mkdir -p tmp && env -u BNLAB_DATA_DIR TMPDIR='{d}/tmp' XDG_CACHE_HOME='{d}/cache' BNLAB_LOG='{d}/bnlab.log' TERM=xterm-256color '{bin}'; echo BNLAB_EXIT=$?; sleep 120",
+        d = dir.display()
+    )
+}
+
+fn start_training(t: &Tmux) {
+    t.wait_for("the menu", 60, |s| s.contains("Experiments"));
+    t.keys(&["Enter"]);
+    t.wait_for("the settings form", 60, |s| {
+        s.contains("Experiment settings")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("both variants to show progress", 60, |s| {
+        gauge_step(s, "plain").is_some_and(|n| n > 0) && gauge_step(s, "bn").is_some_and(|n| n > 0)
+    });
+}
+
+fn saved_runs_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("metrics.csv").is_file())
+        .collect()
+}
+
+#[test]
+fn an_unwritable_runs_folder_offers_another_path_in_the_ui() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let Some(t) = start("saveas", &unwritable_runs_script(dir)) else {
+        return;
+    };
+    start_training(&t);
+    t.keys(&["e"]);
+    t.wait_for("the save-elsewhere box", 30, |s| {
+        s.contains("Save the run elsewhere") && s.contains("kept in memory")
+    });
+    // Esc keeps the run in memory; e asks again.
+    t.keys(&["Escape"]);
+    t.wait_for("the box to close", 30, |s| {
+        !s.contains("Save the run elsewhere")
+    });
+    t.keys(&["e"]);
+    t.wait_for("the box again", 30, |s| {
+        s.contains("Save the run elsewhere")
+    });
+    t.cmd(&["send-keys", "-t", &t.session, "-N", "200", "BSpace"]);
+    let target = dir.join("elsewhere");
+    t.keys(&["-l", &target.display().to_string()]);
+    t.keys(&["Enter"]);
+    t.wait_for("the saved message", 30, |s| s.contains("run saved to"));
+    t.keys(&["q"]);
+    let end = t.wait_for("bnlab to exit", 60, |s| s.contains("BNLAB_EXIT="));
+    assert!(end.contains("BNLAB_EXIT=0"), "{end}");
+    let saved = saved_runs_under(&target);
+    assert_eq!(saved.len(), 1, "{saved:?}\n{end}");
+    let summary = std::fs::read_to_string(saved[0].join("summary.csv")).unwrap();
+    assert!(summary.contains("interrupted"), "{summary}");
+}
+
+#[test]
+fn quitting_with_an_unsaveable_run_keeps_it_in_the_temp_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let Some(t) = start("savetmp", &unwritable_runs_script(dir)) else {
+        return;
+    };
+    start_training(&t);
+    t.keys(&["q"]);
+    let end = t.wait_for("bnlab to exit", 60, |s| s.contains("BNLAB_EXIT="));
+    assert!(end.contains("BNLAB_EXIT=0"), "{end}");
+    let fallback = dir.join("tmp").join("bnlab-runs");
+    let saved = saved_runs_under(&fallback);
+    assert_eq!(saved.len(), 1, "{saved:?}\n{end}");
+    assert!(end.contains("bnlab: run saved in"), "{end}");
+}

@@ -8,6 +8,7 @@ pub mod download;
 pub mod form;
 pub mod layout;
 pub mod run_view;
+pub mod save_as;
 
 use std::path::PathBuf;
 
@@ -76,6 +77,8 @@ pub enum Effect {
     LoadData(DatasetName),
     /// Write `report.md` for this run folder on a background thread.
     WriteReport(PathBuf),
+    /// Save the current run into a new subfolder of this folder (after a failed save).
+    SaveTo(PathBuf),
 }
 
 /// Chart settings.
@@ -161,6 +164,8 @@ pub struct App {
     pub log_path: Option<PathBuf>,
     /// A dataset download offered or under way; it takes the keys while shown.
     pub download: Option<Download>,
+    /// Where to save a run that could not be saved; it takes the keys while shown.
+    pub save_as: Option<save_as::SaveAs>,
 }
 
 /// Menu entries after the presets.
@@ -188,6 +193,7 @@ impl App {
             runs_dir,
             log_path: None,
             download: None,
+            save_as: None,
         }
     }
 
@@ -234,6 +240,9 @@ impl App {
         if ctrl && matches!(key.code, KeyCode::Char('c') | KeyCode::Char('q')) {
             return self.quit();
         }
+        if self.save_as.is_some() {
+            return self.save_as_key(key);
+        }
         if self.download.is_some() {
             return self.download_key(key);
         }
@@ -266,7 +275,7 @@ impl App {
 
     /// Whether keys go into a text field.
     pub fn typing(&self) -> bool {
-        self.screen == Screen::Form && self.form.focused_is_text()
+        self.save_as.is_some() || (self.screen == Screen::Form && self.form.focused_is_text())
     }
 
     fn quit(&mut self) -> Option<Effect> {

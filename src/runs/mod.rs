@@ -9,3 +9,8 @@ pub use record::{DataInfo, JobRecord, MetricName, MetricRow, RunRecord};
 
 /// Where runs go unless `--out` says otherwise.
 pub const DEFAULT_DIR: &str = "saved_runs";
+
+/// Where a run goes when its folder cannot be written (unwritable, disk full).
+pub fn fallback_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join("bnlab-runs")
+}

@@ -7,6 +7,7 @@ pub mod download;
 pub mod internals;
 pub mod menu;
 pub mod run;
+pub mod save_as;
 pub mod theme;
 
 use ratatui::layout::{Alignment, Rect};
@@ -30,6 +31,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Screen::About => about::draw_screen(f, area, app),
     }
     download::draw(f, area, app);
+    save_as::draw(f, area, app);
     if app.help {
         help(f, area, app);
     }

@@ -1,0 +1,35 @@
+//! The "save elsewhere" box, over whatever screen is showing.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::theme;
+use crate::app::{layout, App};
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let Some(s) = &app.save_as else {
+        return;
+    };
+    let r = layout::centered(area, 76, 11);
+    f.render_widget(Clear, r);
+    let block = Block::bordered().title(" Save the run elsewhere ");
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let lines = vec![
+        Line::from(Span::styled("The run could not be saved.", theme::title())),
+        Line::from(Span::styled(s.error.clone(), theme::dim())),
+        Line::default(),
+        Line::from("It is kept in memory. Save it in a new folder under:"),
+        Line::from(vec![Span::styled(format!("{}█", s.path), theme::key())]),
+        Line::default(),
+        Line::from(vec![
+            Span::styled("Enter", theme::key()),
+            Span::raw(" save there    "),
+            Span::styled("Esc", theme::key()),
+            Span::raw(" keep it in memory (saved to the temp folder on quit)"),
+        ]),
+    ];
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
