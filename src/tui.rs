@@ -281,12 +281,24 @@ impl Runtime {
     }
 
     fn save_run(&mut self, app: &mut App, what: &str) {
+        self.save_into(app, what, None);
+    }
+
+    /// Saves the run into a new subfolder of `dir`, chosen after a failed save.
+    fn save_to(&mut self, app: &mut App, dir: PathBuf) {
+        self.save_into(app, "run saved to", Some(dir));
+    }
+
+    /// Saves the run under `parent` when given, else where it was saved before, else in the
+    /// runs folder. On failure the run stays in memory and the UI asks for another folder.
+    fn save_into(&mut self, app: &mut App, what: &str, parent: Option<PathBuf>) {
         let Some(run) = app.run.as_mut() else {
             return;
         };
-        let result = match &run.saved_dir {
-            Some(d) => runs::save(&run.record, d).map(|_| d.clone()),
-            None => runs::save_new(&run.record, &app.runs_dir),
+        let result = match (&parent, &run.saved_dir) {
+            (Some(p), _) => runs::save_new(&run.record, p),
+            (None, Some(d)) => runs::save(&run.record, d).map(|_| d.clone()),
+            (None, None) => runs::save_new(&run.record, &app.runs_dir),
         };
         match result {
             Ok(dir) => {
@@ -299,28 +311,7 @@ impl Runtime {
             }
             Err(e) => {
                 log(&format!("saving failed: {e}"));
-                app.save_failed(e.to_string(), runs::fallback_dir());
-            }
-        }
-    }
-
-    /// Saves the run into a new subfolder of `dir`, chosen after a failed save.
-    fn save_to(&mut self, app: &mut App, dir: PathBuf) {
-        let Some(run) = app.run.as_mut() else {
-            return;
-        };
-        match runs::save_new(&run.record, &dir) {
-            Ok(d) => {
-                log(&format!("run saved to {}", d.display()));
-                app.status = Some(format!("run saved to {}", d.display()));
-                run.saved_dir = Some(d.clone());
-                if !self.saved.contains(&d) {
-                    self.saved.push(d);
-                }
-            }
-            Err(e) => {
-                log(&format!("saving to {} failed: {e}", dir.display()));
-                app.save_failed(e.to_string(), dir);
+                app.save_failed(e.to_string(), parent.unwrap_or_else(runs::fallback_dir));
             }
         }
     }

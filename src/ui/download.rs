@@ -2,12 +2,12 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::theme;
 use crate::app::download::{title, Download, Transfer};
-use crate::app::{layout, App};
+use crate::app::App;
 
 fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
@@ -17,11 +17,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let Some(d) = &app.download else {
         return;
     };
-    let r = layout::centered(area, 70, 11);
-    f.render_widget(Clear, r);
-    let block = Block::bordered().title(" Download ");
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = super::popup(f, area, 70, 11, "Download");
     match d {
         Download::Offer { name, mb } => {
             let lines = vec![

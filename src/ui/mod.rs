@@ -148,12 +148,19 @@ fn help(f: &mut Frame, area: Rect, app: &App) {
         theme::dim(),
     )));
     let h = (lines.len() as u16 + 2).min(area.height);
-    let r = layout::centered(area, 76, h);
+    let inner = popup(f, area, 76, h, "Help");
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A bordered box of `w×h` centred in `area`, cleared of what was under it; returns the
+/// area inside the border.
+pub fn popup(f: &mut Frame, area: Rect, w: u16, h: u16, title: &str) -> Rect {
+    let r = layout::centered(area, w, h);
     f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Help ")),
-        r,
-    );
+    let block = Block::bordered().title(format!(" {title} "));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    inner
 }
 
 /// The last line: status message or key hints.

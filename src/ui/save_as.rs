@@ -2,21 +2,17 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::theme;
-use crate::app::{layout, App};
+use crate::app::App;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let Some(s) = &app.save_as else {
         return;
     };
-    let r = layout::centered(area, 76, 11);
-    f.render_widget(Clear, r);
-    let block = Block::bordered().title(" Save the run elsewhere ");
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = super::popup(f, area, 76, 11, "Save the run elsewhere");
     let lines = vec![
         Line::from(Span::styled("The run could not be saved.", theme::title())),
         Line::from(Span::styled(s.error.clone(), theme::dim())),
