@@ -164,28 +164,6 @@ fn norm_of(v: &[E]) -> f32 {
     (lanes + tail.iter().map(|x| x * x).sum::<E>()).sqrt()
 }
 
-#[cfg(test)]
-mod norm_tests {
-    #[test]
-    fn lane_sums_match_a_plain_norm() {
-        for n in [0, 1, 31, 32, 33, 100, 78_400] {
-            let v: Vec<f32> = (0..n)
-                .map(|i| ((i * 37 % 101) as f32 - 50.0) * 1e-3)
-                .collect();
-            let want = v
-                .iter()
-                .map(|&x| f64::from(x) * f64::from(x))
-                .sum::<f64>()
-                .sqrt();
-            let got = f64::from(super::norm_of(&v));
-            assert!(
-                (got - want).abs() <= 1e-5 * want.max(1e-9),
-                "n={n}: {got} vs {want}"
-            );
-        }
-    }
-}
-
 fn norm<S: Shape>(t: &Tensor<S, E, Dev>) -> f32 {
     norm_of(&values(t))
 }
@@ -366,5 +344,27 @@ where
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod norm_tests {
+    #[test]
+    fn lane_sums_match_a_plain_norm() {
+        for n in [0, 1, 31, 32, 33, 100, 78_400] {
+            let v: Vec<f32> = (0..n)
+                .map(|i| ((i * 37 % 101) as f32 - 50.0) * 1e-3)
+                .collect();
+            let want = v
+                .iter()
+                .map(|&x| f64::from(x) * f64::from(x))
+                .sum::<f64>()
+                .sqrt();
+            let got = f64::from(super::norm_of(&v));
+            assert!(
+                (got - want).abs() <= 1e-5 * want.max(1e-9),
+                "n={n}: {got} vs {want}"
+            );
+        }
     }
 }
