@@ -2,9 +2,12 @@
 
 use std::path::Path;
 
+#[path = "support/crafted.rs"]
+mod crafted;
+
 use bnlab::model::Variant;
 use bnlab::report::write_report;
-use bnlab::runs::{self, DataInfo, MetricRow, RunRecord};
+use bnlab::runs::{self, MetricRow};
 use bnlab::train::{JobId, RunConfig, Status, Sweep, SweepParam};
 
 /// A smooth learning curve that approaches `top` with time constant `tau` steps.
@@ -69,44 +72,29 @@ fn job(variant: Variant, seed: u64, tau: f64) -> Job {
 }
 
 fn write_run(dir: &Path, config: RunConfig, jobs: &[Job]) {
-    let mut rec = RunRecord::new(
-        config.clone(),
-        DataInfo {
-            origin: "crafted".into(),
-            train: 3000,
-            val: 1000,
-            test: 1000,
-        },
-    );
+    let mut rec = crafted::record(config);
     for j in jobs {
         let id = JobId {
             variant: j.variant,
             seed: j.seed,
             point: j.point,
         };
-        let r = rec
-            .jobs
-            .iter_mut()
-            .find(|r| r.id == id)
-            .expect("job in config");
-        r.rows = rows(j.tau, j.top, 500, 0.01 * j.seed as f64);
+        let mut rows = rows(j.tau, j.top, 500, 0.01 * j.seed as f64);
         if j.status == Status::Diverged {
-            r.rows.retain(|m| m.step <= 40);
-            r.rows.push(MetricRow {
+            rows.retain(|m| m.step <= 40);
+            rows.push(MetricRow {
                 step: 41,
                 epoch: 0.82,
                 metric: "train_loss".into(),
                 value: f64::NAN,
             });
+        }
+        let r = crafted::end_job(&mut rec, id, rows, j.status);
+        if j.status == Status::Diverged {
             r.message = Some("loss became NaN at step 41".into());
         }
-        r.step = r.rows.iter().map(|m| m.step).max().unwrap_or(0);
-        r.status = j.status;
-        r.elapsed_s = 2.0;
-        r.samples_per_sec = 15000.0;
     }
-    std::fs::create_dir_all(dir).unwrap();
-    runs::save(&rec, dir).unwrap();
+    crafted::save(&rec, dir);
 }
 
 fn config(seeds: usize) -> RunConfig {

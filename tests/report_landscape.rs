@@ -3,9 +3,12 @@
 
 use std::path::Path;
 
+#[path = "support/crafted.rs"]
+mod crafted;
+
 use bnlab::model::Variant;
 use bnlab::report::write_report;
-use bnlab::runs::{self, DataInfo, MetricRow, RunRecord};
+use bnlab::runs::{self, MetricRow};
 use bnlab::train::{JobId, RunConfig, Status};
 
 /// One trainer: its final accuracy and a factor on each of the three landscape probes.
@@ -72,34 +75,16 @@ fn write_run(dir: &Path, seeds: usize, jobs: &[Job]) {
         smooth_every: 50,
         ..RunConfig::default()
     };
-    let mut rec = RunRecord::new(
-        config,
-        DataInfo {
-            origin: "crafted".into(),
-            train: 3000,
-            val: 1000,
-            test: 1000,
-        },
-    );
+    let mut rec = crafted::record(config);
     for j in jobs {
         let id = JobId {
             variant: j.variant,
             seed: j.seed,
             point: 0,
         };
-        let r = rec
-            .jobs
-            .iter_mut()
-            .find(|r| r.id == id)
-            .expect("job in config");
-        r.rows = rows(j, 500);
-        r.step = 500;
-        r.status = Status::Finished;
-        r.elapsed_s = 2.0;
-        r.samples_per_sec = 15000.0;
+        crafted::end_job(&mut rec, id, rows(j, 500), Status::Finished);
     }
-    std::fs::create_dir_all(dir).unwrap();
-    runs::save(&rec, dir).unwrap();
+    crafted::save(&rec, dir);
 }
 
 /// The "Loss landscape" paragraph and the verdict line of the report in `dir`.
