@@ -23,6 +23,16 @@ pub fn menu_list(area: Rect) -> Rect {
     }
 }
 
+/// The area of the border drawn around a list's `inner` area.
+pub fn bordered(inner: Rect) -> Rect {
+    Rect {
+        x: inner.x.saturating_sub(1),
+        y: inner.y.saturating_sub(1),
+        width: inner.width + 2,
+        height: inner.height + 2,
+    }
+}
+
 /// Browser list inner area: below the title, above the detail and footer lines.
 pub fn browser_list(area: Rect) -> Rect {
     Rect {

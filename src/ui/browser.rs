@@ -19,12 +19,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         Rect { height: 1, ..area },
     );
     let list = layout::browser_list(area);
-    let block_area = Rect {
-        x: list.x - 1,
-        y: list.y - 1,
-        width: list.width + 2,
-        height: list.height + 2,
-    };
+    let block_area = layout::bordered(list);
     f.render_widget(
         Block::bordered().title(format!(" {} run(s) ", b.entries.len())),
         block_area,

@@ -95,12 +95,7 @@ fn kv(k: &str, v: String) -> Line<'static> {
 pub fn draw_menu(f: &mut Frame, area: Rect, app: &App) {
     header(f, area, app, "bnlab — plain net vs BatchNorm, side by side");
     let list = layout::menu_list(area);
-    let block_area = Rect {
-        x: list.x - 1,
-        y: list.y - 1,
-        width: list.width + 2,
-        height: list.height + 2,
-    };
+    let block_area = layout::bordered(list);
     f.render_widget(Block::bordered().title(" Experiments "), block_area);
     let names: Vec<String> = PRESETS
         .iter()
