@@ -5,7 +5,11 @@
 use std::hint::black_box;
 use std::time::Instant;
 
+use bnlab::data::nonzero::NonzeroPixels;
+use bnlab::data::{prepare, source::load, DatasetName, SplitConfig, PIXELS};
+use bnlab::model::flat::FlatLayer;
 use bnlab::model::kernels;
+use bnlab::model::pixel_input::PixelInput;
 
 /// The fastest of many single calls: on a shared machine a longer timed loop mostly
 /// measures the other processes' time slices.
@@ -63,4 +67,66 @@ fn main() {
     let mut v: Vec<f32> = (0..b * 300).map(|k| (k % 97) as f32 * 0.1 - 5.0).collect();
     let s = best_secs(|| kernels::sigmoid(black_box(&mut v)), 200);
     println!("{:<34} {:>9.1} us", "sigmoid 60x300", s * 1e6);
+    first_layer_from_pixels();
+}
+
+/// The evaluation's first layer on 1000 embedded digits: the dense product over converted
+/// pixels against the sparse one that skips zero pixels. GFLOP/s counts the dense work.
+fn first_layer_from_pixels() {
+    let raw = load(DatasetName::Mnist5k, None).expect("embedded digits");
+    let data = prepare(&raw, &SplitConfig::new(1));
+    let (rows, o) = (1000, 100);
+    let images: Vec<&[u8]> = (0..rows).map(|i| data.train.pixels(i)).collect();
+    let layer = FlatLayer {
+        inputs: PIXELS,
+        outputs: o,
+        weight: (0..o * PIXELS).map(|k| (k % 7) as f32 * 0.01).collect(),
+        bias: vec![0.1; o],
+        act: None,
+        bn: None,
+        bn_after: false,
+    };
+    let flops = (2 * rows * PIXELS * o) as f64;
+    let mut x = vec![0f32; rows * PIXELS];
+    let mut z = vec![0f32; rows * o];
+    let s = best_secs(
+        || {
+            for (row, image) in x.chunks_exact_mut(PIXELS).zip(&images) {
+                data.norm.convert(image, row);
+            }
+            kernels::abt(rows, o, PIXELS, &x, &layer.weight, black_box(&mut z), false)
+        },
+        20,
+    );
+    report(&format!("pixels dense   {rows}x{PIXELS}x{o}"), flops, s);
+    let first = PixelInput::new(&layer, data.norm.table()).expect("finite weights");
+    let nonzero = NonzeroPixels::of(images.iter().copied());
+    let mut out = Vec::new();
+    let s = best_secs(
+        || first.linear((0..rows).map(|i| nonzero.get(i)), black_box(&mut out)),
+        20,
+    );
+    report(&format!("pixels sparse  {rows}x{PIXELS}x{o}"), flops, s);
+    let s = best_secs(
+        || {
+            black_box(PixelInput::new(&layer, data.norm.table()));
+        },
+        20,
+    );
+    println!(
+        "{:<34} {:>9.1} us",
+        "pixels sparse setup (per eval)",
+        s * 1e6
+    );
+    let s = best_secs(
+        || {
+            black_box(NonzeroPixels::of(images.iter().copied()));
+        },
+        20,
+    );
+    println!(
+        "{:<34} {:>9.1} us",
+        "pixels listed (once per subset)",
+        s * 1e6
+    );
 }

@@ -1,6 +1,6 @@
 //! Preprocessing: stratified, seeded splits over pixels stored once as `u8`.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::idx::LabelledImages;
+use super::nonzero::NonzeroPixels;
 use super::source::{DatasetName, RawDataset};
 
 pub const PIXELS: usize = 784;
@@ -18,9 +19,23 @@ pub const CLASSES: usize = 10;
 pub struct Subset {
     pub images: Arc<LabelledImages>,
     pub indices: Arc<Vec<u32>>,
+    /// Built on first use and shared by every clone (both trainers evaluate the same subsets).
+    nonzero: Arc<OnceLock<NonzeroPixels>>,
 }
 
 impl Subset {
+    pub fn new(images: Arc<LabelledImages>, indices: Vec<u32>) -> Self {
+        Self {
+            images,
+            indices: Arc::new(indices),
+            nonzero: Arc::default(),
+        }
+    }
+    /// The non-zero pixels of every image, in subset order.
+    pub fn nonzero(&self) -> &NonzeroPixels {
+        self.nonzero
+            .get_or_init(|| NonzeroPixels::of((0..self.len()).map(|i| self.pixels(i))))
+    }
     pub fn len(&self) -> usize {
         self.indices.len()
     }
@@ -80,6 +95,11 @@ impl Normalizer {
         let mean = s / n;
         let std = (s2 / n - mean * mean).max(1e-12).sqrt();
         Self::affine(mean as f32, std as f32)
+    }
+
+    /// The input each pixel value becomes.
+    pub fn table(&self) -> &[f32; 256] {
+        &self.lut
     }
 
     #[inline]
@@ -234,10 +254,7 @@ pub fn prepare(raw: &RawDataset, cfg: &SplitConfig) -> Prepared {
             train_idx = stratified_take(&raw.train, &train_idx, limit, &mut rng).0;
         }
     }
-    let subset = |images: &Arc<LabelledImages>, idx: Vec<u32>| Subset {
-        images: images.clone(),
-        indices: Arc::new(idx),
-    };
+    let subset = |images: &Arc<LabelledImages>, idx: Vec<u32>| Subset::new(images.clone(), idx);
     let train = subset(&raw.train, train_idx);
     let norm = if cfg.standardize {
         Normalizer::standardize(&train)

@@ -4,6 +4,8 @@
 use super::block::E;
 use super::kernels;
 use super::kinds::Activation;
+use super::pixel_input::PixelInput;
+use crate::data::nonzero::Pixel;
 
 /// BatchNorm with running statistics folded into `y = (x − mean)·scale + shift`.
 #[derive(Debug, Clone)]
@@ -32,6 +34,11 @@ impl FlatLayer {
         out.resize(rows * self.outputs, 0.0);
         kernels::fill_rows(out, &self.bias);
         kernels::abt(rows, self.outputs, self.inputs, x, &self.weight, out, true);
+        self.finish(out, tap);
+    }
+
+    /// Everything after the product: BatchNorm and the activation, in the layer's order.
+    fn finish(&self, out: &mut [E], tap: Option<&mut Vec<E>>) {
         let Some(act) = self.act else { return };
         if !self.bn_after {
             if let Some(bn) = &self.bn {
@@ -94,6 +101,38 @@ impl FlatNet {
             let dst = if i == hidden { &mut *out } else { &mut *next };
             let tap = taps.as_deref_mut().and_then(|t| t.get_mut(i));
             layer.forward(input, rows, dst, tap);
+            std::mem::swap(&mut cur, &mut next);
+        }
+    }
+
+    /// Logits of `images` (their non-zero pixels) into `out`, the first layer's product taken by `first`,
+    /// which was built from this net's first layer.
+    pub fn forward_pixels<'a>(
+        &self,
+        first: &PixelInput,
+        images: impl ExactSizeIterator<Item = &'a [Pixel]>,
+        scratch: &mut Scratch,
+        out: &mut Vec<E>,
+    ) {
+        let rows = images.len();
+        let Some((head, rest)) = self.layers.split_first() else {
+            return;
+        };
+        let (mut cur, mut next) = (&mut scratch.a, &mut scratch.b);
+        let dst = if rest.is_empty() {
+            &mut *out
+        } else {
+            &mut *cur
+        };
+        first.linear(images, dst);
+        head.finish(dst, None);
+        for (i, layer) in rest.iter().enumerate() {
+            let dst = if i + 1 == rest.len() {
+                &mut *out
+            } else {
+                &mut *next
+            };
+            layer.forward(&cur[..], rows, dst, None);
             std::mem::swap(&mut cur, &mut next);
         }
     }

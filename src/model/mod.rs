@@ -8,6 +8,7 @@ mod fused_tests;
 pub mod kernels;
 pub mod kinds;
 pub mod net;
+pub mod pixel_input;
 mod pool;
 pub mod probe;
 pub mod sgd;

@@ -2,6 +2,7 @@
 
 use crate::data::{Normalizer, Subset, CLASSES, PIXELS};
 use crate::model::flat::Scratch;
+use crate::model::pixel_input::PixelInput;
 use crate::model::{Dev, Network};
 
 const CHUNK: usize = 1000;
@@ -37,23 +38,44 @@ pub fn argmax(row: &[f32]) -> usize {
 }
 
 /// Loss and accuracy over a whole subset, in chunks of 1000 images, through a flat copy of
-/// the parameters taken once (no tensors, buffers reused across chunks).
+/// the parameters taken once (no tensors, buffers reused across chunks). The first layer reads
+/// only the non-zero pixels (listed once per subset), unless its weights are not all finite.
 pub fn evaluate<N: Network>(net: &N, _dev: &Dev, subset: &Subset, norm: &Normalizer) -> (f64, f64) {
     let n = subset.len();
     if n == 0 {
         return (f64::NAN, f64::NAN);
     }
     let flat = net.flat();
+    let first = flat
+        .layers
+        .first()
+        .and_then(|l| PixelInput::new(l, norm.table()));
     let mut scratch = Scratch::default();
     let mut logits = Vec::new();
-    let mut x = vec![0f32; CHUNK.min(n) * PIXELS];
+    let mut x = Vec::new();
     let mut y = vec![0u8; CHUNK.min(n)];
     let (mut loss, mut correct) = (0f64, 0usize);
-    let positions: Vec<u32> = (0..n as u32).collect();
-    for chunk in positions.chunks(CHUNK) {
-        let m = chunk.len();
-        norm.fill_batch(subset, chunk, &mut x[..m * PIXELS], &mut y[..m]);
-        flat.forward(&x[..m * PIXELS], m, &mut scratch, &mut logits, None);
+    for start in (0..n).step_by(CHUNK) {
+        let items = start..(start + CHUNK).min(n);
+        let m = items.len();
+        for (dst, i) in y.iter_mut().zip(items.clone()) {
+            *dst = subset.label(i);
+        }
+        match &first {
+            Some(first) => {
+                let nonzero = subset.nonzero();
+                let images = items.clone().map(|i| nonzero.get(i));
+                flat.forward_pixels(first, images, &mut scratch, &mut logits);
+            }
+            None => {
+                x.resize(m * PIXELS, 0.0);
+                let images = items.clone().map(|i| subset.pixels(i));
+                for (row, image) in x.chunks_exact_mut(PIXELS).zip(images) {
+                    norm.convert(image, row);
+                }
+                flat.forward(&x, m, &mut scratch, &mut logits, None);
+            }
+        }
         let (l, c) = loss_and_correct(&logits, &y[..m]);
         loss += l;
         correct += c;
@@ -64,6 +86,55 @@ pub fn evaluate<N: Network>(net: &N, _dev: &Dev, subset: &Subset, norm: &Normali
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::data::{prepare, source::load, DatasetName, SplitConfig};
+    use crate::model::{build, BnNet, Init, NetSpec, PlainNet, Variant};
+
+    /// The dense product over converted pixels, as `evaluate` did before it skipped zeros.
+    fn dense<N: Network>(net: &N, subset: &Subset, norm: &Normalizer) -> (f64, f64) {
+        let flat = net.flat();
+        let n = subset.len();
+        let mut x = vec![0f32; n * PIXELS];
+        let mut y = vec![0u8; n];
+        let positions: Vec<u32> = (0..n as u32).collect();
+        norm.fill_batch(subset, &positions, &mut x, &mut y);
+        let mut logits = Vec::new();
+        flat.forward(&x, n, &mut Scratch::default(), &mut logits, None);
+        let (l, c) = loss_and_correct(&logits, &y);
+        (l / n as f64, c as f64 / n as f64)
+    }
+
+    fn agree<N: Network>(variant: Variant) {
+        let raw = load(DatasetName::Mnist5k, None).unwrap();
+        let data = prepare(&raw, &SplitConfig::new(3));
+        let dev = Dev::default();
+        let spec = NetSpec {
+            variant,
+            activation: crate::model::Activation::Sigmoid,
+            init: Init::Gaussian { sigma: 1.0 },
+            seed: 5,
+        };
+        let net: N = build(&dev, &spec);
+        for norm in [Normalizer::unit(), Normalizer::standardize(&data.train)] {
+            let (l, a) = evaluate(&net, &dev, &data.val, &norm);
+            let (dl, da) = dense(&net, &data.val, &norm);
+            assert!(
+                (l - dl).abs() < 1e-5 * dl,
+                "{variant:?} loss {l} vs dense {dl}"
+            );
+            assert!(
+                (a - da).abs() <= 1.0 / data.val.len() as f64,
+                "{variant:?} acc {a} vs {da}"
+            );
+        }
+    }
+
+    #[test]
+    fn skipping_zero_pixels_matches_the_dense_product() {
+        agree::<PlainNet>(Variant::Plain);
+        agree::<BnNet>(Variant::Bn);
+        agree::<BnNet>(Variant::BnAfter);
+    }
 
     #[test]
     fn cross_entropy_of_uniform_logits_is_ln10() {
