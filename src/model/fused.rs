@@ -14,6 +14,7 @@ use super::block::{Batch, Dev, Traced, E};
 use super::kernels;
 use super::kinds::Activation;
 use super::pool;
+use super::sparse::SparseRows;
 
 /// `t`'s values in a pooled buffer (dfdx's `as_vec` walks strides element by element).
 fn read<S: Shape>(t: &Tensor<S, E, Dev, impl Tape<E, Dev>>, len: usize) -> Vec<E> {
@@ -22,11 +23,40 @@ fn read<S: Shape>(t: &Tensor<S, E, Dev, impl Tape<E, Dev>>, len: usize) -> Vec<E
     v
 }
 
-/// `x Wᵀ + b` in a pooled buffer, with the values of `x` and `W` that the backward needs.
+/// A layer's input as its backward needs it.
+enum Input {
+    Dense(Vec<E>),
+    /// Mostly exact zeros (scaled digits at the first layer): only the non-zero values.
+    Sparse(SparseRows),
+}
+
+impl Input {
+    /// `dw += dzᵀ · x`.
+    fn weight_grad(&self, dz: &[E], outputs: usize, dw: &mut [E]) {
+        match self {
+            Input::Dense(x) => {
+                let (rows, inputs) = (dz.len() / outputs, dw.len() / outputs);
+                kernels::atb(outputs, inputs, rows, dz, x, dw, true);
+            }
+            Input::Sparse(x) => x.weight_grad(dz, outputs, dw),
+        }
+    }
+
+    fn recycle(self) {
+        if let Input::Dense(x) = self {
+            pool::give([x]);
+        }
+    }
+}
+
+/// `x Wᵀ + b` in a pooled buffer, with the input and `W` that the backward needs. Without
+/// `input_grad` (the first layer, whose input is the data), a mostly-zero batch goes through
+/// the sparse products.
 fn affine<const I: usize, const O: usize>(
     x: &Batch<I>,
     lin: &Linear<I, O, E, Dev>,
-) -> (Vec<E>, Vec<E>, Vec<E>) {
+    input_grad: bool,
+) -> (Input, Vec<E>, Vec<E>) {
     let rows = x.shape().0;
     let xv = read(x, rows * I);
     let w = read(&lin.weight, O * I);
@@ -34,8 +64,23 @@ fn affine<const I: usize, const O: usize>(
     let mut z = pool::take(rows * O);
     kernels::fill_rows(&mut z, &bias);
     pool::give([bias]);
-    kernels::abt(rows, O, I, &xv, &w, &mut z, true);
-    (xv, w, z)
+    let sparse = if input_grad {
+        None
+    } else {
+        SparseRows::of(&xv, rows, I)
+    };
+    let input = match sparse {
+        Some(s) => {
+            s.forward(&w, O, &mut z);
+            pool::give([xv]);
+            Input::Sparse(s)
+        }
+        None => {
+            kernels::abt(rows, O, I, &xv, &w, &mut z, true);
+            Input::Dense(xv)
+        }
+    };
+    (input, w, z)
 }
 
 /// `act(x Wᵀ + b)`, or the plain affine map when `act` is `None` (the head).
@@ -48,7 +93,7 @@ pub fn linear_act<const I: usize, const O: usize>(
 ) -> Batch<O, Traced> {
     let (x, mut tape) = x.split_tape();
     let rows = x.shape().0;
-    let (xv, w, mut a) = affine(&x, lin);
+    let (xv, w, mut a) = affine(&x, lin, input_grad);
     if let Some(act) = act {
         kernels::activate(act, &mut a);
     }
@@ -60,12 +105,13 @@ pub fn linear_act<const I: usize, const O: usize>(
         if let Some(act) = act {
             kernels::times_derivative(act, &a, &mut dz);
         }
-        kernels::atb(O, I, rows, &dz, &xv, grads.get_or_alloc_mut(&w_g)?, true);
+        xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
         kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
         if input_grad {
             kernels::ab(rows, I, O, &dz, &w, grads.get_or_alloc_mut(&x_g)?, true);
         }
-        pool::give([dz, a, xv, w]);
+        xv.recycle();
+        pool::give([dz, a, w]);
         Ok(())
     });
     out.put_tape(tape)
@@ -82,7 +128,7 @@ pub fn linear_bn_act<const I: usize, const O: usize>(
 ) -> Batch<O, Traced> {
     let (x, mut tape) = x.split_tape();
     let rows = x.shape().0;
-    let (xv, w, mut z) = affine(&x, lin);
+    let (xv, w, mut z) = affine(&x, lin, input_grad);
 
     let n = rows as E;
     let mut mean = vec![0.0; O];
@@ -152,12 +198,13 @@ pub fn linear_bn_act<const I: usize, const O: usize>(
             }
         }
         let dz = dy;
-        kernels::atb(O, I, rows, &dz, &xv, grads.get_or_alloc_mut(&w_g)?, true);
+        xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
         kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
         if input_grad {
             kernels::ab(rows, I, O, &dz, &w, grads.get_or_alloc_mut(&x_g)?, true);
         }
-        pool::give([dz, a, xv, w, x_hat, gamma]);
+        xv.recycle();
+        pool::give([dz, a, w, x_hat, gamma]);
         Ok(())
     });
     out.put_tape(tape)

@@ -12,6 +12,7 @@ pub mod pixel_input;
 mod pool;
 pub mod probe;
 pub mod sgd;
+pub mod sparse;
 
 pub use block::{Batch, Dev, Traced, E};
 pub use kinds::{Activation, Init, Variant};

@@ -7,11 +7,8 @@
 
 use super::block::E;
 use super::flat::FlatLayer;
+use super::sparse;
 use crate::data::nonzero::Pixel;
-
-const LANES: usize = 8;
-/// Accumulators kept in registers per pass over an image's pixels (13 × 8 covers 100 outputs).
-const MAX_TILE: usize = 13;
 
 #[derive(Debug, Clone)]
 pub struct PixelInput {
@@ -34,18 +31,25 @@ impl PixelInput {
             return None;
         }
         let (outputs, inputs) = (layer.outputs, layer.inputs);
-        let stride = outputs.div_ceil(LANES) * LANES;
+        let stride = sparse::padded(outputs);
         let mut by_pixel = vec![0.0; inputs * stride];
+        sparse::transpose(
+            &layer.weight,
+            inputs,
+            outputs,
+            inputs,
+            &mut by_pixel,
+            stride,
+            false,
+        );
         let mut bias = vec![0.0; stride];
         let base = table[0];
-        for o in 0..outputs {
-            let row = &layer.weight[o * inputs..(o + 1) * inputs];
-            let mut at_zero = 0.0;
-            for (p, &w) in row.iter().enumerate() {
-                by_pixel[p * stride + o] = w;
-                at_zero += w * base;
-            }
-            bias[o] = layer.bias[o] + at_zero;
+        for ((b, row), &b0) in bias
+            .iter_mut()
+            .zip(layer.weight.chunks_exact(inputs))
+            .zip(&layer.bias)
+        {
+            *b = b0 + base * row.iter().sum::<E>();
         }
         let delta = std::array::from_fn(|v| table[v] - base);
         Some(Self {
@@ -70,78 +74,12 @@ impl PixelInput {
         }
     }
 
-    /// `acc += Σ delta[v] · by_pixel[p]` over the image's pixels, in tiles of at most
-    /// `MAX_TILE` vectors of even width so that each tile's sums stay in registers.
+    /// `acc += Σ delta[v] · by_pixel[p]` over the image's pixels.
     fn sum_rows(&self, image: &[Pixel], acc: &mut [E]) {
-        let vectors = self.stride / LANES;
-        let tiles = vectors.div_ceil(MAX_TILE);
-        let per_tile = vectors.div_ceil(tiles);
-        let mut start = 0;
-        while start < vectors {
-            let width = per_tile.min(vectors - start);
-            let cols = start * LANES..(start + width) * LANES;
-            let weights = &self.by_pixel[cols.start..];
-            sum_tile(weights, self.stride, image, &self.delta, &mut acc[cols]);
-            start += width;
-        }
-    }
-}
-
-/// Adds `delta[v] · weights[p·stride ..][..acc.len()]` into `acc` for each `(p, v)`, in order.
-fn sum_tile(weights: &[E], stride: usize, image: &[Pixel], delta: &[E; 256], acc: &mut [E]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        macro_rules! tile {
-            ($($v:literal)*) => {
-                match acc.len() / LANES {
-                    // SAFETY: AVX2 is present, checked above.
-                    $($v => return unsafe { avx2::sum_tile::<$v>(weights, stride, image, delta, acc) },)*
-                    _ => {}
-                }
-            };
-        }
-        tile!(1 2 3 4 5 6 7 8 9 10 11 12 13);
-    }
-    for &(p, v) in image {
-        let z = delta[usize::from(v)];
-        let row = &weights[usize::from(p) * stride..][..acc.len()];
-        for (a, &w) in acc.iter_mut().zip(row) {
-            *a += z * w;
-        }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use std::arch::x86_64::*;
-
-    use super::{Pixel, E, LANES};
-
-    /// The caller checks AVX2.
-    #[target_feature(enable = "avx2")]
-    pub unsafe fn sum_tile<const V: usize>(
-        weights: &[E],
-        stride: usize,
-        image: &[Pixel],
-        delta: &[E; 256],
-        acc: &mut [E],
-    ) {
-        assert_eq!(acc.len(), V * LANES);
-        let mut sums = [_mm256_setzero_ps(); V];
-        for (s, a) in sums.iter_mut().zip(acc.chunks_exact(LANES)) {
-            *s = _mm256_loadu_ps(a.as_ptr());
-        }
-        for &(p, v) in image {
-            let z = _mm256_set1_ps(delta[usize::from(v)]);
-            // One bounds check per pixel; the loads below stay inside `row`.
-            let row = &weights[usize::from(p) * stride..][..V * LANES];
-            for (s, w) in sums.iter_mut().zip(row.chunks_exact(LANES)) {
-                *s = _mm256_add_ps(*s, _mm256_mul_ps(z, _mm256_loadu_ps(w.as_ptr())));
-            }
-        }
-        for (s, a) in sums.iter().zip(acc.chunks_exact_mut(LANES)) {
-            _mm256_storeu_ps(a.as_mut_ptr(), *s);
-        }
+        let items = image
+            .iter()
+            .map(|&(p, v)| (usize::from(p), self.delta[usize::from(v)]));
+        sparse::add_rows(&self.by_pixel, self.stride, items, acc);
     }
 }
 
