@@ -119,9 +119,62 @@ pub fn transpose(
 pub struct SparseRows {
     rows: usize,
     cols: usize,
-    /// Row `r`'s inputs are `items[starts[r]..starts[r + 1]]`, as (column, value).
+    /// Row `r`'s inputs are `items[starts[r]..starts[r + 1]]`.
     starts: Vec<u32>,
-    items: Vec<(u32, E)>,
+    items: Vec<Entry>,
+}
+
+/// A non-zero input: its column and value (C layout, as the vector code stores it).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Entry {
+    col: u32,
+    val: E,
+}
+
+/// Appends `row`'s non-zero values to `out` from position `n` and returns the new end.
+/// `out` must have room for 8 entries past the last one written. Each block is compressed in vector registers
+/// where the CPU has AVX2. Otherwise whole zero blocks (a digit's margins) are skipped, and in
+/// the others every value is written and the end moves past the non-zero ones only, so there
+/// is no branch per value to mispredict.
+fn compress(row: &[E], out: &mut [Entry], n: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        let n = unsafe { avx2::compress(row, out, n) };
+        return compress_tail(row, out, n);
+    }
+    let n = compress_blocks(row, out, n);
+    compress_tail(row, out, n)
+}
+
+fn compress_blocks(row: &[E], out: &mut [Entry], mut n: usize) -> usize {
+    for (b, block) in row.chunks_exact(LANES).enumerate() {
+        if block.iter().fold(0, |a, v| a | v.to_bits()) == 0 {
+            continue;
+        }
+        for (i, &val) in block.iter().enumerate() {
+            out[n] = Entry {
+                col: (b * LANES + i) as u32,
+                val,
+            };
+            n += usize::from(val != 0.0);
+        }
+    }
+    n
+}
+
+/// The values after the last whole block.
+fn compress_tail(row: &[E], out: &mut [Entry], mut n: usize) -> usize {
+    let base = row.len() / LANES * LANES;
+    for (i, &val) in row[base..].iter().enumerate() {
+        out[n] = Entry {
+            col: (base + i) as u32,
+            val,
+        };
+        n += usize::from(val != 0.0);
+    }
+    n
 }
 
 impl SparseRows {
@@ -153,29 +206,12 @@ impl SparseRows {
             return None;
         }
         let mut starts = Vec::with_capacity(rows + 1);
-        let mut items = vec![(0, 0.0); nonzero + LANES];
+        // Room for a whole block written past the last entry.
+        let mut items = vec![Entry::default(); nonzero + LANES];
         let mut n = 0;
         starts.push(0);
         for row in x.chunks_exact(cols) {
-            let blocks = row.chunks_exact(LANES);
-            let tail = blocks.remainder();
-            for (b, block) in blocks.enumerate() {
-                // Whole blocks of zeros (a digit's margins) are skipped; in the others every
-                // value is written and the count moves past the non-zero ones only, so there
-                // is no branch per value to mispredict.
-                if block.iter().fold(0, |a, v| a | v.to_bits()) == 0 {
-                    continue;
-                }
-                for (i, &v) in block.iter().enumerate() {
-                    items[n] = ((b * LANES + i) as u32, v);
-                    n += usize::from(v != 0.0);
-                }
-            }
-            let base = cols - tail.len();
-            for (i, &v) in tail.iter().enumerate() {
-                items[n] = ((base + i) as u32, v);
-                n += usize::from(v != 0.0);
-            }
+            n = compress(row, &mut items, n);
             starts.push(n as u32);
         }
         items.truncate(n);
@@ -187,26 +223,33 @@ impl SparseRows {
         })
     }
 
-    fn row(&self, r: usize) -> &[(u32, E)] {
+    fn row(&self, r: usize) -> &[Entry] {
         &self.items[self.starts[r] as usize..self.starts[r + 1] as usize]
     }
 
-    /// `z (rows × outputs) += x · Wᵀ`, with `w` stored `outputs × cols` (a linear layer).
+    /// `z (rows × outputs) += x · Wᵀ`, with `w` stored `outputs × cols` (a linear layer):
+    /// each row adds up the rows of `Wᵀ` its inputs select, with its sums in registers.
+    /// (Sweeping blocks of 8 columns over all rows reads `Wᵀ` from L2 only once, but its
+    /// short, data-dependent loops cost more in mispredicted branches than that saves.)
     pub fn forward(&self, w: &[E], outputs: usize, z: &mut [E]) {
         assert_eq!(w.len(), outputs * self.cols);
         assert_eq!(z.len(), self.rows * outputs);
         let stride = padded(outputs);
         let mut wt = pool::take(self.cols * stride);
         transpose(w, self.cols, outputs, self.cols, &mut wt, stride, false);
-        let mut acc = vec![0.0; stride];
-        for (r, out) in z.chunks_exact_mut(outputs).enumerate() {
-            acc[..outputs].copy_from_slice(out);
-            acc[outputs..].fill(0.0);
-            let items = self.row(r).iter().map(|&(c, v)| (c as usize, v));
-            add_rows(&wt, stride, items, &mut acc);
-            out.copy_from_slice(&acc[..outputs]);
+        let mut zp = pool::take(self.rows * stride);
+        for (d, s) in zp.chunks_exact_mut(stride).zip(z.chunks_exact(outputs)) {
+            d[..outputs].copy_from_slice(s);
+            d[outputs..].fill(0.0);
         }
-        pool::give([wt]);
+        for (r, acc) in zp.chunks_exact_mut(stride).enumerate() {
+            let items = self.row(r).iter().map(|e| (e.col as usize, e.val));
+            add_rows(&wt, stride, items, acc);
+        }
+        for (d, s) in z.chunks_exact_mut(outputs).zip(zp.chunks_exact(stride)) {
+            d.copy_from_slice(&s[..outputs]);
+        }
+        pool::give([wt, zp]);
     }
 
     /// `dw (outputs × cols) += dzᵀ · x`: per input column, the sum of the rows of `dz` where
@@ -222,8 +265,8 @@ impl SparseRows {
         }
         // The same inputs by column: a counting sort of the items.
         let mut starts = vec![0u32; self.cols + 1];
-        for &(c, _) in &self.items {
-            starts[c as usize + 1] += 1;
+        for e in &self.items {
+            starts[e.col as usize + 1] += 1;
         }
         for c in 0..self.cols {
             starts[c + 1] += starts[c];
@@ -231,9 +274,9 @@ impl SparseRows {
         let mut next = starts.clone();
         let mut by_col = vec![(0u32, 0.0); self.items.len()];
         for r in 0..self.rows {
-            for &(c, v) in self.row(r) {
-                let slot = &mut next[c as usize];
-                by_col[*slot as usize] = (r as u32, v);
+            for e in self.row(r) {
+                let slot = &mut next[e.col as usize];
+                by_col[*slot as usize] = (r as u32, e.val);
                 *slot += 1;
             }
         }
@@ -262,7 +305,55 @@ impl SparseRows {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{E, LANES};
+    use super::{Entry, E, LANES};
+
+    /// For each 8-bit mask, the lanes whose bit is set, first to last, then zeros.
+    static COMPRESS: [[u32; 8]; 256] = compress_table();
+
+    const fn compress_table() -> [[u32; 8]; 256] {
+        let mut t = [[0u32; 8]; 256];
+        let mut m = 0;
+        while m < 256 {
+            let (mut k, mut i) = (0, 0);
+            while i < 8 {
+                if m & (1 << i) != 0 {
+                    t[m][k] = i as u32;
+                    k += 1;
+                }
+                i += 1;
+            }
+            m += 1;
+        }
+        t
+    }
+
+    /// `super::compress` for the whole blocks of `row`: the non-zero lanes of each block are
+    /// moved to the front by one permutation and stored with their columns. The caller checks
+    /// AVX2.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn compress(row: &[E], out: &mut [Entry], mut n: usize) -> usize {
+        let zero = _mm256_setzero_ps();
+        let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        for (b, block) in row.chunks_exact(LANES).enumerate() {
+            let v = _mm256_loadu_ps(block.as_ptr());
+            let mask = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_NEQ_UQ>(v, zero)) as usize;
+            if mask == 0 {
+                continue;
+            }
+            let perm = _mm256_loadu_si256(COMPRESS[mask].as_ptr().cast());
+            let vals = _mm256_permutevar8x32_ps(v, perm);
+            let cols = _mm256_add_epi32(lanes, _mm256_set1_epi32((b * LANES) as i32));
+            let cols = _mm256_castsi256_ps(_mm256_permutevar8x32_epi32(cols, perm));
+            let lo = _mm256_unpacklo_ps(cols, vals);
+            let hi = _mm256_unpackhi_ps(cols, vals);
+            // Bounds-checked: the 8 entries written here are inside `out`.
+            let dst = out[n..n + LANES].as_mut_ptr().cast::<f32>();
+            _mm256_storeu_ps(dst, _mm256_permute2f128_ps::<0x20>(lo, hi));
+            _mm256_storeu_ps(dst.add(LANES), _mm256_permute2f128_ps::<0x31>(lo, hi));
+            n += mask.count_ones() as usize;
+        }
+        n
+    }
 
     /// The caller checks AVX2.
     #[target_feature(enable = "avx2")]
@@ -414,6 +505,23 @@ mod tests {
             kernels::atb(outputs, cols, rows, &dz, &x, &mut want, true);
             close("weight grad", &dw, &want);
         }
+    }
+
+    #[test]
+    fn vector_and_scalar_compression_agree() {
+        let row = values(8 * 40 + 5, 11, 7);
+        let want: Vec<Entry> = row
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != 0.0)
+            .map(|(c, &val)| Entry { col: c as u32, val })
+            .collect();
+        let mut out = vec![Entry::default(); row.len() + LANES];
+        let n = compress(&row, &mut out, 0);
+        assert_eq!(out[..n], want[..]);
+        let n = compress_blocks(&row, &mut out, 0);
+        let n = compress_tail(&row, &mut out, n);
+        assert_eq!(out[..n], want[..]);
     }
 
     #[test]
