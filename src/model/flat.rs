@@ -29,15 +29,15 @@ pub struct FlatLayer {
 }
 
 impl FlatLayer {
-    /// `out = layer(x)`; `tap` receives the input of the non-linearity.
-    fn forward(&self, x: &[E], rows: usize, out: &mut Vec<E>, tap: Option<&mut Vec<E>>) {
+    /// `out = x Wᵀ + b`.
+    fn linear(&self, x: &[E], rows: usize, out: &mut Vec<E>) {
         out.resize(rows * self.outputs, 0.0);
         kernels::fill_rows(out, &self.bias);
         kernels::abt(rows, self.outputs, self.inputs, x, &self.weight, out, true);
-        self.finish(out, tap);
     }
 
-    /// Everything after the product: BatchNorm and the activation, in the layer's order.
+    /// Everything after the product: BatchNorm and the activation, in the layer's order;
+    /// `tap` receives the input of the non-linearity.
     fn finish(&self, out: &mut [E], tap: Option<&mut Vec<E>>) {
         let Some(act) = self.act else { return };
         if !self.bn_after {
@@ -89,50 +89,49 @@ impl FlatNet {
         rows: usize,
         scratch: &mut Scratch,
         out: &mut Vec<E>,
-        mut taps: Option<&mut Vec<Vec<E>>>,
+        taps: Option<&mut Vec<Vec<E>>>,
     ) {
-        let hidden = self.layers.len().saturating_sub(1);
-        if let Some(t) = taps.as_deref_mut() {
-            t.resize(hidden, Vec::new());
-        }
-        let (mut cur, mut next) = (&mut scratch.a, &mut scratch.b);
-        for (i, layer) in self.layers.iter().enumerate() {
-            let input: &[E] = if i == 0 { x } else { &cur[..] };
-            let dst = if i == hidden { &mut *out } else { &mut *next };
-            let tap = taps.as_deref_mut().and_then(|t| t.get_mut(i));
-            layer.forward(input, rows, dst, tap);
-            std::mem::swap(&mut cur, &mut next);
-        }
+        self.run(rows, scratch, out, taps, |layer, dst| {
+            layer.linear(x, rows, dst)
+        });
     }
 
-    /// Logits of `images` (their non-zero pixels) into `out`, the first layer's product taken by `first`,
-    /// which was built from this net's first layer.
+    /// `forward` for images given by their non-zero pixels, the first layer's product taken
+    /// by `first`, which was built from this net's first layer.
     pub fn forward_pixels<'a>(
         &self,
         first: &PixelInput,
         images: impl ExactSizeIterator<Item = &'a [Pixel]>,
         scratch: &mut Scratch,
         out: &mut Vec<E>,
+        taps: Option<&mut Vec<Vec<E>>>,
     ) {
         let rows = images.len();
-        let Some((head, rest)) = self.layers.split_first() else {
-            return;
-        };
+        self.run(rows, scratch, out, taps, |_, dst| first.linear(images, dst));
+    }
+
+    /// The layers in turn, the first one's product made by `first`.
+    fn run(
+        &self,
+        rows: usize,
+        scratch: &mut Scratch,
+        out: &mut Vec<E>,
+        mut taps: Option<&mut Vec<Vec<E>>>,
+        first: impl FnOnce(&FlatLayer, &mut Vec<E>),
+    ) {
+        let hidden = self.layers.len().saturating_sub(1);
+        if let Some(t) = taps.as_deref_mut() {
+            t.resize(hidden, Vec::new());
+        }
         let (mut cur, mut next) = (&mut scratch.a, &mut scratch.b);
-        let dst = if rest.is_empty() {
-            &mut *out
-        } else {
-            &mut *cur
-        };
-        first.linear(images, dst);
-        head.finish(dst, None);
-        for (i, layer) in rest.iter().enumerate() {
-            let dst = if i + 1 == rest.len() {
-                &mut *out
-            } else {
-                &mut *next
-            };
-            layer.forward(&cur[..], rows, dst, None);
+        let mut first = Some(first);
+        for (i, layer) in self.layers.iter().enumerate() {
+            let dst = if i == hidden { &mut *out } else { &mut *next };
+            match first.take() {
+                Some(product) => product(layer, dst),
+                None => layer.linear(&cur[..], rows, dst),
+            }
+            layer.finish(dst, taps.as_deref_mut().and_then(|t| t.get_mut(i)));
             std::mem::swap(&mut cur, &mut next);
         }
     }

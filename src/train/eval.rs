@@ -1,9 +1,11 @@
 //! Inference-mode evaluation: BN uses its running statistics, nothing is traced.
 
 use crate::data::{Normalizer, Subset, CLASSES, PIXELS};
-use crate::model::flat::Scratch;
+use std::ops::Range;
+
+use crate::model::flat::{FlatNet, Scratch};
 use crate::model::pixel_input::PixelInput;
-use crate::model::{Dev, Network};
+use crate::model::{Dev, Network, E};
 
 const CHUNK: usize = 1000;
 
@@ -37,6 +39,59 @@ pub fn argmax(row: &[f32]) -> usize {
     best
 }
 
+/// A flat copy of a network's parameters, with its first layer ready for pixel lists when
+/// its weights are all finite, and the buffers of its passes.
+struct Inference {
+    flat: FlatNet,
+    first: Option<PixelInput>,
+    scratch: Scratch,
+    x: Vec<E>,
+}
+
+impl Inference {
+    fn new<N: Network>(net: &N, norm: &Normalizer) -> Self {
+        let flat = net.flat();
+        let first = flat
+            .layers
+            .first()
+            .and_then(|l| PixelInput::new(l, norm.table()));
+        Self {
+            flat,
+            first,
+            scratch: Scratch::default(),
+            x: Vec::new(),
+        }
+    }
+
+    /// Logits of the subset's items `items` into `out`; `taps` as in `FlatNet::forward`.
+    fn logits(
+        &mut self,
+        subset: &Subset,
+        items: Range<usize>,
+        norm: &Normalizer,
+        out: &mut Vec<E>,
+        taps: Option<&mut Vec<Vec<E>>>,
+    ) {
+        match &self.first {
+            Some(first) => {
+                let nonzero = subset.nonzero();
+                let images = items.map(|i| nonzero.get(i));
+                self.flat
+                    .forward_pixels(first, images, &mut self.scratch, out, taps);
+            }
+            None => {
+                let m = items.len();
+                self.x.resize(m * PIXELS, 0.0);
+                let images = items.map(|i| subset.pixels(i));
+                for (row, image) in self.x.chunks_exact_mut(PIXELS).zip(images) {
+                    norm.convert(image, row);
+                }
+                self.flat.forward(&self.x, m, &mut self.scratch, out, taps);
+            }
+        }
+    }
+}
+
 /// Loss and accuracy over a whole subset, in chunks of 1000 images, through a flat copy of
 /// the parameters taken once (no tensors, buffers reused across chunks). The first layer reads
 /// only the non-zero pixels (listed once per subset), unless its weights are not all finite.
@@ -45,14 +100,8 @@ pub fn evaluate<N: Network>(net: &N, _dev: &Dev, subset: &Subset, norm: &Normali
     if n == 0 {
         return (f64::NAN, f64::NAN);
     }
-    let flat = net.flat();
-    let first = flat
-        .layers
-        .first()
-        .and_then(|l| PixelInput::new(l, norm.table()));
-    let mut scratch = Scratch::default();
+    let mut inference = Inference::new(net, norm);
     let mut logits = Vec::new();
-    let mut x = Vec::new();
     let mut y = vec![0u8; CHUNK.min(n)];
     let (mut loss, mut correct) = (0f64, 0usize);
     for start in (0..n).step_by(CHUNK) {
@@ -61,26 +110,31 @@ pub fn evaluate<N: Network>(net: &N, _dev: &Dev, subset: &Subset, norm: &Normali
         for (dst, i) in y.iter_mut().zip(items.clone()) {
             *dst = subset.label(i);
         }
-        match &first {
-            Some(first) => {
-                let nonzero = subset.nonzero();
-                let images = items.clone().map(|i| nonzero.get(i));
-                flat.forward_pixels(first, images, &mut scratch, &mut logits);
-            }
-            None => {
-                x.resize(m * PIXELS, 0.0);
-                let images = items.clone().map(|i| subset.pixels(i));
-                for (row, image) in x.chunks_exact_mut(PIXELS).zip(images) {
-                    norm.convert(image, row);
-                }
-                flat.forward(&x, m, &mut scratch, &mut logits, None);
-            }
-        }
+        inference.logits(subset, items, norm, &mut logits, None);
         let (l, c) = loss_and_correct(&logits, &y[..m]);
         loss += l;
         correct += c;
     }
     (loss / n as f64, correct as f64 / n as f64)
+}
+
+/// The inputs of each hidden layer's activation, in inference mode, for the first `n` items
+/// of `subset` (the probe batch).
+pub fn activation_inputs<N: Network>(
+    net: &N,
+    subset: &Subset,
+    n: usize,
+    norm: &Normalizer,
+    taps: &mut Vec<Vec<E>>,
+) {
+    let mut logits = Vec::new();
+    Inference::new(net, norm).logits(
+        subset,
+        0..n.min(subset.len()),
+        norm,
+        &mut logits,
+        Some(taps),
+    );
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::cadence::{Cadence, PROBE_CAP, SERIES_CAP};
 use super::config::{JobSpec, RunConfig};
-use super::eval::{argmax, evaluate};
+use super::eval::{activation_inputs, argmax, evaluate};
 use super::events::{BnUnit, Control, Event, Status};
 use super::optim::Opt;
 use crate::data::{Prepared, CLASSES, PIXELS};
@@ -125,7 +125,7 @@ fn train_loop<N: Network>(
         point_value: spec.point_value,
     });
 
-    let probe = ProbeBatch::new(data, &dev);
+    let probe = ProbeBatch::new(data);
     let mut bn_prev = Vec::new();
     let mut xbuf = vec![0f32; b * PIXELS];
     let mut ybuf = vec![0u8; b];
@@ -246,7 +246,7 @@ fn train_loop<N: Network>(
             let stats = net.layer_stats(Some(&grads));
             probe::layer_metrics(&stats, net.hidden_layers(), &mut bn_prev, &mut values);
             let mut taps = Vec::new();
-            net.forward_infer(probe.x.clone(), Some(&mut taps));
+            activation_inputs(&net, &data.val, PROBE_BATCH, &data.norm, &mut taps);
             probe::preact_metrics(&taps, 0, HIDDEN, &mut values);
         }
         if smooth_due.due(step) {
@@ -316,22 +316,18 @@ fn prefetch_images(subset: &crate::data::Subset, positions: &[u32]) {
 
 /// A fixed batch of validation images for the probes, converted once.
 struct ProbeBatch {
-    x: Tensor<(usize, Const<PIXELS>), E, Dev>,
     pixels: Vec<f32>,
 }
 
 impl ProbeBatch {
-    fn new(data: &Prepared, dev: &Dev) -> Self {
+    fn new(data: &Prepared) -> Self {
         let n = PROBE_BATCH.min(data.val.len());
         let positions: Vec<u32> = (0..n as u32).collect();
         let mut pixels = vec![0f32; n * PIXELS];
         let mut y = vec![0u8; n];
         data.norm
             .fill_batch(&data.val, &positions, &mut pixels, &mut y);
-        Self {
-            x: dev.tensor_from_vec(pixels.clone(), (n, Const)),
-            pixels,
-        }
+        Self { pixels }
     }
 
     /// Unit 0 of the first hidden layer, computed from the probe batch and the layer's weights.
