@@ -49,7 +49,12 @@ impl PixelInput {
             .zip(layer.weight.chunks_exact(inputs))
             .zip(&layer.bias)
         {
-            *b = b0 + base * row.iter().sum::<E>();
+            // Unit-scaled pixels map 0 to 0.0: nothing to fold, and no serial sum to pay for.
+            *b = if base == 0.0 {
+                b0
+            } else {
+                b0 + base * row.iter().sum::<E>()
+            };
         }
         let delta = std::array::from_fn(|v| table[v] - base);
         Some(Self {
