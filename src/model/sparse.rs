@@ -18,6 +18,17 @@ pub fn padded(n: usize) -> usize {
     n.div_ceil(LANES) * LANES
 }
 
+/// The rows of `m` (rows of `width`) in a pooled buffer with rows of `stride`, zero-padded, so
+/// that whole vectors can be read from every row.
+fn padded_rows(m: &[E], width: usize, stride: usize) -> Vec<E> {
+    let mut out = pool::take(m.len() / width * stride);
+    for (d, s) in out.chunks_exact_mut(stride).zip(m.chunks_exact(width)) {
+        d[..width].copy_from_slice(s);
+        d[width..].fill(0.0);
+    }
+    out
+}
+
 /// `acc += Σ z · table[p·stride ..][..acc.len()]` over `(p, z)` in order, `acc.len()` a
 /// multiple of 8 and at most `stride`. Tiles of at most `MAX_TILE` vectors keep the sums in
 /// registers. Multiplies and adds are not fused, so every CPU gives the same bits.
@@ -237,11 +248,7 @@ impl SparseRows {
         let stride = padded(outputs);
         let mut wt = pool::take(self.cols * stride);
         transpose(w, self.cols, outputs, self.cols, &mut wt, stride, false);
-        let mut zp = pool::take(self.rows * stride);
-        for (d, s) in zp.chunks_exact_mut(stride).zip(z.chunks_exact(outputs)) {
-            d[..outputs].copy_from_slice(s);
-            d[outputs..].fill(0.0);
-        }
+        let mut zp = padded_rows(z, outputs, stride);
         for (r, acc) in zp.chunks_exact_mut(stride).enumerate() {
             let items = self.row(r).iter().map(|e| (e.col as usize, e.val));
             add_rows(&wt, stride, items, acc);
@@ -258,11 +265,7 @@ impl SparseRows {
         assert_eq!(dz.len(), self.rows * outputs);
         assert_eq!(dw.len(), outputs * self.cols);
         let stride = padded(outputs);
-        let mut dzp = pool::take(self.rows * stride);
-        for (d, s) in dzp.chunks_exact_mut(stride).zip(dz.chunks_exact(outputs)) {
-            d[..outputs].copy_from_slice(s);
-            d[outputs..].fill(0.0);
-        }
+        let dzp = padded_rows(dz, outputs, stride);
         // The same inputs by column: a counting sort of the items.
         let mut starts = vec![0u32; self.cols + 1];
         for e in &self.items {
