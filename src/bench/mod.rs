@@ -16,6 +16,7 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use crate::data::{DatasetName, Prepared, Subset};
+use crate::model::sparse::MAX_DENSITY;
 use crate::model::{self, Dev, NetSpec, Network, Variant, HIDDEN, INPUT, OUTPUT};
 use crate::train::{eval, Event, OptimizerKind, RunConfig, Session};
 use crate::{headless, presets};
@@ -44,9 +45,12 @@ pub fn forward_macs() -> u64 {
 }
 
 /// Multiply-adds of one inference pass over `subset`, whose first layer reads only the
-/// non-zero pixels.
+/// non-zero pixels when they are sparse enough (as `eval::evaluate` decides).
 pub fn eval_macs(subset: &Subset) -> u64 {
     let nonzero = subset.nonzero();
+    if nonzero.density(INPUT) > MAX_DENSITY {
+        return subset.len() as u64 * forward_macs();
+    }
     let first: usize = (0..nonzero.len()).map(|i| nonzero.get(i).len()).sum();
     let rest = forward_macs() - (INPUT * HIDDEN) as u64;
     (first * HIDDEN) as u64 + subset.len() as u64 * rest

@@ -43,6 +43,11 @@ impl NonzeroPixels {
         self.len() == 0
     }
 
+    /// The fraction of all pixels that are not zero (0 for no images).
+    pub fn density(&self, pixels_per_image: usize) -> f64 {
+        self.items.len() as f64 / (self.len() * pixels_per_image).max(1) as f64
+    }
+
     /// Image `i`'s non-zero pixels, in pixel order.
     pub fn get(&self, i: usize) -> &[Pixel] {
         &self.items[self.starts[i] as usize..self.starts[i + 1] as usize]
@@ -62,6 +67,7 @@ mod tests {
         assert_eq!(nz.len(), 3);
         assert_eq!(nz.get(0), &[(1, 3), (4, 255), (5, 1)]);
         assert!(nz.get(1).is_empty());
+        assert_eq!(nz.density(6), 5.0 / 18.0);
         assert_eq!(nz.get(2), &[(0, 9), (5, 7)]);
     }
 }

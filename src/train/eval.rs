@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use crate::model::flat::{FlatNet, Scratch};
 use crate::model::pixel_input::PixelInput;
+use crate::model::sparse::MAX_DENSITY;
 use crate::model::{Dev, Network, E};
 
 const CHUNK: usize = 1000;
@@ -72,14 +73,15 @@ impl Inference {
         out: &mut Vec<E>,
         taps: Option<&mut Vec<Vec<E>>>,
     ) {
+        let nonzero = subset.nonzero();
+        let sparse = nonzero.density(PIXELS) <= MAX_DENSITY;
         match &self.first {
-            Some(first) => {
-                let nonzero = subset.nonzero();
+            Some(first) if sparse => {
                 let images = items.map(|i| nonzero.get(i));
                 self.flat
                     .forward_pixels(first, images, &mut self.scratch, out, taps);
             }
-            None => {
+            _ => {
                 let m = items.len();
                 self.x.resize(m * PIXELS, 0.0);
                 let images = items.map(|i| subset.pixels(i));
@@ -94,7 +96,8 @@ impl Inference {
 
 /// Loss and accuracy over a whole subset, in chunks of 1000 images, through a flat copy of
 /// the parameters taken once (no tensors, buffers reused across chunks). The first layer reads
-/// only the non-zero pixels (listed once per subset), unless its weights are not all finite.
+/// only the non-zero pixels (listed once per subset), unless its weights are not all finite or
+/// the images are too dense for that to pay (Fashion-MNIST).
 pub fn evaluate<N: Network>(net: &N, _dev: &Dev, subset: &Subset, norm: &Normalizer) -> (f64, f64) {
     let n = subset.len();
     if n == 0 {
@@ -181,6 +184,37 @@ mod tests {
                 "{variant:?} acc {a} vs {da}"
             );
         }
+    }
+
+    #[test]
+    fn dense_images_take_the_dense_path() {
+        // Half the pixels non-zero, as in Fashion-MNIST: above the sparse threshold.
+        let n = 300;
+        let images = crate::data::idx::LabelledImages {
+            pixels: (0..n * PIXELS)
+                .map(|i| if i % 2 == 0 { (i % 251) as u8 } else { 0 })
+                .collect(),
+            labels: (0..n).map(|i| (i % CLASSES) as u8).collect(),
+            rows: 28,
+            cols: 28,
+        };
+        let subset = Subset::new(std::sync::Arc::new(images), (0..n as u32).collect());
+        assert!(subset.nonzero().density(PIXELS) > MAX_DENSITY);
+        let dev = Dev::default();
+        let spec = NetSpec {
+            variant: Variant::Plain,
+            activation: crate::model::Activation::Sigmoid,
+            init: Init::Gaussian { sigma: 1.0 },
+            seed: 5,
+        };
+        let net: PlainNet = build(&dev, &spec);
+        let norm = Normalizer::unit();
+        let (l, a) = evaluate(&net, &dev, &subset, &norm);
+        assert_eq!(
+            (l, a),
+            dense(&net, &subset, &norm),
+            "the same dense product, the same bits"
+        );
     }
 
     #[test]
