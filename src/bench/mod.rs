@@ -16,7 +16,6 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use crate::data::{DatasetName, Prepared, Subset};
-use crate::model::sparse::MAX_DENSITY;
 use crate::model::{self, Dev, NetSpec, Network, Variant, HIDDEN, INPUT, OUTPUT};
 use crate::train::{eval, Event, OptimizerKind, RunConfig, Session};
 use crate::{headless, presets};
@@ -47,10 +46,9 @@ pub fn forward_macs() -> u64 {
 /// Multiply-adds of one inference pass over `subset`, whose first layer reads only the
 /// non-zero pixels when they are sparse enough (as `eval::evaluate` decides).
 pub fn eval_macs(subset: &Subset) -> u64 {
-    let nonzero = subset.nonzero();
-    if nonzero.density(INPUT) > MAX_DENSITY {
+    let Some(nonzero) = subset.nonzero() else {
         return subset.len() as u64 * forward_macs();
-    }
+    };
     let first: usize = (0..nonzero.len()).map(|i| nonzero.get(i).len()).sum();
     let rest = forward_macs() - (INPUT * HIDDEN) as u64;
     (first * HIDDEN) as u64 + subset.len() as u64 * rest

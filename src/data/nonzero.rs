@@ -6,7 +6,11 @@
 /// A non-zero pixel: its position in the image and its value.
 pub type Pixel = (u16, u8);
 
-#[derive(Debug, Clone, Default)]
+/// Above this fraction of non-zero inputs, reading only the non-zero ones no longer pays: the
+/// dense product is as fast at one half (Fashion-MNIST's pixels) and MNIST's are one fifth.
+pub const MAX_DENSITY: f64 = 0.4;
+
+#[derive(Clone, Default)]
 pub struct NonzeroPixels {
     /// Image `i`'s pixels are `items[starts[i]..starts[i + 1]]`.
     starts: Vec<u32>,
@@ -43,14 +47,20 @@ impl NonzeroPixels {
         self.len() == 0
     }
 
-    /// The fraction of all pixels that are not zero (0 for no images).
-    pub fn density(&self, pixels_per_image: usize) -> f64 {
-        self.items.len() as f64 / (self.len() * pixels_per_image).max(1) as f64
-    }
-
     /// Image `i`'s non-zero pixels, in pixel order.
     pub fn get(&self, i: usize) -> &[Pixel] {
         &self.items[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
+}
+
+impl std::fmt::Debug for NonzeroPixels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "NonzeroPixels({} images, {} pixels)",
+            self.len(),
+            self.items.len()
+        )
     }
 }
 
@@ -67,7 +77,6 @@ mod tests {
         assert_eq!(nz.len(), 3);
         assert_eq!(nz.get(0), &[(1, 3), (4, 255), (5, 1)]);
         assert!(nz.get(1).is_empty());
-        assert_eq!(nz.density(6), 5.0 / 18.0);
         assert_eq!(nz.get(2), &[(0, 9), (5, 7)]);
     }
 }

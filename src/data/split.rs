@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::idx::LabelledImages;
-use super::nonzero::NonzeroPixels;
+use super::nonzero::{NonzeroPixels, MAX_DENSITY};
 use super::source::{DatasetName, RawDataset};
 
 pub const PIXELS: usize = 784;
@@ -17,10 +17,11 @@ pub const CLASSES: usize = 10;
 /// A subset of a shared image store, addressed by index so pixels are never copied.
 #[derive(Debug, Clone)]
 pub struct Subset {
-    pub images: Arc<LabelledImages>,
-    pub indices: Arc<Vec<u32>>,
-    /// Built on first use and shared by every clone (both trainers evaluate the same subsets).
-    nonzero: Arc<OnceLock<NonzeroPixels>>,
+    images: Arc<LabelledImages>,
+    indices: Arc<Vec<u32>>,
+    /// Built on first use and shared by every clone (both trainers evaluate the same subsets);
+    /// private fields keep it true to the images and indices it was built from.
+    nonzero: Arc<OnceLock<Option<NonzeroPixels>>>,
 }
 
 impl Subset {
@@ -31,10 +32,20 @@ impl Subset {
             nonzero: Arc::default(),
         }
     }
-    /// The non-zero pixels of every image, in subset order.
-    pub fn nonzero(&self) -> &NonzeroPixels {
+    /// The non-zero pixels of every image, in subset order; `None` when more than
+    /// `MAX_DENSITY` of the pixels are non-zero (counted first, so dense images are not listed).
+    pub fn nonzero(&self) -> Option<&NonzeroPixels> {
         self.nonzero
-            .get_or_init(|| NonzeroPixels::of((0..self.len()).map(|i| self.pixels(i))))
+            .get_or_init(|| {
+                let images = (0..self.len()).map(|i| self.pixels(i));
+                let nonzero: usize = images
+                    .clone()
+                    .map(|p| p.iter().filter(|&&v| v != 0).count())
+                    .sum();
+                let sparse = nonzero as f64 <= MAX_DENSITY * (self.len() * PIXELS) as f64;
+                sparse.then(|| NonzeroPixels::of(images))
+            })
+            .as_ref()
     }
     pub fn len(&self) -> usize {
         self.indices.len()

@@ -107,7 +107,10 @@ impl FlatNet {
         taps: Option<&mut Vec<Vec<E>>>,
     ) {
         let rows = images.len();
-        self.run(rows, scratch, out, taps, |_, dst| first.linear(images, dst));
+        self.run(rows, scratch, out, taps, |layer, dst| {
+            debug_assert_eq!(first.outputs(), layer.outputs, "built from another layer");
+            first.linear(images, dst)
+        });
     }
 
     /// The layers in turn, the first one's product made by `first`.

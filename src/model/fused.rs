@@ -14,7 +14,7 @@ use super::block::{Batch, Dev, Traced, E};
 use super::kernels;
 use super::kinds::Activation;
 use super::pool;
-use super::sparse::SparseRows;
+use super::sparse::{self, SparseRows};
 
 /// `t`'s values in a pooled buffer (dfdx's `as_vec` walks strides element by element).
 fn read<S: Shape>(t: &Tensor<S, E, Dev, impl Tape<E, Dev>>, len: usize) -> Vec<E> {
@@ -51,7 +51,8 @@ impl Input {
 
 /// `x Wᵀ + b` in a pooled buffer, with the input and `W` that the backward needs. Without
 /// `input_grad` (the first layer, whose input is the data), a mostly-zero batch goes through
-/// the sparse products.
+/// the sparse products, unless `W` holds a value that is not finite (the dense product turns
+/// it into NaN even where it meets a zero input).
 fn affine<const I: usize, const O: usize>(
     x: &Batch<I>,
     lin: &Linear<I, O, E, Dev>,
@@ -64,7 +65,7 @@ fn affine<const I: usize, const O: usize>(
     let mut z = pool::take(rows * O);
     kernels::fill_rows(&mut z, &bias);
     pool::give([bias]);
-    let sparse = if input_grad {
+    let sparse = if input_grad || !sparse::all_finite(&w) {
         None
     } else {
         SparseRows::of(&xv, rows, I)

@@ -66,10 +66,14 @@ impl PixelInput {
         })
     }
 
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
     /// Pre-activations (rows of `outputs`) of images given by their non-zero pixels, into `out`.
     pub fn linear<'a>(&self, images: impl ExactSizeIterator<Item = &'a [Pixel]>, out: &mut Vec<E>) {
         let rows = images.len();
-        out.clear();
+        // Every value is overwritten below.
         out.resize(rows * self.outputs, 0.0);
         let mut acc = vec![0.0; self.stride];
         for (image, row) in images.zip(out.chunks_exact_mut(self.outputs)) {
@@ -173,11 +177,11 @@ mod tests {
         let mut fast = pi.bias.clone();
         pi.sum_rows(nz.get(0), &mut fast);
         let mut slow = pi.bias.clone();
-        for &(p, v) in nz.get(0) {
-            let z = pi.delta[usize::from(v)];
-            let row = &pi.by_pixel[usize::from(p) * pi.stride..][..pi.stride];
-            slow.iter_mut().zip(row).for_each(|(a, &w)| *a += z * w);
-        }
+        let items = nz
+            .get(0)
+            .iter()
+            .map(|&(p, v)| (usize::from(p), pi.delta[usize::from(v)]));
+        sparse::add_tile_scalar(&pi.by_pixel, pi.stride, items, &mut slow);
         assert_eq!(fast, slow);
     }
 

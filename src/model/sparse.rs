@@ -10,13 +10,38 @@ use super::pool;
 pub const LANES: usize = 8;
 /// Accumulators kept in registers per pass over a row's inputs (13 × 8 covers 100 outputs).
 const MAX_TILE: usize = 13;
-/// Above this fraction of non-zero inputs the dense `gemm` product is the faster one (about
-/// even at one half, as Fashion-MNIST's pixels are; MNIST's are one fifth).
-pub const MAX_DENSITY: f64 = 0.4;
+pub use crate::data::nonzero::MAX_DENSITY;
 
 /// `n` rounded up to whole vectors: the row length of the transposed, padded matrices here.
 pub fn padded(n: usize) -> usize {
     n.div_ceil(LANES) * LANES
+}
+
+/// Whether every value is finite. The sparse products skip zero inputs, so a non-finite weight
+/// that meets only zeros would give a finite sum where the dense product gives NaN; callers
+/// take the dense path when this is false.
+pub fn all_finite(v: &[E]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { all_finite_avx2(v) };
+    }
+    all_finite_body(v)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn all_finite_avx2(v: &[E]) -> bool {
+    all_finite_body(v)
+}
+
+/// No early exit, so the loop vectorizes: an exponent of all ones is infinite or NaN.
+#[inline(always)]
+fn all_finite_body(v: &[E]) -> bool {
+    const EXPONENT: u32 = 0x7f80_0000;
+    v.iter().fold(0u32, |bad, x| {
+        bad | u32::from(x.to_bits() & EXPONENT == EXPONENT)
+    }) == 0
 }
 
 /// The rows of `m` (rows of `width`) in a pooled buffer with rows of `stride`, zero-padded, so
@@ -37,8 +62,8 @@ pub fn add_rows<I>(table: &[E], stride: usize, items: I, acc: &mut [E])
 where
     I: Iterator<Item = (usize, E)> + Clone,
 {
+    assert_eq!(acc.len() % LANES, 0, "whole vectors");
     let vectors = acc.len() / LANES;
-    debug_assert_eq!(acc.len() % LANES, 0);
     let tiles = vectors.div_ceil(MAX_TILE).max(1);
     let per_tile = vectors.div_ceil(tiles);
     let mut start = 0;
@@ -67,6 +92,14 @@ where
         }
         tile!(1 2 3 4 5 6 7 8 9 10 11 12 13);
     }
+    add_tile_scalar(table, stride, items, acc);
+}
+
+/// `add_tile` one value at a time, in the same order (the same bits as the vector code).
+pub(crate) fn add_tile_scalar<I>(table: &[E], stride: usize, items: I, acc: &mut [E])
+where
+    I: Iterator<Item = (usize, E)>,
+{
     for (p, z) in items {
         let row = &table[p * stride..][..acc.len()];
         for (a, &w) in acc.iter_mut().zip(row) {
@@ -90,12 +123,21 @@ pub fn transpose(
     if rows == 0 || cols == 0 {
         return;
     }
-    assert!(src.len() >= (rows - 1) * src_stride + cols);
-    assert!(dst.len() >= (cols - 1) * dst_stride + rows);
+    // Checked arithmetic: a wrapped bound would let the vector code read or write outside.
+    let reach = |n: usize, stride: usize, width: usize| {
+        (n - 1)
+            .checked_mul(stride)
+            .and_then(|r| r.checked_add(width))
+    };
+    assert!(reach(rows, src_stride, cols).is_some_and(|r| r <= src.len()));
+    assert!(reach(cols, dst_stride, rows).is_some_and(|r| r <= dst.len()));
     let (full_r, full_c) = (rows / LANES * LANES, cols / LANES * LANES);
-    let mut done_blocks = false;
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
+    let done_blocks = std::arch::is_x86_feature_detected!("avx2");
+    #[cfg(not(target_arch = "x86_64"))]
+    let done_blocks = false;
+    #[cfg(target_arch = "x86_64")]
+    if done_blocks {
         for r in (0..full_r).step_by(LANES) {
             for c in (0..full_c).step_by(LANES) {
                 // SAFETY: AVX2 is present; the asserts above bound the 8×8 block at (r, c) in
@@ -111,7 +153,6 @@ pub fn transpose(
                 };
             }
         }
-        done_blocks = true;
     }
     let mut put = |r: usize, c: usize| {
         let v = src[r * src_stride + c];
@@ -210,12 +251,14 @@ impl SparseRows {
     #[inline(always)]
     fn of_body(x: &[E], rows: usize, cols: usize) -> Option<Self> {
         assert_eq!(x.len(), rows * cols);
-        let nonzero = x
-            .chunks(1 << 16)
-            .map(|c| c.iter().map(|v| u32::from(*v != 0.0)).sum::<u32>() as usize)
-            .sum::<usize>();
-        if nonzero as f64 > MAX_DENSITY * x.len() as f64 {
-            return None;
+        // Counted in chunks so that dense inputs (standardized pixels) stop early.
+        let limit = (MAX_DENSITY * x.len() as f64) as usize;
+        let mut nonzero = 0;
+        for c in x.chunks(4096) {
+            nonzero += c.iter().map(|v| u32::from(*v != 0.0)).sum::<u32>() as usize;
+            if nonzero > limit {
+                return None;
+            }
         }
         let mut starts = Vec::with_capacity(rows + 1);
         // Room for a whole block written past the last entry.
@@ -529,6 +572,51 @@ mod tests {
     }
 
     #[test]
+    fn edge_inputs_match_the_dense_ones() {
+        let (cols, outputs) = (20, 10);
+        let w = values(outputs * cols, 3, 0);
+        let check = |x: &[E], rows: usize| {
+            let sparse = SparseRows::of(x, rows, cols).expect("sparse enough");
+            let mut z = vec![0.5; rows * outputs];
+            let mut want = z.clone();
+            sparse.forward(&w, outputs, &mut z);
+            kernels::abt(rows, outputs, cols, x, &w, &mut want, true);
+            for (a, b) in z.iter().zip(&want) {
+                assert!(
+                    a == b || (a.is_nan() && b.is_nan()) || (a - b).abs() < 1e-5,
+                    "{a} vs {b}"
+                );
+            }
+        };
+        check(&[], 0);
+        check(&vec![0.0; 5 * cols], 5);
+        let mut x = vec![0.0; 3 * cols];
+        x[4] = f32::NAN;
+        x[cols + 7] = -0.0;
+        x[2 * cols + 19] = 2.0;
+        check(&x, 3);
+        // Exactly 40% non-zero is sparse enough; one more value is not.
+        let mut x = vec![0.0; 10 * cols];
+        x.iter_mut().take(80).for_each(|v| *v = 1.0);
+        assert!(SparseRows::of(&x, 10, cols).is_some());
+        x[80] = 1.0;
+        assert!(SparseRows::of(&x, 10, cols).is_none());
+    }
+
+    #[test]
+    fn finds_values_that_are_not_finite() {
+        let mut v = values(1000, 1, 3);
+        assert!(all_finite(&v));
+        for bad in [f32::INFINITY, f32::NEG_INFINITY, f32::NAN] {
+            let keep = v[777];
+            v[777] = bad;
+            assert!(!all_finite(&v), "{bad}");
+            v[777] = keep;
+        }
+        assert!(all_finite(&[f32::MAX, f32::MIN_POSITIVE, -0.0, 1e-45]));
+    }
+
+    #[test]
     fn dense_inputs_are_left_to_gemm() {
         assert!(SparseRows::of(&values(600, 7, 0), 6, 100).is_none());
         assert!(SparseRows::of(&values(600, 7, 9), 6, 100).is_some());
@@ -541,11 +629,7 @@ mod tests {
         let mut fast = values(104, 9, 0);
         let mut slow = fast.clone();
         add_rows(&table, 104, items.iter().copied(), &mut fast);
-        for &(p, z) in &items {
-            for (a, &w) in slow.iter_mut().zip(&table[p * 104..]) {
-                *a += z * w;
-            }
-        }
+        add_tile_scalar(&table, 104, items.iter().copied(), &mut slow);
         assert_eq!(fast, slow);
     }
 }

@@ -5,7 +5,6 @@ use std::ops::Range;
 
 use crate::model::flat::{FlatNet, Scratch};
 use crate::model::pixel_input::PixelInput;
-use crate::model::sparse::MAX_DENSITY;
 use crate::model::{Dev, Network, E};
 
 const CHUNK: usize = 1000;
@@ -73,10 +72,8 @@ impl Inference {
         out: &mut Vec<E>,
         taps: Option<&mut Vec<Vec<E>>>,
     ) {
-        let nonzero = subset.nonzero();
-        let sparse = nonzero.density(PIXELS) <= MAX_DENSITY;
-        match &self.first {
-            Some(first) if sparse => {
+        match (&self.first, subset.nonzero()) {
+            (Some(first), Some(nonzero)) => {
                 let images = items.map(|i| nonzero.get(i));
                 self.flat
                     .forward_pixels(first, images, &mut self.scratch, out, taps);
@@ -187,6 +184,40 @@ mod tests {
     }
 
     #[test]
+    fn probe_taps_from_pixels_match_the_dense_ones() {
+        let raw = load(DatasetName::Mnist5k, None).unwrap();
+        let data = prepare(&raw, &SplitConfig::new(2));
+        let dev = Dev::default();
+        let spec = NetSpec {
+            variant: Variant::Bn,
+            activation: crate::model::Activation::Sigmoid,
+            init: Init::Gaussian { sigma: 0.5 },
+            seed: 9,
+        };
+        let net: BnNet = build(&dev, &spec);
+        let n = 64;
+        let mut taps = Vec::new();
+        activation_inputs(&net, &data.val, n, &data.norm, &mut taps);
+        let mut x = vec![0f32; n * PIXELS];
+        let mut y = vec![0u8; n];
+        let positions: Vec<u32> = (0..n as u32).collect();
+        data.norm.fill_batch(&data.val, &positions, &mut x, &mut y);
+        let (mut want, mut logits) = (Vec::new(), Vec::new());
+        net.flat()
+            .forward(&x, n, &mut Scratch::default(), &mut logits, Some(&mut want));
+        assert_eq!(taps.len(), want.len());
+        for (layer, (a, b)) in taps.iter().zip(&want).enumerate() {
+            assert_eq!(a.len(), n * crate::model::HIDDEN);
+            for (i, (u, v)) in a.iter().zip(b).enumerate() {
+                assert!(
+                    (u - v).abs() <= 1e-4 * (1.0 + v.abs()),
+                    "layer {layer} [{i}]: {u} vs {v}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn dense_images_take_the_dense_path() {
         // Half the pixels non-zero, as in Fashion-MNIST: above the sparse threshold.
         let n = 300;
@@ -199,7 +230,7 @@ mod tests {
             cols: 28,
         };
         let subset = Subset::new(std::sync::Arc::new(images), (0..n as u32).collect());
-        assert!(subset.nonzero().density(PIXELS) > MAX_DENSITY);
+        assert!(subset.nonzero().is_none(), "too dense to list");
         let dev = Dev::default();
         let spec = NetSpec {
             variant: Variant::Plain,
