@@ -144,6 +144,17 @@ mod tests {
     use crate::data::{prepare, source::load, DatasetName, SplitConfig};
     use crate::model::{build, BnNet, Init, NetSpec, PlainNet, Variant};
 
+    /// A sigmoid net of `variant` with N(0, σ²) weights.
+    fn sigmoid_net<N: Network>(variant: Variant, sigma: f32, seed: u64) -> N {
+        let spec = NetSpec {
+            variant,
+            activation: crate::model::Activation::Sigmoid,
+            init: Init::Gaussian { sigma },
+            seed,
+        };
+        build(&Dev::default(), &spec)
+    }
+
     /// The dense product over converted pixels, as `evaluate` did before it skipped zeros.
     fn dense<N: Network>(net: &N, subset: &Subset, norm: &Normalizer) -> (f64, f64) {
         let flat = net.flat();
@@ -162,13 +173,7 @@ mod tests {
         let raw = load(DatasetName::Mnist5k, None).unwrap();
         let data = prepare(&raw, &SplitConfig::new(3));
         let dev = Dev::default();
-        let spec = NetSpec {
-            variant,
-            activation: crate::model::Activation::Sigmoid,
-            init: Init::Gaussian { sigma: 1.0 },
-            seed: 5,
-        };
-        let net: N = build(&dev, &spec);
+        let net: N = sigmoid_net(variant, 1.0, 5);
         for norm in [Normalizer::unit(), Normalizer::standardize(&data.train)] {
             let (l, a) = evaluate(&net, &dev, &data.val, &norm);
             let (dl, da) = dense(&net, &data.val, &norm);
@@ -187,14 +192,7 @@ mod tests {
     fn probe_taps_from_pixels_match_the_dense_ones() {
         let raw = load(DatasetName::Mnist5k, None).unwrap();
         let data = prepare(&raw, &SplitConfig::new(2));
-        let dev = Dev::default();
-        let spec = NetSpec {
-            variant: Variant::Bn,
-            activation: crate::model::Activation::Sigmoid,
-            init: Init::Gaussian { sigma: 0.5 },
-            seed: 9,
-        };
-        let net: BnNet = build(&dev, &spec);
+        let net: BnNet = sigmoid_net(Variant::Bn, 0.5, 9);
         let n = 64;
         let mut taps = Vec::new();
         activation_inputs(&net, &data.val, n, &data.norm, &mut taps);
@@ -232,13 +230,7 @@ mod tests {
         let subset = Subset::new(std::sync::Arc::new(images), (0..n as u32).collect());
         assert!(subset.nonzero().is_none(), "too dense to list");
         let dev = Dev::default();
-        let spec = NetSpec {
-            variant: Variant::Plain,
-            activation: crate::model::Activation::Sigmoid,
-            init: Init::Gaussian { sigma: 1.0 },
-            seed: 5,
-        };
-        let net: PlainNet = build(&dev, &spec);
+        let net: PlainNet = sigmoid_net(Variant::Plain, 1.0, 5);
         let norm = Normalizer::unit();
         let (l, a) = evaluate(&net, &dev, &subset, &norm);
         assert_eq!(
