@@ -98,14 +98,7 @@ fn pick_a_preset_train_export_and_quit_in_tmux() {
     let menu = t.wait_for("the menu", 60, |s| s.contains("Experiments"));
     assert!(menu.contains("Ioffe & Szegedy 2015"), "{menu}");
     assert!(menu.contains("mnist-5k"), "{menu}");
-    t.keys(&["Enter"]);
-    t.wait_for("the settings form", 60, |s| {
-        s.contains("Experiment settings")
-    });
-    t.keys(&["Enter"]);
-    let s = t.wait_for("both variants to show progress", 60, |s| {
-        gauge_step(s, "plain").is_some_and(|n| n > 0) && gauge_step(s, "bn").is_some_and(|n| n > 0)
-    });
+    let s = start_training(&t);
     assert!(s.contains("Loss") && s.contains("Accuracy"), "{s}");
     t.keys(&["e"]);
     t.wait_for("the export message", 60, |s| {
@@ -221,17 +214,7 @@ fn closing_the_terminal_saves_the_running_run() {
     let Some(t) = start("hup", &script) else {
         return;
     };
-    t.wait_for("the menu", 60, |s| s.contains("Experiments"));
-    t.keys(&["Enter"]);
-    t.wait_for("the settings form", 60, |s| {
-        s.contains("Experiment settings")
-    });
-    // Long enough that the run is still training when the terminal goes.
-    t.keys(&["Down", "Down", "Down", "Down", "Down", "Down", "Down"]);
-    t.keys(&["BSpace", "BSpace", "BSpace", "BSpace", "500", "Enter"]);
-    t.wait_for("both variants to show progress", 60, |s| {
-        gauge_step(s, "plain").is_some_and(|n| n > 0) && gauge_step(s, "bn").is_some_and(|n| n > 0)
-    });
+    start_training(&t);
     t.cmd(&["kill-session", "-t", &t.session]);
     let summary = wait_for_summary(&dir.join("saved_runs"), 60);
     assert!(
@@ -411,16 +394,20 @@ fn unwritable_runs_script(dir: &Path) -> String {
     )
 }
 
-fn start_training(t: &Tmux) {
+/// Opens the first experiment with 500 epochs, long enough that it is still training when the
+/// test's next key arrives (the default 20 epochs of mnist-5k take about a second), and
+/// starts it; returns the screen showing both variants' progress.
+fn start_training(t: &Tmux) -> String {
     t.wait_for("the menu", 60, |s| s.contains("Experiments"));
     t.keys(&["Enter"]);
     t.wait_for("the settings form", 60, |s| {
         s.contains("Experiment settings")
     });
-    t.keys(&["Enter"]);
+    t.keys(&["Down", "Down", "Down", "Down", "Down", "Down", "Down"]);
+    t.keys(&["BSpace", "BSpace", "BSpace", "BSpace", "500", "Enter"]);
     t.wait_for("both variants to show progress", 60, |s| {
         gauge_step(s, "plain").is_some_and(|n| n > 0) && gauge_step(s, "bn").is_some_and(|n| n > 0)
-    });
+    })
 }
 
 fn saved_runs_under(dir: &Path) -> Vec<std::path::PathBuf> {
