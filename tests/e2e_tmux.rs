@@ -410,6 +410,15 @@ fn start_training(t: &Tmux) -> String {
     })
 }
 
+/// bnlab training in tmux (see `start_training`) where `saved_runs` cannot be written; the
+/// temporary folder holds the test's files. `None` when tmux is missing.
+fn train_with_unwritable_runs(name: &str) -> Option<(tempfile::TempDir, Tmux)> {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = start(name, &unwritable_runs_script(tmp.path()))?;
+    start_training(&t);
+    Some((tmp, t))
+}
+
 fn saved_runs_under(dir: &Path) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(dir)
         .into_iter()
@@ -422,12 +431,10 @@ fn saved_runs_under(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn an_unwritable_runs_folder_offers_another_path_in_the_ui() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    let Some(t) = start("saveas", &unwritable_runs_script(dir)) else {
+    let Some((tmp, t)) = train_with_unwritable_runs("saveas") else {
         return;
     };
-    start_training(&t);
+    let dir = tmp.path();
     t.keys(&["e"]);
     t.wait_for("the save-elsewhere box", 30, |s| {
         s.contains("Save the run elsewhere") && s.contains("kept in memory")
@@ -457,12 +464,10 @@ fn an_unwritable_runs_folder_offers_another_path_in_the_ui() {
 
 #[test]
 fn quitting_with_an_unsaveable_run_keeps_it_in_the_temp_folder() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    let Some(t) = start("savetmp", &unwritable_runs_script(dir)) else {
+    let Some((tmp, t)) = train_with_unwritable_runs("savetmp") else {
         return;
     };
-    start_training(&t);
+    let dir = tmp.path();
     t.keys(&["q"]);
     let end = t.wait_for("bnlab to exit", 60, |s| s.contains("BNLAB_EXIT="));
     assert!(end.contains("BNLAB_EXIT=0"), "{end}");

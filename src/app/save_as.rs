@@ -54,17 +54,23 @@ mod tests {
     use crate::app::DataState;
     use crate::data::DatasetName;
 
+    /// An app whose save just failed with `error`, offering `path`.
+    fn failed_save(error: &str, path: &str) -> App {
+        let mut app = App::new(
+            DataState::new(vec![DatasetName::Mnist5k]),
+            "saved_runs".into(),
+        );
+        app.save_failed(error.into(), path.into());
+        app
+    }
+
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
     }
 
     #[test]
     fn typing_a_folder_and_enter_saves_there() {
-        let mut app = App::new(
-            DataState::new(vec![DatasetName::Mnist5k]),
-            "saved_runs".into(),
-        );
-        app.save_failed("permission denied".into(), "/tmp/x".into());
+        let mut app = failed_save("permission denied", "/tmp/x");
         assert!(app.typing(), "keys go into the path");
         for c in "yz".chars() {
             assert_eq!(app.on_key(key(KeyCode::Char(c))), None);
@@ -82,11 +88,7 @@ mod tests {
 
     #[test]
     fn escape_keeps_the_run_in_memory_and_an_empty_path_is_not_taken() {
-        let mut app = App::new(
-            DataState::new(vec![DatasetName::Mnist5k]),
-            "saved_runs".into(),
-        );
-        app.save_failed("disk full".into(), "".into());
+        let mut app = failed_save("disk full", "");
         assert_eq!(app.on_key(key(KeyCode::Enter)), None);
         assert!(app.save_as.is_some());
         app.on_key(key(KeyCode::Esc));

@@ -27,7 +27,7 @@ impl PixelInput {
     /// `None` when the weights are not all finite: a 0 pixel times an infinite weight is NaN
     /// on the dense path, and skipping it here would hide that.
     pub fn new(layer: &FlatLayer, table: &[E; 256]) -> Option<Self> {
-        if !layer.weight.iter().all(|w| w.is_finite()) {
+        if !sparse::all_finite(&layer.weight) {
             return None;
         }
         let (outputs, inputs) = (layer.outputs, layer.inputs);
