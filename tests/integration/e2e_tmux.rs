@@ -2,8 +2,7 @@
 //! variants, exports, quits, and leaves a run folder and a restored terminal behind.
 //! Skips (with a message) when tmux is not installed.
 
-#[path = "support/http.rs"]
-mod http;
+use crate::support::http;
 
 use std::path::Path;
 use std::process::{Command, Output};

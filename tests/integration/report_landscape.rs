@@ -3,8 +3,7 @@
 
 use std::path::Path;
 
-#[path = "support/crafted.rs"]
-mod crafted;
+use crate::support::crafted;
 
 use bnlab::model::Variant;
 use bnlab::report::write_report;

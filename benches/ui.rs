@@ -1,6 +1,7 @@
 //! Frame render time with 50,000 points per series at 120×40. A measurement, not a check:
-//! run with `cargo test --release --test ui_bench -- --ignored --nocapture`.
+//! run with `cargo bench --bench ui`.
 
+#[path = "../tests/integration/ui_common/mod.rs"]
 mod ui_common;
 
 use std::time::Instant;
@@ -21,8 +22,6 @@ fn cpu_ns() -> u64 {
         .unwrap_or(0)
 }
 
-#[test]
-#[ignore = "benchmark; prints timings"]
 fn frame_time_with_50k_points_per_series() {
     let mut app = app();
     app.run_started(record("ioffe2015"));
@@ -108,8 +107,6 @@ fn frame_time_with_50k_points_per_series() {
     }
 }
 
-#[test]
-#[ignore = "benchmark; prints timings"]
 fn chart_build_time_with_50k_points() {
     use bnlab::ui::charts::{build, Series};
     let mut app = app();
@@ -155,4 +152,9 @@ fn chart_build_time_with_50k_points() {
         let _ = run.stats(&g);
     }
     println!("stats: {:.2} ms", t0.elapsed().as_secs_f64() * 1e3 / 30.0);
+}
+
+fn main() {
+    frame_time_with_50k_points_per_series();
+    chart_build_time_with_50k_points();
 }

@@ -1,8 +1,7 @@
 //! The download path against a loopback server: installs, rejections, retries, fail-over.
 //! Fixtures are tiny valid IDX files with their own digests; no address but 127.0.0.1 is used.
 
-#[path = "support/http.rs"]
-mod http;
+use crate::support::http;
 
 use std::io::Write;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! Key bindings as state updates, without a terminal.
 
-mod ui_common;
+use crate::ui_common;
 
 use bnlab::app::{Effect, Screen, View, XAxis};
 use bnlab::data::DatasetName;

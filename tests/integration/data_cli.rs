@@ -1,8 +1,7 @@
 //! `bnlab data ...` as a user runs it: the real binary, real MNIST checksums, files served
 //! from /work/shared/data/mnist over a loopback server (skipped when that folder is absent).
 
-#[path = "support/http.rs"]
-mod http;
+use crate::support::http;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

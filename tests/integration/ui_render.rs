@@ -1,6 +1,6 @@
 //! What the screens contain, rendered with ratatui's TestBackend.
 
-mod ui_common;
+use crate::ui_common;
 
 use bnlab::app::{Screen, View};
 use bnlab::model::Variant;

@@ -1,0 +1,20 @@
+//! The integration tests as one binary: each test file used to be its own crate that linked
+//! dfdx and ratatui again, which made a fresh build several times slower.
+
+mod support;
+mod ui_common;
+
+mod data_bad_inputs;
+mod data_cli;
+mod data_fetch;
+mod e2e_tmux;
+mod engine;
+mod presets;
+mod proptest_idx;
+mod proptest_runs;
+mod report_discussion;
+mod report_landscape;
+mod report_metrics;
+mod report_run;
+mod ui_keys;
+mod ui_render;

@@ -1,0 +1,6 @@
+//! Helpers shared by several test files.
+
+#![allow(dead_code)]
+
+pub mod crafted;
+pub mod http;
