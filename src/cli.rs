@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::data::DatasetName;
 use crate::model::{Activation, Init, Variant};
 use crate::presets;
-use crate::train::{ConfigError, OptimizerKind, RunConfig};
+use crate::train::{ConfigError, Field, OptimizerKind, RunConfig};
+use crate::usage::UsageError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -103,16 +104,46 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+/// The flag that sets a run setting, for messages about the command line.
+pub fn flag(field: Field) -> &'static str {
+    match field {
+        Field::Preset => "--preset",
+        Field::Dataset => "--dataset",
+        Field::Lr => "--lr",
+        Field::Momentum => "--momentum",
+        Field::BatchSize => "--batch-size",
+        Field::Steps => "--steps",
+        Field::Epochs => "--epochs",
+        Field::Variants => "--variants",
+        Field::Seeds => "--seeds",
+        Field::Seed => "--seed",
+        Field::Depth => "--depth",
+        Field::InitSigma => "--init-sigma",
+        Field::LogEvery => "--log-every",
+        Field::Parallel => "--parallel",
+        Field::Sweep => "--sweep",
+        Field::TrainLimit => "--train-limit",
+        Field::ValSize => "--val-size",
+    }
+}
+
+/// A setting's error in the command line's terms: the flag that sets it.
+pub fn usage(e: &ConfigError) -> UsageError {
+    UsageError::new(flag(e.field), e.message.clone())
+}
+
 impl RunArgs {
     /// The preset's config with the flags applied on top, validated.
     pub fn to_config(&self, dataset: DatasetName) -> Result<RunConfig, ConfigError> {
-        let preset = presets::find(&self.preset).ok_or_else(|| ConfigError {
-            flag: "--preset",
-            message: format!(
-                "unknown preset `{}` (known: {})",
-                self.preset,
-                presets::names()
-            ),
+        let preset = presets::find(&self.preset).ok_or_else(|| {
+            ConfigError::new(
+                Field::Preset,
+                format!(
+                    "unknown preset `{}` (known: {})",
+                    self.preset,
+                    presets::names()
+                ),
+            )
         })?;
         let mut c = preset.config(dataset);
         if let Some(v) = self.steps {
@@ -162,10 +193,7 @@ impl RunArgs {
         }
         if let Some(v) = self.train_limit {
             if v == 0 {
-                return Err(ConfigError {
-                    flag: "--train-limit",
-                    message: "must be at least 1".into(),
-                });
+                return Err(ConfigError::new(Field::TrainLimit, "must be at least 1"));
             }
             c.split.train_limit = Some(v);
         }

@@ -10,47 +10,10 @@ use std::time::Duration;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::{self, Prepared};
+use crate::analysis;
+use crate::data::Prepared;
 use crate::runs::{self, DataInfo, RunRecord};
 use crate::train::{RunConfig, Session};
-
-/// Loads the data a config asks for and prepares its splits.
-pub fn prepare_data(
-    config: &RunConfig,
-    data_dir: Option<&std::path::Path>,
-) -> anyhow::Result<Prepared> {
-    let raw = data::load(config.dataset, data_dir)?;
-    let p = data::prepare(&raw, &config.split);
-    // `prepare` quietly caps the validation set; a request it had to cap is a usage error.
-    if let Some(v) = config.split.val_size.filter(|&v| v > p.val.len()) {
-        return Err(crate::train::ConfigError {
-            flag: "--val-size",
-            message: format!(
-                "{v} is more than {} can spare (at most {} validation images)",
-                config.dataset,
-                p.val.len()
-            ),
-        }
-        .into());
-    }
-    if p.train.len() < config.batch_size {
-        anyhow::bail!(
-            "--batch-size {}: larger than the training set ({} images)",
-            config.batch_size,
-            p.train.len()
-        );
-    }
-    Ok(p)
-}
-
-pub fn data_info(p: &Prepared) -> DataInfo {
-    DataInfo {
-        origin: p.origin.clone(),
-        train: p.train.len(),
-        val: p.val.len(),
-        test: p.test.len(),
-    }
-}
 
 /// Trains every job of `config` to the end (or to Ctrl-C) and saves the run.
 /// Returns the record and the folder it was saved in.
@@ -65,7 +28,7 @@ pub fn run(
         signal_hook::flag::register(sig, interrupted.clone())
             .context("installing signal handler")?;
     }
-    let mut record = RunRecord::new(config.clone(), data_info(&data));
+    let mut record = RunRecord::new(config.clone(), DataInfo::of(&data));
     let session = Session::start(config, Arc::new(data));
     let total: u64 = 0;
     let bar = if quiet {
@@ -142,7 +105,7 @@ fn ignored_at_start(sig: i32) -> bool {
 /// Saves under `out`; when that fails (read-only folder, full disk) the run is not lost:
 /// it goes to the system's temporary folder, and the reason is printed.
 pub fn save_with_fallback(record: &RunRecord, out: &std::path::Path) -> anyhow::Result<PathBuf> {
-    match runs::save_new(record, out) {
+    match analysis::save_new(record, out) {
         Ok(dir) => Ok(dir),
         Err(first) => {
             let fallback = runs::fallback_dir();
@@ -151,7 +114,7 @@ pub fn save_with_fallback(record: &RunRecord, out: &std::path::Path) -> anyhow::
                 "warning: could not save under {}: {first}",
                 out.display()
             );
-            let dir = runs::save_new(record, &fallback).with_context(|| {
+            let dir = analysis::save_new(record, &fallback).with_context(|| {
                 format!(
                     "saving the run failed under {} ({first}) and under {}",
                     out.display(),

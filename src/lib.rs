@@ -1,5 +1,6 @@
 //! bnlab: a plain MLP and the same MLP with Batch Normalization, trained side by side.
 
+pub mod analysis;
 pub mod app;
 pub mod bench;
 pub mod cli;
@@ -13,3 +14,4 @@ pub mod seeds;
 pub mod train;
 pub mod tui;
 pub mod ui;
+pub mod usage;

@@ -24,8 +24,13 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // A setting's error is told in the command line's terms, and is a usage error.
+            if let Some(c) = e.downcast_ref::<bnlab::train::ConfigError>() {
+                eprintln!("error: {}", bnlab::cli::usage(c));
+                return ExitCode::from(2);
+            }
             eprintln!("error: {e:#}");
-            let usage = e.downcast_ref::<bnlab::train::ConfigError>().is_some();
+            let usage = e.downcast_ref::<bnlab::usage::UsageError>().is_some();
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
@@ -36,7 +41,7 @@ fn run(args: &RunArgs, data_dir: Option<&std::path::Path>) -> anyhow::Result<()>
         .dataset
         .unwrap_or_else(|| data::best_available(data_dir));
     let config = args.to_config(dataset)?;
-    let data = headless::prepare_data(&config, data_dir)?;
+    let data = config.prepare_data(data_dir)?;
     eprintln!(
         "bnlab: {} on {} ({} train / {} val / {} test), {} variant(s) x {} seed(s)",
         config.preset,

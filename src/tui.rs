@@ -19,13 +19,14 @@ use crossterm::terminal::{
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
+use crate::analysis;
 use crate::app::run_view::{Overlay, RunView};
 use crate::app::{App, Browser, DataState, Effect};
 use crate::data::fetch::{self, FetchHandle, FetchUpdate};
 use crate::data::{source, DatasetName, Prepared, SplitConfig};
 use crate::runs::{self, RunRecord};
 use crate::train::{RunConfig, Session};
-use crate::{headless, presets, report, ui};
+use crate::{presets, report, ui};
 
 /// At most this many frames a second.
 const FRAME: Duration = Duration::from_millis(100);
@@ -196,9 +197,8 @@ impl Runtime {
             .name(LOADER_THREAD.into())
             .spawn(move || {
                 let t0 = Instant::now();
-                let result = panic::catch_unwind(AssertUnwindSafe(|| {
-                    headless::prepare_data(&config, dir.as_deref())
-                }));
+                let result =
+                    panic::catch_unwind(AssertUnwindSafe(|| config.prepare_data(dir.as_deref())));
                 let result = match result {
                     Ok(Ok(p)) => Ok(Arc::new(p)),
                     Ok(Err(e)) => Err(format!("{e:#}")),
@@ -247,7 +247,7 @@ impl Runtime {
             config.dataset,
             config.jobs().len()
         ));
-        let record = RunRecord::new(config.clone(), headless::data_info(&data));
+        let record = RunRecord::new(config.clone(), crate::runs::DataInfo::of(&data));
         self.session = Some(Session::start(config, data));
         app.run_started(record);
     }
@@ -296,9 +296,9 @@ impl Runtime {
             return;
         };
         let result = match (&parent, &run.saved_dir) {
-            (Some(p), _) => runs::save_new(&run.record, p),
-            (None, Some(d)) => runs::save(&run.record, d).map(|_| d.clone()),
-            (None, None) => runs::save_new(&run.record, &app.runs_dir),
+            (Some(p), _) => analysis::save_new(&run.record, p),
+            (None, Some(d)) => analysis::save(&run.record, d).map(|_| d.clone()),
+            (None, None) => analysis::save_new(&run.record, &app.runs_dir),
         };
         match result {
             Ok(dir) => {
@@ -326,7 +326,7 @@ impl Runtime {
             return;
         }
         for dir in [app.runs_dir.clone(), runs::fallback_dir()] {
-            match runs::save_new(&run.record, &dir) {
+            match analysis::save_new(&run.record, &dir) {
                 Ok(d) => {
                     log(&format!("unsaved run saved to {}", d.display()));
                     self.saved.push(d);

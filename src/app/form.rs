@@ -4,7 +4,7 @@
 use crate::data::DatasetName;
 use crate::model::{Activation, Init, Variant, DEEP_DEPTH, SHALLOW_DEPTH};
 use crate::presets::PRESETS;
-use crate::train::{OptimizerKind, RunConfig};
+use crate::train::{Field as Setting, OptimizerKind, RunConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKey {
@@ -356,18 +356,20 @@ impl Form {
         c.split.seed = c.seed;
         c.seeds = whole(FieldKey::Seeds, "seeds")? as usize;
         c.validate().map_err(|e| {
-            let key = match e.flag {
-                "--lr" => Some(FieldKey::Lr),
-                "--batch-size" => Some(FieldKey::BatchSize),
-                "--epochs" | "--steps" => Some(FieldKey::Epochs),
-                "--init-sigma" => Some(FieldKey::InitSigma),
-                "--seeds" => Some(FieldKey::Seeds),
-                "--variants" => Some(FieldKey::Placement),
-                "--depth" => Some(FieldKey::Depth),
+            let key = match e.field {
+                Setting::Lr => Some(FieldKey::Lr),
+                Setting::BatchSize => Some(FieldKey::BatchSize),
+                Setting::Epochs | Setting::Steps => Some(FieldKey::Epochs),
+                Setting::InitSigma => Some(FieldKey::InitSigma),
+                Setting::Seeds => Some(FieldKey::Seeds),
+                Setting::Variants => Some(FieldKey::Placement),
+                Setting::Depth => Some(FieldKey::Depth),
                 _ => None,
             };
             let i = key.map_or(self.focus, pos);
-            let label = key.and_then(|k| self.field(k)).map_or(e.flag, |f| f.label);
+            let label = key
+                .and_then(|k| self.field(k))
+                .map_or(e.field.key(), |f| f.label);
             (i, format!("{label}: {}", e.message))
         })?;
         if let (Some(limit), DatasetName::Mnist5k) = (c.split.train_limit, c.dataset) {

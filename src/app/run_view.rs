@@ -5,8 +5,9 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 
 use super::curves::{self, Clock, SeriesIndex, SmoothCache};
+use crate::analysis::summary;
 use crate::model::Variant;
-use crate::runs::{summary, RunRecord};
+use crate::runs::RunRecord;
 use crate::train::{Event, Status};
 
 /// Throughput reports kept per job for the sparkline.

@@ -17,8 +17,8 @@ use serde_json::{json, Value};
 
 use crate::data::{DatasetName, Prepared, Subset};
 use crate::model::{self, Dev, NetSpec, Network, Variant, HIDDEN, INPUT, OUTPUT};
+use crate::presets;
 use crate::train::{eval, Event, OptimizerKind, RunConfig, Session};
-use crate::{headless, presets};
 
 /// Full MNIST is found like everywhere else: `--data-dir DIR` (the global flag), then
 /// `$BNLAB_DATA_DIR/mnist`, then the cache.
@@ -77,7 +77,7 @@ pub fn run(args: &BenchArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
         .context("the ioffe2015 preset is missing")?
         .config(DatasetName::Mnist);
     let data =
-        Arc::new(headless::prepare_data(&base, data_dir).context(
+        Arc::new(base.prepare_data(data_dir).context(
             "`bnlab bench` needs full MNIST: pass --data-dir DIR with the four IDX files",
         )?);
     let started = Instant::now();

@@ -11,7 +11,7 @@ use super::checksums::{self, FileCheck, FileState};
 use super::fetch::{self, FetchOptions, FetchProgress, Stage};
 use super::source::{candidate_dirs, locate, ALL_DATASETS};
 use super::DatasetName;
-use crate::train::ConfigError;
+use crate::usage::UsageError;
 
 #[derive(Debug, Args, Clone)]
 pub struct DataArgs {
@@ -200,13 +200,13 @@ fn verify(dataset: Option<DatasetName>, data_dir: Option<&Path>) -> anyhow::Resu
     }
 }
 
-fn check_mirrors(mirrors: &[String]) -> Result<(), ConfigError> {
+fn check_mirrors(mirrors: &[String]) -> Result<(), UsageError> {
     for m in mirrors {
         if !(m.starts_with("https://") || m.starts_with("http://")) {
-            return Err(ConfigError {
-                flag: "--mirror",
-                message: format!("`{m}` is not an http:// or https:// URL"),
-            });
+            return Err(UsageError::new(
+                "--mirror",
+                format!("`{m}` is not an http:// or https:// URL"),
+            ));
         }
     }
     Ok(())

@@ -9,4 +9,7 @@ pub mod source;
 pub mod split;
 
 pub use source::{best_available, load, DataError, DatasetName, RawDataset};
-pub use split::{prepare, Normalizer, Prepared, SplitConfig, Subset, CLASSES, PIXELS};
+pub use split::{
+    prepare, prepare_checked, Normalizer, Prepared, SplitConfig, SplitError, Subset, CLASSES,
+    PIXELS,
+};

@@ -239,6 +239,43 @@ fn stratified_take(
     (taken, rest)
 }
 
+/// What a split asked for and could not get.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SplitError {
+    #[error("{asked} is more than {dataset} can spare (at most {max} validation images)")]
+    ValSize {
+        dataset: DatasetName,
+        asked: usize,
+        max: usize,
+    },
+    #[error("{batch} is larger than the training set ({train} images)")]
+    BatchTooLarge { batch: usize, train: usize },
+}
+
+/// `prepare`, refusing a split that cannot hold what was asked: `prepare` quietly caps the
+/// validation set, and a training set smaller than one batch cannot train.
+pub fn prepare_checked(
+    raw: &RawDataset,
+    cfg: &SplitConfig,
+    batch_size: usize,
+) -> Result<Prepared, SplitError> {
+    let p = prepare(raw, cfg);
+    if let Some(asked) = cfg.val_size.filter(|&v| v > p.val.len()) {
+        return Err(SplitError::ValSize {
+            dataset: p.name,
+            asked,
+            max: p.val.len(),
+        });
+    }
+    if p.train.len() < batch_size {
+        return Err(SplitError::BatchTooLarge {
+            batch: batch_size,
+            train: p.train.len(),
+        });
+    }
+    Ok(p)
+}
+
 /// Cuts a raw dataset into train/validation/test as `cfg` says.
 pub fn prepare(raw: &RawDataset, cfg: &SplitConfig) -> Prepared {
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5EED_5B11);

@@ -105,11 +105,11 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
     };
     if let Some(sweep) = &record.config.sweep {
         let param = sweep.param.as_str();
-        let g = super::compare::Groups::new(
+        let g = crate::analysis::compare::Groups::new(
             record
                 .jobs
                 .iter()
-                .map(super::metrics::JobMetrics::of)
+                .map(crate::analysis::metrics::JobMetrics::of)
                 .collect(),
             &record.config.variants,
         );
@@ -123,8 +123,8 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
         let x_range = xs.iter().copied().fold(None, |acc: Option<(f64, f64)>, x| {
             Some(acc.map_or((x, x), |(a, b)| (a.min(x), b.max(x))))
         });
-        let ti = speed_threshold(&g);
-        let tname = format!("{:.0}%", super::metrics::THRESHOLDS[ti] * 100.0);
+        let ti = crate::analysis::compare::speed_threshold(&g);
+        let tname = format!("{:.0}%", crate::analysis::metrics::THRESHOLDS[ti] * 100.0);
         let mut best = Panel::new(
             "best validation accuracy",
             format!("{param} (log scale)"),
@@ -158,7 +158,7 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
                     .iter()
                     .filter_map(|j| j.best_val_acc.map(|p| p.1 * 100.0))
                     .collect();
-                if let Some(e) = super::stats::mean(&b) {
+                if let Some(e) = crate::analysis::stats::mean(&b) {
                     pts.push((x, e));
                 }
                 let s: Vec<f64> = ok
@@ -166,7 +166,7 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
                     .filter_map(|j| j.reach[ti].map(|r| r.step as f64))
                     .collect();
                 if s.len() == ok.len() {
-                    if let Some(e) = super::stats::mean(&s) {
+                    if let Some(e) = crate::analysis::stats::mean(&s) {
                         pts95.push((x, e));
                     }
                 }
@@ -197,7 +197,7 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
                 overlay(
                     &jobs_at(record, point),
                     "val_acc",
-                    &format!("{param} = {}", super::sweep::value_str(pv)),
+                    &format!("{param} = {}", super::fmt::value_str(pv)),
                     "val accuracy (%)",
                     100.0,
                     false,
@@ -390,25 +390,4 @@ fn landscape(
     save(&Dest { dir, prefix }, "landscape", "Loss landscape along the gradient (Santurkar et al. 2018, Fig. 4)", &panels, 3,
         format!("At each landscape probe the net takes trial steps of 0.25, 0.5, 1 and 2× the learning rate along −g on the current batch. Left: range of the loss over those steps (`smooth_loss_range`); middle: largest change of the gradient (`smooth_grad_change`, smaller = more predictive); right: largest ‖Δg‖/‖Δw‖ (`smooth_beta`, an effective smoothness constant). Lower is smoother; a panel whose values span more than {LOG_Y_SPAN}× uses a log scale; a probe whose trial step made the loss non-finite is drawn as × on the bottom edge.{seed_note}"), out)?;
     Ok(())
-}
-
-/// The highest accuracy threshold that at least half of the (point, variant) groups reached in
-/// every seed: the level at which speed differences across a sweep are visible.
-pub fn speed_threshold(g: &super::compare::Groups) -> usize {
-    let points = g.points();
-    let groups = points.len() * g.variants.len();
-    (0..3)
-        .rev()
-        .find(|&i| {
-            let hit = points
-                .iter()
-                .flat_map(|(p, _)| g.variants.iter().map(move |v| (*p, *v)))
-                .filter(|(p, v)| {
-                    let j = g.of(*p, *v);
-                    !j.is_empty() && j.iter().all(|j| j.reach[i].is_some())
-                })
-                .count();
-            hit * 2 >= groups
-        })
-        .unwrap_or(0)
 }

@@ -1,8 +1,8 @@
 //! How numbers are written in the report: one place, so the table and the prose agree.
 
-use super::compare::{Metric, Paired, Pairing, Unit};
-use super::metrics::JobMetrics;
-use super::stats::Estimate;
+use crate::analysis::compare::{Metric, Paired, Pairing, Unit};
+use crate::analysis::metrics::JobMetrics;
+use crate::analysis::stats::Estimate;
 
 pub fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
@@ -150,6 +150,10 @@ fn spread(m: &Metric, s: f64) -> String {
 /// "step 240 (epoch 0.80)".
 pub fn at(step: u64, epoch: f64) -> String {
     format!("step {} (epoch {epoch:.2})", int(step as f64))
+}
+
+pub fn value_str(v: Option<f64>) -> String {
+    v.map_or("–".into(), |x| format!("{x}"))
 }
 
 #[cfg(test)]

@@ -2,12 +2,9 @@
 
 pub mod charts;
 pub mod cmd;
-pub mod compare;
 pub mod discuss;
 pub mod figures;
 pub mod fmt;
-pub mod metrics;
-pub mod stats;
 pub mod sweep;
 pub mod table;
 pub mod write;

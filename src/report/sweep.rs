@@ -1,8 +1,8 @@
 //! Sweeps: one line per swept value, and what the comparison says at each.
 
-use super::compare::{paired, Groups, BEST_VAL_ACC, FINAL_VAL_ACC, STEPS_95};
 use super::fmt::{cell, int, pct};
-use super::metrics::JobMetrics;
+use crate::analysis::compare::{paired, Groups, BEST_VAL_ACC, FINAL_VAL_ACC, STEPS_95};
+use crate::analysis::metrics::JobMetrics;
 use crate::model::Variant;
 
 /// How a group of seeds ended: "diverged", "did not learn", "finished", or counts.
@@ -39,7 +39,7 @@ pub fn status(jobs: &[&JobMetrics]) -> String {
 }
 
 /// A diverged group has no number to show; everything else shows the metric.
-fn number(jobs: &[&JobMetrics], m: &super::compare::Metric) -> String {
+fn number(jobs: &[&JobMetrics], m: &crate::analysis::compare::Metric) -> String {
     if jobs.iter().all(|j| j.diverged()) {
         "diverged".into()
     } else {
@@ -53,10 +53,6 @@ fn number(jobs: &[&JobMetrics], m: &super::compare::Metric) -> String {
     }
 }
 
-pub fn value_str(v: Option<f64>) -> String {
-    v.map_or("–".into(), |x| format!("{x}"))
-}
-
 /// The sweep table: value, then per variant status, best val acc, steps to 95%.
 pub fn table(g: &Groups, param: &str) -> String {
     let mut h = vec![param.to_string()];
@@ -67,7 +63,7 @@ pub fn table(g: &Groups, param: &str) -> String {
     }
     let mut md = format!("| {} |\n|{}\n", h.join(" | "), "---|".repeat(h.len()));
     for (point, pv) in g.points() {
-        let mut row = vec![value_str(pv)];
+        let mut row = vec![super::fmt::value_str(pv)];
         for v in &g.variants {
             let jobs = g.of(point, *v);
             if jobs.is_empty() {
@@ -105,7 +101,7 @@ fn at_point(
         return None;
     }
     let (bl, ol) = (base.label(), other.label());
-    let here = format!("At {param} = {}", value_str(pv));
+    let here = format!("At {param} = {}", super::fmt::value_str(pv));
     let bdiv = b.iter().all(|j| j.diverged());
     let odiv = o.iter().all(|j| j.diverged());
     let best = |jobs: &[&JobMetrics]| cell(&BEST_VAL_ACC, jobs);
@@ -143,7 +139,7 @@ fn at_point(
                 if jobs.iter().all(|j| j.did_not_learn()) {
                     format!(
                         " {l} did not learn (final validation accuracy below {}).",
-                        pct(super::metrics::CHANCE_BAND)
+                        pct(crate::analysis::metrics::CHANCE_BAND)
                     )
                 } else {
                     String::new()
@@ -175,15 +171,15 @@ fn at_point(
 
 /// " Steps to 90%: BN 72, plain 204 (2.83× sooner)." at the sweep's speed threshold.
 fn speed_clause(g: &Groups, b: &[&JobMetrics], o: &[&JobMetrics], bl: &str, ol: &str) -> String {
-    let i = super::figures::speed_threshold(g);
-    let t = format!("{:.0}%", super::metrics::THRESHOLDS[i] * 100.0);
+    let i = crate::analysis::compare::speed_threshold(g);
+    let t = format!("{:.0}%", crate::analysis::metrics::THRESHOLDS[i] * 100.0);
     let steps = |jobs: &[&JobMetrics]| -> Option<f64> {
         let s: Vec<f64> = jobs
             .iter()
             .filter_map(|j| j.reach[i].map(|r| r.step as f64))
             .collect();
         (s.len() == jobs.len())
-            .then(|| super::stats::mean(&s))
+            .then(|| crate::analysis::stats::mean(&s))
             .flatten()
     };
     let show = |x: Option<f64>, jobs: &[&JobMetrics]| {
@@ -242,7 +238,7 @@ pub fn discussion(g: &Groups, param: &str, base: Variant, other: Variant) -> Str
     for (point, pv) in g.points() {
         if let Some((s, o)) = at_point(g, point, pv, param, base, other) {
             md.push_str(&format!("- {s}\n"));
-            let v = value_str(pv);
+            let v = super::fmt::value_str(pv);
             match o {
                 Outcome::Better => better.push(v),
                 Outcome::Worse => worse.push(v),
@@ -257,7 +253,7 @@ pub fn discussion(g: &Groups, param: &str, base: Variant, other: Variant) -> Str
                 let jobs = g.of(*p, v);
                 !jobs.is_empty() && jobs.iter().all(|j| !j.diverged() && !j.did_not_learn())
             })
-            .map(|(_, pv)| value_str(pv))
+            .map(|(_, pv)| super::fmt::value_str(pv))
             .collect()
     };
     md.push_str(&format!(

@@ -1,6 +1,6 @@
 //! The side-by-side comparison table printed by `bnlab run`.
 
-use crate::runs::summary::summarize;
+use crate::analysis::summary::summarize;
 use crate::runs::RunRecord;
 
 fn pct(v: Option<f64>) -> String {

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::compare::{Groups, TABLE};
 use super::discuss::{discussion, Pair};
 use super::figures;
 use super::fmt::{cell, effect, int, pct};
-use super::metrics::{JobMetrics, BLOWUP_MIN_RISE, CHANCE_BAND};
+use crate::analysis::compare::{Groups, TABLE};
+use crate::analysis::metrics::{JobMetrics, BLOWUP_MIN_RISE, CHANCE_BAND};
 use crate::runs::{self, RunRecord};
 
 pub const REPORT: &str = "report.md";
@@ -179,9 +179,9 @@ fn metrics_table(g: &Groups, point: usize) -> String {
     h.push("source".into());
     let mut md = format!("| {} |\n|{}\n", h.join(" | "), "---|".repeat(h.len()));
     // Landscape rows only for runs that probed it (the smoothness preset).
-    let landscape = super::compare::LANDSCAPE
+    let landscape = crate::analysis::compare::LANDSCAPE
         .into_iter()
-        .chain(super::compare::LANDSCAPE_LATE)
+        .chain(crate::analysis::compare::LANDSCAPE_LATE)
         .filter(|m| g.jobs.iter().any(|j| (m.get)(j).is_some()));
     for m in TABLE.into_iter().chain(landscape) {
         let mut row = vec![m.label.to_string()];
@@ -189,7 +189,7 @@ fn metrics_table(g: &Groups, point: usize) -> String {
             row.push(cell(m, &g.of(point, *v)));
         }
         for v in &others {
-            let p = super::compare::paired(m, &g.of(point, base), &g.of(point, *v));
+            let p = crate::analysis::compare::paired(m, &g.of(point, base), &g.of(point, *v));
             row.push(p.map_or("–".into(), |p| {
                 let mark = if p.clear { " **clear**" } else { "" };
                 format!("{}{mark}", effect(m, &p))
@@ -227,7 +227,7 @@ fn per_seed_table(g: &Groups, param: Option<&str>) -> String {
         };
         let mut row = vec![j.variant.label().to_string(), j.seed.to_string()];
         if param.is_some() {
-            row.push(super::sweep::value_str(j.point_value));
+            row.push(super::fmt::value_str(j.point_value));
         }
         row.extend([
             j.status.to_string(),

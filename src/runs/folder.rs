@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::record::{DataInfo, JobRecord, MetricRow, RunRecord};
-use super::summary::{self, SummaryRow};
 use crate::model::Variant;
 use crate::train::{JobId, RunConfig, Status};
 
@@ -151,8 +150,9 @@ struct TimingRow {
     samples_per_sec: f64,
 }
 
-/// Writes the whole record into `dir` (which must exist).
-pub fn save(record: &RunRecord, dir: &Path) -> Result<(), RunError> {
+/// Writes the whole record into `dir` (which must exist). `summary` holds the rows of
+/// `summary.csv`, header first: they are computed by `analysis`, which sits above this layer.
+pub fn save(record: &RunRecord, dir: &Path, summary: &[Vec<String>]) -> Result<(), RunError> {
     let cfg = ConfigFile {
         bnlab_version: env!("CARGO_PKG_VERSION").into(),
         created: chrono::Local::now().to_rfc3339(),
@@ -164,8 +164,8 @@ pub fn save(record: &RunRecord, dir: &Path) -> Result<(), RunError> {
     write_atomic(&dir.join(METRICS), &metrics_csv(record))?;
     let p = dir.join(SUMMARY);
     let summary = csv_bytes(&p, |w| {
-        for r in summary::csv_records(record) {
-            w.write_record(&r)?;
+        for r in summary {
+            w.write_record(r)?;
         }
         Ok(())
     })?;
@@ -189,9 +189,13 @@ pub fn save(record: &RunRecord, dir: &Path) -> Result<(), RunError> {
 }
 
 /// Creates a fresh folder under `parent` and saves the record there.
-pub fn save_new(record: &RunRecord, parent: &Path) -> Result<PathBuf, RunError> {
+pub fn save_new(
+    record: &RunRecord,
+    parent: &Path,
+    summary: &[Vec<String>],
+) -> Result<PathBuf, RunError> {
     let dir = create_run_dir(parent, &record.config.preset)?;
-    save(record, &dir)?;
+    save(record, &dir, summary)?;
     Ok(dir)
 }
 
@@ -319,10 +323,22 @@ fn load_summary(dir: &Path, record: &mut RunRecord) -> Result<(), RunError> {
     let headers = rdr.headers().map_err(|e| csv_err(&p, e))?.clone();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| csv_err(&p, e))?;
-        if !summary::is_job_row(&headers, &rec) {
+        if !is_job_row(&headers, &rec) {
             continue;
         }
-        let row: SummaryRow = rec
+        // The numbers are analysis's to read, but a damaged one still makes the file suspect.
+        if let Some((col, v)) = headers
+            .iter()
+            .zip(rec.iter())
+            .find(|(h, v)| !TEXT_COLUMNS.contains(h) && !v.is_empty() && v.parse::<f64>().is_err())
+        {
+            return Err(RunError::Csv {
+                path: p.clone(),
+                line: rec.position().map_or(0, |x| x.line()),
+                message: format!("`{col}` is not a number: `{v}`"),
+            });
+        }
+        let row: SummaryJob = rec
             .deserialize(Some(&headers))
             .map_err(|e| csv_err(&p, e))?;
         let Some(id) = job_id(&row.variant, row.seed, row.point) else {
@@ -334,6 +350,27 @@ fn load_summary(dir: &Path, record: &mut RunRecord) -> Result<(), RunError> {
         job.message = (!row.message.is_empty()).then_some(row.message);
     }
     Ok(())
+}
+
+/// The columns of a `summary.csv` row that restore a trainer's state; the numbers in the
+/// other columns are recomputed from `metrics.csv` whenever they are needed.
+#[derive(Debug, Deserialize)]
+struct SummaryJob {
+    variant: String,
+    seed: u64,
+    point: usize,
+    point_value: Option<f64>,
+    status: String,
+    message: String,
+}
+
+/// The columns of `summary.csv` that hold words; every other one holds a number or nothing.
+const TEXT_COLUMNS: [&str; 3] = ["variant", "status", "message"];
+
+/// True for a row describing one trainer (its `seed` is a number), false for aggregates.
+pub fn is_job_row(headers: &csv::StringRecord, rec: &csv::StringRecord) -> bool {
+    let i = headers.iter().position(|h| h == "seed").unwrap_or(1);
+    rec.get(i).is_some_and(|s| s.parse::<u64>().is_ok())
 }
 
 /// The trainer a summary or timing row names; rows of an unknown variant are skipped.

@@ -2,7 +2,6 @@
 
 pub mod folder;
 pub mod record;
-pub mod summary;
 
 pub use folder::{list, load, save, save_new, RunError};
 pub use record::{DataInfo, JobRecord, MetricName, MetricRow, RunRecord};

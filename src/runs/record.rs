@@ -229,6 +229,17 @@ pub struct DataInfo {
     pub test: usize,
 }
 
+impl DataInfo {
+    pub fn of(p: &crate::data::Prepared) -> Self {
+        Self {
+            origin: p.origin.clone(),
+            train: p.train.len(),
+            val: p.val.len(),
+            test: p.test.len(),
+        }
+    }
+}
+
 impl RunRecord {
     pub fn new(config: RunConfig, data_info: DataInfo) -> Self {
         let jobs = config

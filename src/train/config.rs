@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::field::{ConfigError, Field};
 use crate::data::{DatasetName, SplitConfig};
 use crate::model::{Activation, Init, Variant, DEEP_DEPTH, SHALLOW_DEPTH};
 
@@ -113,72 +114,62 @@ impl Default for RunConfig {
     }
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{flag}: {message}")]
-pub struct ConfigError {
-    pub flag: &'static str,
-    pub message: String,
-}
-
-fn bad(flag: &'static str, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        flag,
-        message: message.into(),
-    }
+fn bad(field: Field, message: impl Into<String>) -> ConfigError {
+    ConfigError::new(field, message)
 }
 
 impl RunConfig {
-    /// Checks every value a user can set; the error names the flag.
+    /// Checks every value a user can set; the error names the setting.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(bad(
-                "--lr",
+                Field::Lr,
                 format!("must be a positive number, got {}", self.lr),
             ));
         }
         if self.lr > 100.0 {
             return Err(bad(
-                "--lr",
+                Field::Lr,
                 format!("{} is far too large (at most 100)", self.lr),
             ));
         }
         if !(0.0..1.0).contains(&self.momentum) {
             return Err(bad(
-                "--momentum",
+                Field::Momentum,
                 format!("must be in [0, 1), got {}", self.momentum),
             ));
         }
         if self.batch_size == 0 || self.batch_size > 10_000 {
             return Err(bad(
-                "--batch-size",
+                Field::BatchSize,
                 format!("must be between 1 and 10000, got {}", self.batch_size),
             ));
         }
         if self.steps == Some(0) {
-            return Err(bad("--steps", "must be at least 1"));
+            return Err(bad(Field::Steps, "must be at least 1"));
         }
         if !(self.epochs.is_finite() && self.epochs > 0.0 && self.epochs <= 1000.0) {
             return Err(bad(
-                "--epochs",
+                Field::Epochs,
                 format!("must be in (0, 1000], got {}", self.epochs),
             ));
         }
         if self.variants.is_empty() {
             return Err(bad(
-                "--variants",
+                Field::Variants,
                 "name at least one of plain, bn, bn-after",
             ));
         }
         if self.seeds == 0 || self.seeds > 100 {
             return Err(bad(
-                "--seeds",
+                Field::Seeds,
                 format!("must be between 1 and 100, got {}", self.seeds),
             ));
         }
         // Jobs use seeds `seed .. seed + seeds`; past u64::MAX they would wrap (or panic in debug).
         if self.seed.checked_add(self.seeds as u64 - 1).is_none() {
             return Err(bad(
-                "--seed",
+                Field::Seed,
                 format!(
                     "{} + {} seeds runs past the largest seed {}",
                     self.seed,
@@ -189,7 +180,7 @@ impl RunConfig {
         }
         if self.depth != SHALLOW_DEPTH && self.depth != DEEP_DEPTH {
             return Err(bad(
-                "--depth",
+                Field::Depth,
                 format!(
                     "must be {SHALLOW_DEPTH} or {DEEP_DEPTH}, got {}",
                     self.depth
@@ -199,20 +190,20 @@ impl RunConfig {
         if let Init::Gaussian { sigma } = self.init {
             if !(sigma.is_finite() && sigma > 0.0 && sigma <= 100.0) {
                 return Err(bad(
-                    "--init-sigma",
+                    Field::InitSigma,
                     format!("must be in (0, 100], got {sigma}"),
                 ));
             }
         }
         if self.log_every == 0 {
-            return Err(bad("--log-every", "must be at least 1"));
+            return Err(bad(Field::LogEvery, "must be at least 1"));
         }
         if self.parallel == 0 {
-            return Err(bad("--parallel", "must be at least 1"));
+            return Err(bad(Field::Parallel, "must be at least 1"));
         }
         if let Some(s) = &self.sweep {
             if s.values.is_empty() {
-                return Err(bad("--sweep", "has no values"));
+                return Err(bad(Field::Sweep, "has no values"));
             }
             for &v in &s.values {
                 let ok = v.is_finite()
@@ -220,7 +211,7 @@ impl RunConfig {
                     && (s.param != SweepParam::BatchSize || (v.fract() == 0.0 && v <= 10_000.0));
                 if !ok {
                     return Err(bad(
-                        "--sweep",
+                        Field::Sweep,
                         format!("{v} is not a valid {}", s.param.as_str()),
                     ));
                 }
@@ -312,12 +303,12 @@ mod tests {
             batch_size: 0,
             ..Default::default()
         };
-        assert_eq!(c.validate().unwrap_err().flag, "--batch-size");
+        assert_eq!(c.validate().unwrap_err().field, Field::BatchSize);
         let c = RunConfig {
             lr: -1.0,
             ..Default::default()
         };
-        assert_eq!(c.validate().unwrap_err().flag, "--lr");
+        assert_eq!(c.validate().unwrap_err().field, Field::Lr);
         assert!(RunConfig::default().validate().is_ok());
     }
 

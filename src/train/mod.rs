@@ -4,11 +4,13 @@ pub mod cadence;
 pub mod config;
 pub mod eval;
 pub mod events;
+pub mod field;
 pub mod optim;
 pub mod session;
 pub mod smooth;
 pub mod worker;
 
-pub use config::{ConfigError, JobId, JobSpec, OptimizerKind, RunConfig, Sweep, SweepParam};
+pub use config::{JobId, JobSpec, OptimizerKind, RunConfig, Sweep, SweepParam};
 pub use events::{BnUnit, Control, Event, Status};
+pub use field::{ConfigError, Field};
 pub use session::Session;

@@ -22,7 +22,7 @@ fn quick_config(steps: u64) -> RunConfig {
 }
 
 fn prepared(c: &RunConfig) -> bnlab::data::Prepared {
-    bnlab::headless::prepare_data(c, None).unwrap()
+    c.prepare_data(None).unwrap()
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn a_diverging_variant_is_marked_and_the_other_finishes() {
     c.init = Init::Gaussian { sigma: 1.0 };
     c.lr = 50.0;
     let data = Arc::new(prepared(&c));
-    let mut rec = runs::RunRecord::new(c.clone(), bnlab::headless::data_info(&data));
+    let mut rec = runs::RunRecord::new(c.clone(), bnlab::runs::DataInfo::of(&data));
     let s = Session::start(c, data);
     for ev in s.events.iter() {
         rec.apply(&ev);
@@ -216,7 +216,7 @@ fn a_diverging_variant_is_marked_and_the_other_finishes() {
 fn stopping_interrupts_and_keeps_what_was_measured() {
     let c = quick_config(1_000_000);
     let data = Arc::new(prepared(&c));
-    let mut rec = runs::RunRecord::new(c.clone(), bnlab::headless::data_info(&data));
+    let mut rec = runs::RunRecord::new(c.clone(), bnlab::runs::DataInfo::of(&data));
     let s = Session::start(c, data);
     while rec.jobs.iter().all(|j| j.step < 100) {
         rec.apply(&s.events.recv().unwrap());

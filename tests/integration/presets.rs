@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use bnlab::analysis::summary::summarize;
 use bnlab::data::DatasetName;
 use bnlab::model::Variant;
-use bnlab::runs::summary::summarize;
 use bnlab::runs::RunRecord;
 use bnlab::train::{RunConfig, Session, Status};
 
@@ -14,8 +14,8 @@ fn run(name: &str, tweak: impl FnOnce(&mut RunConfig)) -> RunRecord {
         .config(DatasetName::Mnist5k);
     tweak(&mut c);
     c.validate().unwrap();
-    let data = Arc::new(bnlab::headless::prepare_data(&c, None).unwrap());
-    let mut rec = RunRecord::new(c.clone(), bnlab::headless::data_info(&data));
+    let data = Arc::new(c.prepare_data(None).unwrap());
+    let mut rec = RunRecord::new(c.clone(), bnlab::runs::DataInfo::of(&data));
     let s = Session::start(c, data);
     for ev in s.events.iter() {
         rec.apply(&ev);

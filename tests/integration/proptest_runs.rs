@@ -3,6 +3,7 @@
 
 use proptest::prelude::*;
 
+use bnlab::analysis;
 use bnlab::model::Variant;
 use bnlab::runs::{self, DataInfo, MetricRow, RunRecord};
 use bnlab::train::{RunConfig, Status, Sweep, SweepParam};
@@ -115,7 +116,7 @@ proptest! {
     #[test]
     fn save_then_load_gives_back_the_record(rec in record()) {
         let dir = tempfile::tempdir().unwrap();
-        runs::save(&rec, dir.path()).unwrap();
+        analysis::save(&rec, dir.path()).unwrap();
         let back = runs::load(dir.path()).unwrap();
         prop_assert_eq!(&back.config, &rec.config);
         prop_assert_eq!(&back.data_info, &rec.data_info);
@@ -146,7 +147,7 @@ fn config_json_keeps_every_float_bit() {
     };
     let rec = RunRecord::new(cfg, DataInfo::default());
     let dir = tempfile::tempdir().unwrap();
-    runs::save(&rec, dir.path()).unwrap();
+    analysis::save(&rec, dir.path()).unwrap();
     let back = runs::load(dir.path()).unwrap();
     assert_eq!(back.config.lr.to_bits(), rec.config.lr.to_bits());
     assert_eq!(back.config, rec.config);

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::support::crafted;
 
+use bnlab::analysis;
 use bnlab::model::Variant;
 use bnlab::report::write_report;
 use bnlab::runs::{self, MetricRow};
@@ -220,7 +221,7 @@ fn runs_without_probes_have_no_landscape_section() {
     for j in &mut rec.jobs {
         j.rows.retain(|r| !r.metric.starts_with("smooth_"));
     }
-    runs::save(&rec, t.path()).unwrap();
+    analysis::save(&rec, t.path()).unwrap();
     let p = write_report(&[t.path().to_path_buf()], None).unwrap();
     let md = std::fs::read_to_string(p).unwrap();
     assert!(!md.contains("**Loss landscape.**"));
@@ -246,7 +247,7 @@ fn blow_ups_of_the_smoother_net_keep_it_out_of_the_verdict() {
     {
         r.value = f64::INFINITY;
     }
-    runs::save(&rec, t.path()).unwrap();
+    analysis::save(&rec, t.path()).unwrap();
     let (p, verdict) = report(t.path());
     assert!(
         p.contains("non-finite loss in 2 probes of BN (before act.) and 0 of plain"),

@@ -1,9 +1,9 @@
 //! Comparison metrics on small hand-made curves with known answers.
 
+use bnlab::analysis::compare::{paired, FINAL_VAL_ACC, STEPS_95};
+use bnlab::analysis::metrics::{area, best, blowups, gap, max_spike, reach, tail_std, JobMetrics};
+use bnlab::analysis::stats::{t975, Estimate};
 use bnlab::model::Variant;
-use bnlab::report::compare::{paired, FINAL_VAL_ACC, STEPS_95};
-use bnlab::report::metrics::{area, best, blowups, gap, max_spike, reach, tail_std, JobMetrics};
-use bnlab::report::stats::{t975, Estimate};
 use bnlab::runs::{JobRecord, MetricRow};
 use bnlab::train::{JobId, Status};
 

@@ -10,7 +10,7 @@ fn report_on_a_short_run_writes_markdown_and_charts() {
         .config(bnlab::data::DatasetName::Mnist5k);
     config.epochs = 1.0;
     config.probe_every = 20;
-    let data = bnlab::headless::prepare_data(&config, None).unwrap();
+    let data = config.prepare_data(None).unwrap();
     let out = tempfile::tempdir().unwrap();
     let (_, dir) = bnlab::headless::run(config, data, out.path(), true).unwrap();
     let md_path = write_report(std::slice::from_ref(&dir), None).unwrap();

@@ -238,7 +238,7 @@ fn capital_r_writes_the_report_of_a_saved_run_only() {
 fn capital_r_in_the_browser_reports_the_selected_run() {
     let tmp = tempfile::tempdir().unwrap();
     let rec = app_with_run().run.unwrap().record;
-    let a = bnlab::runs::save_new(&rec, tmp.path()).unwrap();
+    let a = bnlab::analysis::save_new(&rec, tmp.path()).unwrap();
     let mut app = app();
     app.browser = bnlab::app::Browser::scan(tmp.path());
     app.screen = Screen::Browser;

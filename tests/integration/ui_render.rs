@@ -246,8 +246,8 @@ fn the_browser_lists_saved_runs_and_opens_one_with_an_overlay() {
     let tmp = tempfile::tempdir().unwrap();
     let live = app_with_run();
     let rec = live.run.as_ref().unwrap().record.clone();
-    let a = bnlab::runs::save_new(&rec, tmp.path()).unwrap();
-    let b = bnlab::runs::save_new(&rec, tmp.path()).unwrap();
+    let a = bnlab::analysis::save_new(&rec, tmp.path()).unwrap();
+    let b = bnlab::analysis::save_new(&rec, tmp.path()).unwrap();
 
     let mut app = ui_common::app();
     app.runs_dir = tmp.path().to_path_buf();

@@ -169,7 +169,8 @@ pub(super) fn stability(p: &Pair, v: &mut Verdicts) -> Vec<String> {
     }
     if p.n() >= 2 {
         let sd = |jobs: &[&JobMetrics]| {
-            Estimate::of(&crate::report::compare::values(&FINAL_VAL_ACC, jobs)).and_then(|e| e.std)
+            Estimate::of(&crate::analysis::compare::values(&FINAL_VAL_ACC, jobs))
+                .and_then(|e| e.std)
         };
         if let (Some(a), Some(b)) = (sd(&p.o), sd(&p.b)) {
             out.push(format!(
@@ -200,7 +201,7 @@ fn sci(x: f64) -> String {
 pub(super) fn internals(p: &Pair) -> Vec<String> {
     let mut out = Vec::new();
     let mean = |jobs: &[&JobMetrics], f: fn(&JobMetrics) -> Option<f64>| {
-        crate::report::stats::mean(&jobs.iter().filter_map(|j| f(j)).collect::<Vec<_>>())
+        crate::analysis::stats::mean(&jobs.iter().filter_map(|j| f(j)).collect::<Vec<_>>())
     };
     let g = |j: &JobMetrics| j.grad_ratio;
     if let (Some(a), Some(b)) = (mean(&p.o, g), mean(&p.b, g)) {

@@ -2,7 +2,7 @@
 //! gradient changed less under trial steps, and whether that is smoothness or a stalled net.
 
 use super::*;
-use crate::report::compare::{LANDSCAPE, LANDSCAPE_LATE};
+use crate::analysis::compare::{LANDSCAPE, LANDSCAPE_LATE};
 
 /// What each measure says, in the order of `LANDSCAPE`.
 const WHAT: [&str; 3] = [

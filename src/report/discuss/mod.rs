@@ -1,13 +1,13 @@
 //! The discussion: every sentence is built from the measured numbers of two variants.
 
-use super::compare::{
+use super::fmt::{at, effect, int, pct, pp, ratio, value};
+use crate::analysis::compare::{
     paired, Groups, Metric, Paired, BEST_VAL_ACC, FINAL_VAL_ACC, GAP, LOSS_TAIL_STD,
     ONE_SEED_ACC_PP, ONE_SEED_RATIO, SPIKE, STEPS_90, STEPS_95, STEPS_97, TEST_ACC, THROUGHPUT,
     VAL_LOSS_AREA, WALL,
 };
-use super::fmt::{at, effect, int, pct, pp, ratio, value};
-use super::metrics::{JobMetrics, THRESHOLDS};
-use super::stats::Estimate;
+use crate::analysis::metrics::{JobMetrics, THRESHOLDS};
+use crate::analysis::stats::Estimate;
 use crate::model::Variant;
 
 mod aspects;
@@ -46,7 +46,7 @@ impl Verdicts {
 
 /// Why a difference is or is not called clear, in words.
 fn noise(m: &Metric, p: &Paired) -> String {
-    use super::compare::{Pairing, Unit, ONE_SEED_SPIKE};
+    use crate::analysis::compare::{Pairing, Unit, ONE_SEED_SPIKE};
     let clear = if p.clear {
         "clear"
     } else {
@@ -85,7 +85,7 @@ fn noise(m: &Metric, p: &Paired) -> String {
 }
 
 fn mean_of(m: &Metric, jobs: &[&JobMetrics]) -> Option<f64> {
-    Estimate::of(&super::compare::values(m, jobs)).map(|e| e.mean)
+    Estimate::of(&crate::analysis::compare::values(m, jobs)).map(|e| e.mean)
 }
 
 /// "94.30%" for one seed, "94.30% (mean of 3 seeds)" for several.

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use bnlab::runs::{self, DataInfo, MetricRow, RunRecord};
+use bnlab::analysis;
+use bnlab::runs::{DataInfo, MetricRow, RunRecord};
 use bnlab::train::{JobId, RunConfig, Status};
 
 /// An empty record of `config`'s jobs, as if the embedded data had been split 3000/1000/1000.
@@ -40,5 +41,5 @@ pub fn end_job(
 
 pub fn save(rec: &RunRecord, dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
-    runs::save(rec, dir).unwrap();
+    analysis::save(rec, dir).unwrap();
 }

@@ -387,6 +387,27 @@ impl Groups {
     }
 }
 
+/// The highest accuracy threshold that at least half of the (point, variant) groups reached in
+/// every seed: the level at which speed differences across a sweep are visible.
+pub fn speed_threshold(g: &Groups) -> usize {
+    let points = g.points();
+    let groups = points.len() * g.variants.len();
+    (0..3)
+        .rev()
+        .find(|&i| {
+            let hit = points
+                .iter()
+                .flat_map(|(p, _)| g.variants.iter().map(move |v| (*p, *v)))
+                .filter(|(p, v)| {
+                    let j = g.of(*p, *v);
+                    !j.is_empty() && j.iter().all(|j| j.reach[i].is_some())
+                })
+                .count();
+            hit * 2 >= groups
+        })
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

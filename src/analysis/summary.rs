@@ -6,12 +6,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::record::{JobRecord, RunRecord};
-use crate::report::compare::Groups;
-use crate::report::metrics::JobMetrics;
-use crate::report::stats::Estimate;
+use std::path::{Path, PathBuf};
 
-pub const THRESHOLDS: [f64; 3] = crate::report::metrics::THRESHOLDS;
+use crate::analysis::compare::Groups;
+use crate::analysis::metrics::JobMetrics;
+use crate::analysis::stats::Estimate;
+use crate::runs::{self, JobRecord, RunError, RunRecord};
+
+pub const THRESHOLDS: [f64; 3] = crate::analysis::metrics::THRESHOLDS;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SummaryRow {
@@ -49,11 +51,11 @@ pub struct SummaryRow {
 
 /// First step at which `series` reached `threshold`.
 pub fn steps_to(series: &[(u64, f64, f64)], threshold: f64) -> Option<u64> {
-    crate::report::metrics::reach(series, threshold).map(|r| r.step)
+    crate::analysis::metrics::reach(series, threshold).map(|r| r.step)
 }
 
 pub fn best(series: &[(u64, f64, f64)]) -> Option<f64> {
-    crate::report::metrics::best(series).map(|p| p.1)
+    crate::analysis::metrics::best(series).map(|p| p.1)
 }
 
 pub fn summarize(job: &JobRecord) -> SummaryRow {
@@ -311,10 +313,16 @@ pub fn csv_records(record: &RunRecord) -> Vec<Vec<String>> {
     out
 }
 
-/// True for a row describing one trainer (its `seed` is a number), false for aggregates.
-pub fn is_job_row(headers: &csv::StringRecord, rec: &csv::StringRecord) -> bool {
-    let i = headers.iter().position(|h| h == "seed").unwrap_or(1);
-    rec.get(i).is_some_and(|s| s.parse::<u64>().is_ok())
+pub use crate::runs::folder::is_job_row;
+
+/// Saves the record into `dir` (which must exist), with its `summary.csv`.
+pub fn save(record: &RunRecord, dir: &Path) -> Result<(), RunError> {
+    runs::save(record, dir, &csv_records(record))
+}
+
+/// Saves the record into a fresh folder under `parent`, with its `summary.csv`.
+pub fn save_new(record: &RunRecord, parent: &Path) -> Result<PathBuf, RunError> {
+    runs::save_new(record, parent, &csv_records(record))
 }
 
 #[cfg(test)]

@@ -1,0 +1,91 @@
+//! The settings of a run as a type, so that an error can name the one at fault and each front
+//! end can point at it in its own terms: the CLI as a flag, the form as a row, a run folder as a
+//! `config.json` key.
+
+use crate::data::{self, Prepared, SplitError};
+
+use super::config::RunConfig;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Preset,
+    Dataset,
+    Lr,
+    Momentum,
+    BatchSize,
+    Steps,
+    Epochs,
+    Variants,
+    Seeds,
+    Seed,
+    Depth,
+    InitSigma,
+    LogEvery,
+    Parallel,
+    Sweep,
+    TrainLimit,
+    ValSize,
+}
+
+impl Field {
+    /// The setting's key in `config.json`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Preset => "preset",
+            Field::Dataset => "dataset",
+            Field::Lr => "lr",
+            Field::Momentum => "momentum",
+            Field::BatchSize => "batch_size",
+            Field::Steps => "steps",
+            Field::Epochs => "epochs",
+            Field::Variants => "variants",
+            Field::Seeds => "seeds",
+            Field::Seed => "seed",
+            Field::Depth => "depth",
+            Field::InitSigma => "init",
+            Field::LogEvery => "log_every",
+            Field::Parallel => "parallel",
+            Field::Sweep => "sweep",
+            Field::TrainLimit => "split.train_limit",
+            Field::ValSize => "split.val_size",
+        }
+    }
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A setting that cannot be used, with the reason.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ConfigError {
+    pub field: Field,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(field: Field, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl RunConfig {
+    /// Loads the data this run asks for and cuts its splits; a split that cannot hold what
+    /// the settings ask for is a `ConfigError` naming the setting.
+    pub fn prepare_data(&self, data_dir: Option<&std::path::Path>) -> anyhow::Result<Prepared> {
+        let raw = data::load(self.dataset, data_dir)?;
+        data::prepare_checked(&raw, &self.split, self.batch_size).map_err(|e| {
+            let field = match e {
+                SplitError::ValSize { .. } => Field::ValSize,
+                SplitError::BatchTooLarge { .. } => Field::BatchSize,
+            };
+            ConfigError::new(field, e.to_string()).into()
+        })
+    }
+}
