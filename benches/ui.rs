@@ -4,6 +4,7 @@
 #[path = "../tests/integration/ui_common/mod.rs"]
 mod ui_common;
 
+use bnlab::metric::Metric;
 use std::time::Instant;
 
 use bnlab::app::View;
@@ -42,11 +43,11 @@ fn frame_time_with_50k_points_per_series() {
                 step: k * 10,
                 epoch: k as f64 / 100.0,
                 values: vec![
-                    ("train_loss".into(), 2.3 * (-5.0 * x).exp() + noise),
-                    ("train_acc".into(), 1.0 - (-5.0 * x).exp() - noise),
-                    ("grad_norm".into(), 0.5 + noise),
-                    ("val_loss".into(), 2.3 * (-5.0 * x).exp() + 0.1),
-                    ("val_acc".into(), 1.0 - (-5.0 * x).exp()),
+                    (Metric::TrainLoss, 2.3 * (-5.0 * x).exp() + noise),
+                    (Metric::TrainAcc, 1.0 - (-5.0 * x).exp() - noise),
+                    (Metric::GradNorm, 0.5 + noise),
+                    (Metric::ValLoss, 2.3 * (-5.0 * x).exp() + 0.1),
+                    (Metric::ValAcc, 1.0 - (-5.0 * x).exp()),
                 ],
             });
             if k % 10 == 0 {
@@ -72,11 +73,11 @@ fn frame_time_with_50k_points_per_series() {
                     step,
                     epoch: step as f64 / 1000.0,
                     values: vec![
-                        ("train_loss".into(), 0.1),
-                        ("train_acc".into(), 0.9),
-                        ("grad_norm".into(), 0.5),
-                        ("val_loss".into(), 0.1),
-                        ("val_acc".into(), 0.9),
+                        (Metric::TrainLoss, 0.1),
+                        (Metric::TrainAcc, 0.9),
+                        (Metric::GradNorm, 0.5),
+                        (Metric::ValLoss, 0.1),
+                        (Metric::ValAcc, 0.9),
                     ],
                 });
             }
@@ -119,10 +120,7 @@ fn chart_build_time_with_50k_points() {
                 id,
                 step: k * 10,
                 epoch: k as f64 / 100.0,
-                values: vec![
-                    ("train_loss".into(), 1.0 / k as f64),
-                    ("val_acc".into(), 0.5),
-                ],
+                values: vec![(Metric::TrainLoss, 1.0 / k as f64), (Metric::ValAcc, 0.5)],
             });
         }
     }
@@ -132,7 +130,7 @@ fn chart_build_time_with_50k_points() {
         let d = build(
             run,
             &[Series {
-                metric: "train_loss",
+                metric: Metric::TrainLoss,
                 main: true,
                 smooth: true,
             }],

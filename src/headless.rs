@@ -1,5 +1,6 @@
 //! `bnlab run`: the same trainers as the UI, with a progress bar on stderr and a table at the end.
 
+use crate::metric::Metric;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -138,7 +139,7 @@ fn progress_message(record: &RunRecord) -> String {
         .filter(|j| j.status == crate::train::Status::Running)
         .map(|j| {
             let acc = j
-                .last("val_acc")
+                .last(Metric::ValAcc)
                 .map_or("-".into(), |a| format!("{:.1}%", a * 100.0));
             format!("{} val {acc}", j.id.variant)
         })

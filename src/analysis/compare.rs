@@ -39,7 +39,8 @@ pub enum Pairing {
     Ratio,
 }
 
-pub struct Metric {
+/// A number a run is compared by, computed from a trainer's metrics.
+pub struct Measure {
     pub key: &'static str,
     pub label: &'static str,
     /// Where the number comes from, for the reader who wants to check it.
@@ -54,7 +55,7 @@ fn p1(v: Option<(u64, f64)>) -> Option<f64> {
     v.map(|p| p.1)
 }
 
-pub const FINAL_VAL_ACC: Metric = Metric {
+pub const FINAL_VAL_ACC: Measure = Measure {
     key: "final_val_acc",
     label: "final validation accuracy",
     source: "`val_acc` in metrics.csv, last evaluation",
@@ -63,7 +64,7 @@ pub const FINAL_VAL_ACC: Metric = Metric {
     pairing: Pairing::Diff,
     get: |m| p1(m.final_val_acc),
 };
-pub const BEST_VAL_ACC: Metric = Metric {
+pub const BEST_VAL_ACC: Measure = Measure {
     key: "best_val_acc",
     label: "best validation accuracy",
     source: "`val_acc` in metrics.csv, highest evaluation",
@@ -72,8 +73,8 @@ pub const BEST_VAL_ACC: Metric = Metric {
     pairing: Pairing::Diff,
     get: |m| p1(m.best_val_acc),
 };
-pub const TEST_ACC: Metric = Metric {
-    key: "test_acc",
+pub const TEST_ACC: Measure = Measure {
+    key: crate::metric::Metric::TestAcc.base_name(),
     label: "test accuracy",
     source: "`test_acc` in metrics.csv, once at the end",
     unit: Unit::Accuracy,
@@ -81,12 +82,12 @@ pub const TEST_ACC: Metric = Metric {
     pairing: Pairing::Diff,
     get: |m| m.test_acc,
 };
-pub const STEPS_90: Metric = steps_metric(0, "steps_val90", "steps to 90% validation accuracy");
-pub const STEPS_95: Metric = steps_metric(1, "steps_val95", "steps to 95% validation accuracy");
-pub const STEPS_97: Metric = steps_metric(2, "steps_val97", "steps to 97% validation accuracy");
+pub const STEPS_90: Measure = steps_metric(0, "steps_val90", "steps to 90% validation accuracy");
+pub const STEPS_95: Measure = steps_metric(1, "steps_val95", "steps to 95% validation accuracy");
+pub const STEPS_97: Measure = steps_metric(2, "steps_val97", "steps to 97% validation accuracy");
 
-const fn steps_metric(i: usize, key: &'static str, label: &'static str) -> Metric {
-    Metric {
+const fn steps_metric(i: usize, key: &'static str, label: &'static str) -> Measure {
+    Measure {
         key,
         label,
         source: "first evaluation in metrics.csv with `val_acc` at or above the threshold",
@@ -101,7 +102,7 @@ const fn steps_metric(i: usize, key: &'static str, label: &'static str) -> Metri
     }
 }
 
-pub const VAL_LOSS_AREA: Metric = Metric {
+pub const VAL_LOSS_AREA: Measure = Measure {
     key: "val_loss_area",
     label: "area under the validation-loss curve",
     source: "`val_loss` in metrics.csv against `epoch`, trapezoids (loss x epochs)",
@@ -110,7 +111,7 @@ pub const VAL_LOSS_AREA: Metric = Metric {
     pairing: Pairing::Ratio,
     get: |m| m.val_loss_area,
 };
-pub const GAP: Metric = Metric {
+pub const GAP: Measure = Measure {
     key: "train_val_gap",
     label: "train - validation accuracy gap",
     source:
@@ -120,7 +121,7 @@ pub const GAP: Metric = Metric {
     pairing: Pairing::Diff,
     get: |m| m.gap,
 };
-pub const LOSS_TAIL_STD: Metric = Metric {
+pub const LOSS_TAIL_STD: Measure = Measure {
     key: "loss_tail_std",
     label: "std of the training loss, last 20% of logs",
     source:
@@ -130,7 +131,7 @@ pub const LOSS_TAIL_STD: Metric = Metric {
     pairing: Pairing::Ratio,
     get: |m| m.loss_tail_std,
 };
-pub const SPIKE: Metric = Metric {
+pub const SPIKE: Measure = Measure {
     key: "max_loss_spike",
     label: "largest training-loss spike",
     source: "`train_loss`: largest rise above its lowest earlier value",
@@ -139,7 +140,7 @@ pub const SPIKE: Metric = Metric {
     pairing: Pairing::Diff,
     get: |m| m.spike.map(|s| s.rise).filter(|r| r.is_finite()),
 };
-pub const BLOWUPS: Metric = Metric {
+pub const BLOWUPS: Measure = Measure {
     key: "loss_blowups",
     label: "loss blow-ups",
     source: "`train_loss`: times it at least doubled its lowest earlier value (and rose > 0.5)",
@@ -148,7 +149,7 @@ pub const BLOWUPS: Metric = Metric {
     pairing: Pairing::Diff,
     get: |m| Some(m.blowups as f64),
 };
-pub const WALL: Metric = Metric {
+pub const WALL: Measure = Measure {
     key: "elapsed_s",
     label: "wall time",
     source: "`elapsed_s` in timing.csv (trainers share the CPU)",
@@ -157,7 +158,7 @@ pub const WALL: Metric = Metric {
     pairing: Pairing::Ratio,
     get: |m| Some(m.elapsed_s).filter(|v| *v > 0.0),
 };
-pub const THROUGHPUT: Metric = Metric {
+pub const THROUGHPUT: Measure = Measure {
     key: "samples_per_sec",
     label: "training samples per second",
     source: "`samples_per_sec` in timing.csv (last progress window)",
@@ -172,8 +173,8 @@ const fn landscape_metric(
     label: &'static str,
     source: &'static str,
     get: fn(&JobMetrics) -> Option<f64>,
-) -> Metric {
-    Metric {
+) -> Measure {
+    Measure {
         key,
         label,
         source,
@@ -184,37 +185,37 @@ const fn landscape_metric(
     }
 }
 
-pub const SMOOTH_LOSS_RANGE: Metric = landscape_metric(
-    "smooth_loss_range",
+pub const SMOOTH_LOSS_RANGE: Measure = landscape_metric(
+    crate::metric::Metric::SmoothLossRange.base_name(),
     "loss range along −g (mean over probes)",
     "`smooth_loss_range` in metrics.csv: max − min loss after steps of 0.25–2× the learning rate along −g, same batch",
     |m| m.landscape.loss_range.map(|r| r.all),
 );
-pub const SMOOTH_GRAD_CHANGE: Metric = landscape_metric(
-    "smooth_grad_change",
+pub const SMOOTH_GRAD_CHANGE: Measure = landscape_metric(
+    crate::metric::Metric::SmoothGradChange.base_name(),
     "gradient change along −g (mean over probes)",
     "`smooth_grad_change` in metrics.csv: max ‖g(w − ηg) − g(w)‖ over the same steps",
     |m| m.landscape.grad_change.map(|r| r.all),
 );
-pub const SMOOTH_BETA: Metric = landscape_metric(
-    "smooth_beta",
+pub const SMOOTH_BETA: Measure = landscape_metric(
+    crate::metric::Metric::SmoothBeta.base_name(),
     "effective β-smoothness (mean over probes)",
     "`smooth_beta` in metrics.csv: max ‖Δg‖ / ‖Δw‖ over the same steps",
     |m| m.landscape.beta.map(|r| r.all),
 );
-pub const SMOOTH_LOSS_RANGE_LATE: Metric = landscape_metric(
+pub const SMOOTH_LOSS_RANGE_LATE: Measure = landscape_metric(
     "smooth_loss_range_late",
     "loss range along −g (second half)",
     "`smooth_loss_range`, mean over the second half of the probes",
     |m| m.landscape.loss_range.and_then(|r| r.late),
 );
-pub const SMOOTH_GRAD_CHANGE_LATE: Metric = landscape_metric(
+pub const SMOOTH_GRAD_CHANGE_LATE: Measure = landscape_metric(
     "smooth_grad_change_late",
     "gradient change along −g (second half)",
     "`smooth_grad_change`, mean over the second half of the probes",
     |m| m.landscape.grad_change.and_then(|r| r.late),
 );
-pub const SMOOTH_BETA_LATE: Metric = landscape_metric(
+pub const SMOOTH_BETA_LATE: Measure = landscape_metric(
     "smooth_beta_late",
     "effective β-smoothness (second half)",
     "`smooth_beta`, mean over the second half of the probes",
@@ -223,15 +224,15 @@ pub const SMOOTH_BETA_LATE: Metric = landscape_metric(
 
 /// Santurkar et al.'s three landscape measures (smaller is smoother), over the whole run and
 /// over its second half; only runs of the `smoothness` preset have them.
-pub const LANDSCAPE: [&Metric; 3] = [&SMOOTH_LOSS_RANGE, &SMOOTH_GRAD_CHANGE, &SMOOTH_BETA];
-pub const LANDSCAPE_LATE: [&Metric; 3] = [
+pub const LANDSCAPE: [&Measure; 3] = [&SMOOTH_LOSS_RANGE, &SMOOTH_GRAD_CHANGE, &SMOOTH_BETA];
+pub const LANDSCAPE_LATE: [&Measure; 3] = [
     &SMOOTH_LOSS_RANGE_LATE,
     &SMOOTH_GRAD_CHANGE_LATE,
     &SMOOTH_BETA_LATE,
 ];
 
 /// The metrics of the report's table, in order.
-pub const TABLE: [&Metric; 13] = [
+pub const TABLE: [&Measure; 13] = [
     &STEPS_90,
     &STEPS_95,
     &STEPS_97,
@@ -261,14 +262,14 @@ pub struct Paired {
 
 impl Paired {
     /// The difference (Diff) or ratio other/base (Ratio) in natural units.
-    pub fn effect(&self, m: &Metric) -> f64 {
+    pub fn effect(&self, m: &Measure) -> f64 {
         match m.pairing {
             Pairing::Diff => self.est.mean,
             Pairing::Ratio => self.est.mean.exp(),
         }
     }
 
-    pub fn ci(&self, m: &Metric) -> Option<(f64, f64)> {
+    pub fn ci(&self, m: &Measure) -> Option<(f64, f64)> {
         self.est.ci.map(|(lo, hi)| match m.pairing {
             Pairing::Diff => (lo, hi),
             Pairing::Ratio => (lo.exp(), hi.exp()),
@@ -276,7 +277,7 @@ impl Paired {
     }
 
     /// True when `other` is clearly better, false when clearly worse, None otherwise.
-    pub fn other_better(&self, m: &Metric) -> Option<bool> {
+    pub fn other_better(&self, m: &Measure) -> Option<bool> {
         if !self.clear || self.est.mean == 0.0 {
             return None;
         }
@@ -288,7 +289,7 @@ impl Paired {
     }
 }
 
-fn one_seed_clear(m: &Metric, d: f64) -> bool {
+fn one_seed_clear(m: &Measure, d: f64) -> bool {
     match (m.pairing, m.unit) {
         (Pairing::Ratio, _) => d.abs() > ONE_SEED_RATIO.ln(),
         (Pairing::Diff, Unit::Accuracy | Unit::Points) => d.abs() * 100.0 > ONE_SEED_ACC_PP,
@@ -298,7 +299,7 @@ fn one_seed_clear(m: &Metric, d: f64) -> bool {
 }
 
 /// Pairs `base` and `other` jobs by seed; `None` when no seed has the metric on both sides.
-pub fn paired(m: &Metric, base: &[&JobMetrics], other: &[&JobMetrics]) -> Option<Paired> {
+pub fn paired(m: &Measure, base: &[&JobMetrics], other: &[&JobMetrics]) -> Option<Paired> {
     let mut d = Vec::new();
     for b in base {
         let Some(o) = other.iter().find(|o| o.seed == b.seed) else {
@@ -329,7 +330,7 @@ pub fn paired(m: &Metric, base: &[&JobMetrics], other: &[&JobMetrics]) -> Option
 }
 
 /// Values of a metric over a group of seeds.
-pub fn values(m: &Metric, jobs: &[&JobMetrics]) -> Vec<f64> {
+pub fn values(m: &Measure, jobs: &[&JobMetrics]) -> Vec<f64> {
     jobs.iter().filter_map(|j| (m.get)(j)).collect()
 }
 

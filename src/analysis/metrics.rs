@@ -1,6 +1,7 @@
 //! Comparison metrics of one trainer, computed from its logged curves.
 //! One module used by the CLI, the UI and the report, so they never disagree.
 
+use crate::metric::{Layer, LayerMetric, Metric};
 use crate::model::Variant;
 use crate::runs::JobRecord;
 use crate::train::Status;
@@ -180,7 +181,7 @@ pub struct JobMetrics {
     pub grad_ratio: Option<f64>,
     /// Range (max - min) of the median input of the probed unit of the last hidden layer over
     /// training (`unit_p50.lN`), with the layer name: how far its distribution moved.
-    pub preact_drift: Option<(String, f64)>,
+    pub preact_drift: Option<(Layer, f64)>,
     /// Loss-landscape probes along −g (`smooth_loss_range`, `smooth_grad_change`,
     /// `smooth_beta`), when the run measured them.
     pub landscape: Landscape,
@@ -220,16 +221,16 @@ pub fn run_mean(series: &Series) -> Option<RunMean> {
 impl Landscape {
     pub fn of(job: &JobRecord) -> Self {
         Self {
-            loss_range: run_mean(&job.series("smooth_loss_range")),
-            grad_change: run_mean(&job.series("smooth_grad_change")),
-            beta: run_mean(&job.series("smooth_beta")),
+            loss_range: run_mean(&job.series(Metric::SmoothLossRange)),
+            grad_change: run_mean(&job.series(Metric::SmoothGradChange)),
+            beta: run_mean(&job.series(Metric::SmoothBeta)),
         }
     }
 }
 
 fn grad_ratio(job: &JobRecord) -> Option<f64> {
-    let first = job.series("grad_norm.l1");
-    let out = job.series("grad_norm.out");
+    let first = job.series(LayerMetric::GradNorm.of(Layer::Hidden(1)));
+    let out = job.series(LayerMetric::GradNorm.of(Layer::Out));
     let ratios: Vec<(u64, f64, f64)> = first
         .iter()
         .filter_map(|a| {
@@ -241,13 +242,13 @@ fn grad_ratio(job: &JobRecord) -> Option<f64> {
     super::stats::mean(&t.iter().map(|p| p.2).collect::<Vec<_>>())
 }
 
-fn preact_drift(job: &JobRecord) -> Option<(String, f64)> {
+fn preact_drift(job: &JobRecord) -> Option<(Layer, f64)> {
     // The paper's Figure 1 follows one unit (`unit_p50`), not the whole layer (`preact_p50`).
     let layer = (1..=20)
         .rev()
-        .map(|l| format!("l{l}"))
-        .find(|l| job.last(&format!("unit_p50.{l}")).is_some())?;
-    let s = job.series(&format!("unit_p50.{layer}"));
+        .map(Layer::Hidden)
+        .find(|&l| job.last(LayerMetric::UnitP50.of(l)).is_some())?;
+    let s = job.series(LayerMetric::UnitP50.of(layer));
     let v: Vec<f64> = s.iter().map(|p| p.2).filter(|x| x.is_finite()).collect();
     if v.len() < 2 {
         return None;
@@ -262,10 +263,10 @@ fn preact_drift(job: &JobRecord) -> Option<(String, f64)> {
 
 impl JobMetrics {
     pub fn of(job: &JobRecord) -> Self {
-        let val_acc = job.series("val_acc");
-        let val_loss = job.series("val_loss");
-        let train_loss = job.series("train_loss");
-        let train_acc = job.series("train_acc");
+        let val_acc = job.series(Metric::ValAcc);
+        let val_loss = job.series(Metric::ValLoss);
+        let train_loss = job.series(Metric::TrainLoss);
+        let train_acc = job.series(Metric::TrainAcc);
         let final_train_acc = last(&train_acc);
         let final_val_acc = last(&val_acc);
         let stopped_early = matches!(
@@ -290,8 +291,8 @@ impl JobMetrics {
             final_val_loss: last(&val_loss),
             final_train_acc,
             final_train_loss: last(&train_loss),
-            test_acc: job.last("test_acc").filter(|v| v.is_finite()),
-            test_loss: job.last("test_loss").filter(|v| v.is_finite()),
+            test_acc: job.last(Metric::TestAcc).filter(|v| v.is_finite()),
+            test_loss: job.last(Metric::TestLoss).filter(|v| v.is_finite()),
             gap: gap(final_train_acc.map(|p| p.1), final_val_acc.map(|p| p.1)),
             loss_tail_std: tail_std(&train_loss),
             tail_steps: (!t.is_empty()).then(|| (t[0].0, t[t.len() - 1].0)),

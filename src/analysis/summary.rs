@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::analysis::compare::Groups;
 use crate::analysis::metrics::JobMetrics;
 use crate::analysis::stats::Estimate;
+use crate::metric::Metric;
 use crate::runs::{self, JobRecord, RunError, RunRecord};
 
 pub const THRESHOLDS: [f64; 3] = crate::analysis::metrics::THRESHOLDS;
@@ -99,8 +100,8 @@ const NUMERIC: [(&str, Getter); 17] = [
     ("final_val_loss", |r| r.final_val_loss),
     ("final_val_acc", |r| r.final_val_acc),
     ("best_val_acc", |r| r.best_val_acc),
-    ("test_loss", |r| r.test_loss),
-    ("test_acc", |r| r.test_acc),
+    (Metric::TestLoss.base_name(), |r| r.test_loss),
+    (Metric::TestAcc.base_name(), |r| r.test_acc),
     ("step_val90", |r| r.step_val90.map(|s| s as f64)),
     ("step_val95", |r| r.step_val95.map(|s| s as f64)),
     ("step_val97", |r| r.step_val97.map(|s| s as f64)),

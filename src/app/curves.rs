@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use crate::metric::{LayerMetric, Metric};
 use crate::model::Variant;
 use crate::runs::{JobRecord, RunRecord};
 
@@ -73,7 +74,7 @@ struct JobIndex {
     upto: usize,
     /// The record's thinning count when indexed; a change means the rows moved.
     thinned: u32,
-    by_metric: HashMap<String, Column>,
+    by_metric: HashMap<Metric, Column>,
 }
 
 impl SeriesIndex {
@@ -104,10 +105,7 @@ impl SeriesIndex {
             ix.thinned = rec.thinned();
         }
         for r in rows.iter().skip(ix.upto) {
-            let col = match ix.by_metric.get_mut(r.metric.as_str()) {
-                Some(c) => c,
-                None => ix.by_metric.entry(r.metric.to_string()).or_default(),
-            };
+            let col = ix.by_metric.entry(r.metric).or_default();
             col.step.push(r.step);
             col.epoch.push(r.epoch);
             col.value.push(r.value);
@@ -115,17 +113,20 @@ impl SeriesIndex {
         ix.upto = rows.len();
     }
 
-    pub fn column(&self, job: usize, metric: &str) -> &Column {
+    pub fn column(&self, job: usize, metric: Metric) -> &Column {
         self.jobs
             .get(job)
-            .and_then(|j| j.by_metric.get(metric))
+            .and_then(|j| j.by_metric.get(&metric))
             .unwrap_or(&EMPTY)
     }
 
-    pub fn has_metric_prefix(&self, prefix: &str) -> bool {
-        self.jobs
-            .iter()
-            .any(|j| j.by_metric.keys().any(|k| k.starts_with(prefix)))
+    /// Whether any job has recorded `kind` for some layer.
+    pub fn has_layer_metric(&self, kind: LayerMetric) -> bool {
+        self.jobs.iter().any(|j| {
+            j.by_metric
+                .keys()
+                .any(|k| matches!(k, Metric::Layer(m, _) if *m == kind))
+        })
     }
 }
 
@@ -252,7 +253,7 @@ pub fn curve(
     index: &SeriesIndex,
     clocks: &[Clock],
     jobs: &[usize],
-    metric: &str,
+    metric: Metric,
     axis: XAxis,
 ) -> Curve {
     let series: Vec<Vec<(f64, f64)>> = jobs
@@ -501,13 +502,13 @@ pub fn bounds<'a>(
 }
 
 /// The last `n` values of a metric of one job.
-pub fn recent(index: &SeriesIndex, job: usize, metric: &str, n: usize) -> Vec<f64> {
+pub fn recent(index: &SeriesIndex, job: usize, metric: Metric, n: usize) -> Vec<f64> {
     let v = &index.column(job, metric).value;
     v[v.len().saturating_sub(n)..].to_vec()
 }
 
 /// The last value of a metric of one job, through the index.
-pub fn last(index: &SeriesIndex, job: usize, metric: &str) -> Option<f64> {
+pub fn last(index: &SeriesIndex, job: usize, metric: Metric) -> Option<f64> {
     index.column(job, metric).value.last().copied()
 }
 
@@ -537,15 +538,18 @@ mod tests {
                 id,
                 step,
                 epoch: 0.0,
-                values: vec![("train_loss".into(), step as f64)],
+                values: vec![(Metric::TrainLoss, step as f64)],
             });
             index.update_job(&record, 0);
         }
         assert!(record.jobs[0].thinned() > 0);
         let fresh = SeriesIndex::build(&record);
-        assert_eq!(index.column(0, "train_loss"), fresh.column(0, "train_loss"));
         assert_eq!(
-            index.column(0, "train_loss").len(),
+            index.column(0, Metric::TrainLoss),
+            fresh.column(0, Metric::TrainLoss)
+        );
+        assert_eq!(
+            index.column(0, Metric::TrainLoss).len(),
             record.jobs[0].rows.len()
         );
     }
@@ -597,13 +601,13 @@ mod tests {
                 },
                 step: 10,
                 epoch: 0.1,
-                values: vec![("val_acc".into(), v)],
+                values: vec![(Metric::ValAcc, v)],
             });
         }
         let ix = SeriesIndex::build(&rec);
         let jobs = group(&rec, Variant::Bn, 0);
         assert_eq!(jobs.len(), 2);
-        let c = curve(&rec, &ix, &[], &jobs, "val_acc", XAxis::Steps);
+        let c = curve(&rec, &ix, &[], &jobs, Metric::ValAcc, XAxis::Steps);
         assert_eq!(c.mean.len(), 1);
         assert!((c.mean[0].1 - 0.3).abs() < 1e-12);
         let (lo, hi) = c.band.unwrap();

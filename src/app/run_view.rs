@@ -1,6 +1,7 @@
 //! What the run screen shows: a run's record (live or loaded), its index for drawing,
 //! per-job clocks and throughput history, and an optional second run to overlay.
 
+use crate::metric::Metric;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
@@ -226,7 +227,7 @@ impl RunView {
             &self.index,
             &self.clocks,
             jobs,
-            "val_acc",
+            Metric::ValAcc,
             curves::XAxis::Steps,
         )
         .mean;
@@ -243,7 +244,7 @@ impl RunView {
             .collect();
         let test: Vec<f64> = jobs
             .iter()
-            .filter_map(|&j| curves::last(&self.index, j, "test_acc"))
+            .filter_map(|&j| curves::last(&self.index, j, Metric::TestAcc))
             .collect();
         GroupStats {
             current: val.last().map(|p| p.1),

@@ -1,7 +1,8 @@
-//! Looks inside a network: activation-input percentiles and per-layer statistics,
-//! named `<what>.l<layer>` (hidden layers from 1, the output layer `out`).
+//! Looks inside a network: activation-input percentiles and per-layer statistics, one
+//! `LayerMetric` per layer (hidden layers from 1, the output layer `out`).
 
 use super::net::LayerStats;
+use crate::metric::{Layer, LayerMetric as K, Metric};
 
 /// The `q`-quantile (0..=1) of `sorted` by linear interpolation.
 pub fn quantile(sorted: &[f32], q: f64) -> f64 {
@@ -75,19 +76,6 @@ fn value(k: i32) -> f32 {
     f32::from_bits((k ^ (((k >> 31) as u32) >> 1) as i32) as u32)
 }
 
-/// Whether `metric` describes one layer (`<what>.<layer>`) rather than the whole network.
-pub fn is_layer_metric(metric: &str) -> bool {
-    metric.contains('.')
-}
-
-pub fn layer_name(layer: usize, hidden_layers: usize) -> String {
-    if layer < hidden_layers {
-        format!("l{}", layer + 1)
-    } else {
-        "out".to_string()
-    }
-}
-
 fn mean_std(v: &[f32]) -> (f64, f64) {
     let n = v.len().max(1) as f64;
     let m = v.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
@@ -97,21 +85,21 @@ fn mean_std(v: &[f32]) -> (f64, f64) {
 
 /// Metrics from the activation inputs of each hidden layer on the probe batch.
 /// `unit` picks one unit of the last hidden layer whose own distribution is tracked too.
-pub fn preact_metrics(taps: &[Vec<f32>], unit: usize, width: usize, out: &mut Vec<(String, f64)>) {
+pub fn preact_metrics(taps: &[Vec<f32>], unit: usize, width: usize, out: &mut Vec<(Metric, f64)>) {
     for (i, t) in taps.iter().enumerate() {
         let [p15, p50, p85] = bands(t);
-        let l = i + 1;
-        out.push((format!("preact_p15.l{l}"), p15));
-        out.push((format!("preact_p50.l{l}"), p50));
-        out.push((format!("preact_p85.l{l}"), p85));
+        let l = Layer::Hidden(i as u16 + 1);
+        out.push((K::PreactP15.of(l), p15));
+        out.push((K::PreactP50.of(l), p50));
+        out.push((K::PreactP85.of(l), p85));
     }
     if let Some(last) = taps.last() {
         let column: Vec<f32> = last.iter().skip(unit).step_by(width).copied().collect();
         let [p15, p50, p85] = bands(&column);
-        let l = taps.len();
-        out.push((format!("unit_p15.l{l}"), p15));
-        out.push((format!("unit_p50.l{l}"), p50));
-        out.push((format!("unit_p85.l{l}"), p85));
+        let l = Layer::Hidden(taps.len() as u16);
+        out.push((K::UnitP15.of(l), p15));
+        out.push((K::UnitP50.of(l), p50));
+        out.push((K::UnitP85.of(l), p85));
     }
 }
 
@@ -121,22 +109,22 @@ pub fn layer_metrics(
     stats: &[LayerStats],
     hidden_layers: usize,
     previous: &mut Vec<Option<(Vec<f32>, Vec<f32>)>>,
-    out: &mut Vec<(String, f64)>,
+    out: &mut Vec<(Metric, f64)>,
 ) {
     previous.resize(stats.len(), None);
     for (i, s) in stats.iter().enumerate() {
-        let l = layer_name(i, hidden_layers);
-        out.push((format!("grad_norm.{l}"), f64::from(s.grad_norm)));
-        out.push((format!("weight_norm.{l}"), f64::from(s.weight_norm)));
+        let l = Layer::at(i, hidden_layers);
+        out.push((K::GradNorm.of(l), f64::from(s.grad_norm)));
+        out.push((K::WeightNorm.of(l), f64::from(s.weight_norm)));
         if let Some(bn) = &s.bn {
             let (gm, gs) = mean_std(&bn.gamma);
             let (bm, bs) = mean_std(&bn.beta);
-            out.push((format!("bn_gamma_mean.{l}"), gm));
-            out.push((format!("bn_gamma_std.{l}"), gs));
-            out.push((format!("bn_beta_mean.{l}"), bm));
-            out.push((format!("bn_beta_std.{l}"), bs));
-            out.push((format!("bn_rmean_mean.{l}"), mean_std(&bn.running_mean).0));
-            out.push((format!("bn_rvar_mean.{l}"), mean_std(&bn.running_var).0));
+            out.push((K::BnGammaMean.of(l), gm));
+            out.push((K::BnGammaStd.of(l), gs));
+            out.push((K::BnBetaMean.of(l), bm));
+            out.push((K::BnBetaStd.of(l), bs));
+            out.push((K::BnRmeanMean.of(l), mean_std(&bn.running_mean).0));
+            out.push((K::BnRvarMean.of(l), mean_std(&bn.running_var).0));
             let drift = |a: &[f32], b: &[f32]| {
                 a.iter()
                     .zip(b)
@@ -148,8 +136,8 @@ pub fn layer_metrics(
                 Some((m, v)) => (drift(&bn.running_mean, m), drift(&bn.running_var, v)),
                 None => (0.0, 0.0),
             };
-            out.push((format!("bn_rmean_drift.{l}"), dm));
-            out.push((format!("bn_rvar_drift.{l}"), dv));
+            out.push((K::BnRmeanDrift.of(l), dm));
+            out.push((K::BnRvarDrift.of(l), dv));
             previous[i] = Some((bn.running_mean.clone(), bn.running_var.clone()));
         }
     }
@@ -212,7 +200,11 @@ mod tests {
         let taps = vec![vec![0.0, 10.0, 0.0, 0.0, 20.0, 0.0]];
         let mut out = Vec::new();
         preact_metrics(&taps, 1, 3, &mut out);
-        let p50 = out.iter().find(|(k, _)| k == "unit_p50.l1").unwrap().1;
+        let p50 = out
+            .iter()
+            .find(|(k, _)| *k == K::UnitP50.of(Layer::Hidden(1)))
+            .unwrap()
+            .1;
         assert_eq!(p50, 15.0);
     }
 }

@@ -1,6 +1,7 @@
 //! Which charts a run gets, built from its records: curves always, internals and sweeps when
 //! the run measured them.
 
+use crate::metric::{Layer, LayerMetric, Metric};
 use std::path::Path;
 
 use super::charts::{self, color, Line, Panel, PALETTE};
@@ -12,7 +13,7 @@ pub struct Figure {
     pub caption: String,
 }
 
-fn curve(job: &JobRecord, metric: &str, scale: f64, x_epochs: bool) -> Vec<(f64, f64)> {
+fn curve(job: &JobRecord, metric: Metric, scale: f64, x_epochs: bool) -> Vec<(f64, f64)> {
     job.series(metric)
         .into_iter()
         .map(|(s, e, v)| (if x_epochs { e } else { s as f64 }, v * scale))
@@ -25,7 +26,7 @@ fn jobs_at(record: &RunRecord, point: usize) -> Vec<&JobRecord> {
 
 fn overlay(
     jobs: &[&JobRecord],
-    metric: &str,
+    metric: Metric,
     title: &str,
     y: &str,
     scale: f64,
@@ -66,13 +67,13 @@ fn save(
 }
 
 /// Highest-numbered hidden layer that has a metric `base.lN`.
-fn last_layer(record: &RunRecord, base: &str) -> Option<String> {
-    (1..=20).rev().map(|l| format!("l{l}")).find(|l| {
-        let name = format!("{base}.{l}");
+/// The deepest hidden layer for which some job recorded `kind`.
+fn last_layer(record: &RunRecord, kind: LayerMetric) -> Option<Layer> {
+    (1..=20).rev().map(Layer::Hidden).find(|&l| {
         record
             .jobs
             .iter()
-            .any(|j| j.rows.iter().any(|r| r.metric == name))
+            .any(|j| j.rows.iter().any(|r| r.metric == kind.of(l)))
     })
 }
 
@@ -196,7 +197,7 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
             .map(|(point, pv)| {
                 overlay(
                     &jobs_at(record, point),
-                    "val_acc",
+                    Metric::ValAcc,
                     &format!("{param} = {}", super::fmt::value_str(pv)),
                     "val accuracy (%)",
                     100.0,
@@ -218,12 +219,12 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
     } else {
         let jobs = jobs_at(record, 0);
         save(&Dest { dir, prefix }, "loss", "Loss", &[
-            overlay(&jobs, "train_loss", "training loss (mean over each log interval)", "cross-entropy", 1.0, false),
-            overlay(&jobs, "val_loss", "validation loss", "cross-entropy", 1.0, true),
+            overlay(&jobs, Metric::TrainLoss, "training loss (mean over each log interval)", "cross-entropy", 1.0, false),
+            overlay(&jobs, Metric::ValLoss, "validation loss", "cross-entropy", 1.0, true),
         ], 2, format!("Training loss (`train_loss`) and validation loss (`val_loss`) against steps.{seed_note}"), &mut out)?;
         save(&Dest { dir, prefix }, "accuracy", "Accuracy", &[
-            overlay(&jobs, "val_acc", "validation accuracy", "accuracy (%)", 100.0, true),
-            overlay(&jobs, "train_acc", "training accuracy (mean over each log interval)", "accuracy (%)", 100.0, false),
+            overlay(&jobs, Metric::ValAcc, "validation accuracy", "accuracy (%)", 100.0, true),
+            overlay(&jobs, Metric::TrainAcc, "training accuracy (mean over each log interval)", "accuracy (%)", 100.0, false),
         ], 2, format!("Validation accuracy (`val_acc`) and training accuracy (`train_acc`) against steps.{seed_note}"), &mut out)?;
     }
     internals(record, dir, prefix, &mut out)?;
@@ -238,7 +239,7 @@ fn internals(
     out: &mut Vec<Figure>,
 ) -> anyhow::Result<()> {
     let point = 0;
-    if let Some(layer) = last_layer(record, "unit_p50") {
+    if let Some(layer) = last_layer(record, LayerMetric::UnitP50) {
         let mut panels = Vec::new();
         for v in variants(record) {
             let Some(j) = first_seed(record, point, v) else {
@@ -249,11 +250,14 @@ fn internals(
                 "step",
                 "pre-activation",
             );
-            for (i, q) in ["p15", "p50", "p85"].iter().enumerate() {
+            let bands = LayerMetric::UNIT_BANDS
+                .into_iter()
+                .zip(["p15", "p50", "p85"]);
+            for (i, (kind, q)) in bands.enumerate() {
                 p.lines.push(Line {
                     label: format!("{q} over the probe batch"),
                     color: PALETTE[i],
-                    points: curve(j, &format!("unit_{q}.{layer}"), 1.0, false),
+                    points: curve(j, kind.of(layer), 1.0, false),
                     markers: false,
                 });
             }
@@ -262,7 +266,7 @@ fn internals(
         save(&Dest { dir, prefix }, "preact", "Distribution of a last-layer input over training (Ioffe & Szegedy, Fig. 1b-c)", &panels, 2,
             format!("The 15th, 50th and 85th percentiles of one hidden unit's input (`unit_p15/p50/p85.{layer}`) over a fixed probe batch, first seed. For BN nets this is the input to the non-linearity after normalization, scale and shift. Stable bands mean a stable input distribution for the layer above."), out)?;
     }
-    if last_layer(record, "grad_norm").is_some() {
+    if last_layer(record, LayerMetric::GradNorm).is_some() {
         let mut panels = Vec::new();
         for v in variants(record) {
             let Some(j) = first_seed(record, point, v) else {
@@ -273,18 +277,21 @@ fn internals(
                 "step",
                 "log10 gradient norm",
             );
-            let mut layers: Vec<String> = j
+            let mut layers: Vec<Layer> = j
                 .rows
                 .iter()
-                .filter_map(|r| r.metric.strip_prefix("grad_norm.").map(String::from))
+                .filter_map(|r| match r.metric {
+                    Metric::Layer(LayerMetric::GradNorm, l) => Some(l),
+                    _ => None,
+                })
                 .collect();
-            layers.sort_by_key(|l| l.trim_start_matches('l').parse::<u32>().unwrap_or(u32::MAX));
+            layers.sort();
             layers.dedup();
-            for (i, l) in layers.iter().enumerate() {
+            for (i, &l) in layers.iter().enumerate() {
                 p.lines.push(Line {
-                    label: l.clone(),
+                    label: l.to_string(),
                     color: PALETTE[i % PALETTE.len()],
-                    points: curve(j, &format!("grad_norm.{l}"), 1.0, false)
+                    points: curve(j, LayerMetric::GradNorm.of(l), 1.0, false)
                         .into_iter()
                         .filter(|q| q.1 > 0.0)
                         .map(|(x, y)| (x, y.log10()))
@@ -317,16 +324,20 @@ fn landscape(
         .collect();
     let measures = [
         (
-            "smooth_loss_range",
+            Metric::SmoothLossRange,
             "loss landscape: loss range along −g",
             "max − min loss",
         ),
         (
-            "smooth_grad_change",
+            Metric::SmoothGradChange,
             "gradient predictiveness",
             "max ‖g(w − ηg) − g(w)‖",
         ),
-        ("smooth_beta", "effective β-smoothness", "max ‖Δg‖ / ‖Δw‖"),
+        (
+            Metric::SmoothBeta,
+            "effective β-smoothness",
+            "max ‖Δg‖ / ‖Δw‖",
+        ),
     ];
     let mut panels = Vec::new();
     for (metric, title, y) in measures {

@@ -1,6 +1,6 @@
 //! How numbers are written in the report: one place, so the table and the prose agree.
 
-use crate::analysis::compare::{Metric, Paired, Pairing, Unit};
+use crate::analysis::compare::{Measure, Paired, Pairing, Unit};
 use crate::analysis::metrics::JobMetrics;
 use crate::analysis::stats::Estimate;
 
@@ -40,7 +40,7 @@ pub fn ratio(r: f64) -> String {
     }
 }
 
-pub fn value(m: &Metric, x: f64) -> String {
+pub fn value(m: &Measure, x: f64) -> String {
     match m.unit {
         Unit::Accuracy => pct(x),
         Unit::Points => pp(x),
@@ -74,7 +74,7 @@ pub fn sig3(x: f64) -> String {
     s
 }
 
-fn diff(m: &Metric, d: f64) -> String {
+fn diff(m: &Measure, d: f64) -> String {
     match m.unit {
         Unit::Accuracy | Unit::Points => pp(d),
         Unit::Steps | Unit::Rate | Unit::Count => {
@@ -99,7 +99,7 @@ fn diff(m: &Metric, d: f64) -> String {
 }
 
 /// The effect of a paired comparison, with its CI or a note that there is none.
-pub fn effect(m: &Metric, p: &Paired) -> String {
+pub fn effect(m: &Measure, p: &Paired) -> String {
     let e = p.effect(m);
     let main = match m.pairing {
         Pairing::Diff => diff(m, e),
@@ -121,7 +121,7 @@ pub fn effect(m: &Metric, p: &Paired) -> String {
 }
 
 /// A group's value of a metric: the value for one seed, mean ± std for several.
-pub fn cell(m: &Metric, jobs: &[&JobMetrics]) -> String {
+pub fn cell(m: &Measure, jobs: &[&JobMetrics]) -> String {
     let xs: Vec<f64> = jobs.iter().filter_map(|j| (m.get)(j)).collect();
     if m.unit == Unit::Steps && xs.len() < jobs.len() {
         return if xs.is_empty() {
@@ -140,7 +140,7 @@ pub fn cell(m: &Metric, jobs: &[&JobMetrics]) -> String {
     }
 }
 
-fn spread(m: &Metric, s: f64) -> String {
+fn spread(m: &Measure, s: f64) -> String {
     match m.unit {
         Unit::Accuracy | Unit::Points => format!("{:.2} pp", s * 100.0),
         _ => value(m, s),

@@ -39,7 +39,7 @@ pub fn status(jobs: &[&JobMetrics]) -> String {
 }
 
 /// A diverged group has no number to show; everything else shows the metric.
-fn number(jobs: &[&JobMetrics], m: &crate::analysis::compare::Metric) -> String {
+fn number(jobs: &[&JobMetrics], m: &crate::analysis::compare::Measure) -> String {
     if jobs.iter().all(|j| j.diverged()) {
         "diverged".into()
     } else {

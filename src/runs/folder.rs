@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::record::{DataInfo, JobRecord, MetricRow, RunRecord};
+use crate::metric::{Metric, UnknownMetric};
 use crate::model::Variant;
 use crate::train::{JobId, RunConfig, Status};
 
@@ -273,6 +274,9 @@ pub fn load(dir: &Path) -> Result<RunRecord, RunError> {
         if metric.is_empty() {
             return Err(bad("empty metric name"));
         }
+        let metric: Metric = metric
+            .parse()
+            .map_err(|e: UnknownMetric| bad(&e.to_string()))?;
         let value: f64 = field(5).parse().map_err(|_| bad("value is not a number"))?;
         let point: usize = match rec.get(6) {
             Some(s) => s.parse().map_err(|_| bad("point is not a whole number"))?,
@@ -286,7 +290,7 @@ pub fn load(dir: &Path) -> Result<RunRecord, RunError> {
         let row = MetricRow {
             step,
             epoch,
-            metric: record.intern(metric),
+            metric,
             value,
         };
         match by_id.iter_mut().find(|(k, _)| *k == id) {

@@ -4,7 +4,7 @@ pub mod folder;
 pub mod record;
 
 pub use folder::{list, load, save, save_new, RunError};
-pub use record::{DataInfo, JobRecord, MetricName, MetricRow, RunRecord};
+pub use record::{DataInfo, JobRecord, MetricRow, RunRecord};
 
 /// Where runs go unless `--out` says otherwise.
 pub const DEFAULT_DIR: &str = "saved_runs";

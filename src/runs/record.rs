@@ -1,67 +1,14 @@
 //! The in-memory form of a run: everything the trainers reported, per job, in order.
 //! Both the headless CLI and the UI fold events into it; `runs::save` writes it out.
 
+use crate::metric::Metric;
 use crate::train::{BnUnit, Event, JobId, RunConfig, Status};
-
-/// A metric's name, shared by every row that carries it: long runs hold millions of rows,
-/// and a `String` per row would double their memory.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MetricName(std::sync::Arc<str>);
-
-impl MetricName {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::ops::Deref for MetricName {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for MetricName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<&str> for MetricName {
-    fn from(s: &str) -> Self {
-        Self(s.into())
-    }
-}
-
-impl From<String> for MetricName {
-    fn from(s: String) -> Self {
-        Self(s.into())
-    }
-}
-
-impl PartialEq<str> for MetricName {
-    fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
-    }
-}
-
-impl PartialEq<&str> for MetricName {
-    fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
-    }
-}
-
-impl PartialEq<String> for MetricName {
-    fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricRow {
     pub step: u64,
     pub epoch: f64,
-    pub metric: MetricName,
+    pub metric: Metric,
     pub value: f64,
 }
 
@@ -91,8 +38,8 @@ pub struct JobRecord {
 pub const SERIES_KEEP: usize = 2 * crate::train::cadence::SERIES_CAP as usize;
 pub const LAYER_KEEP: usize = 2 * crate::train::cadence::PROBE_CAP as usize;
 
-fn keep_limit(metric: &str) -> usize {
-    if crate::model::probe::is_layer_metric(metric) {
+fn keep_limit(metric: Metric) -> usize {
+    if metric.is_layer() {
         LAYER_KEEP
     } else {
         SERIES_KEEP
@@ -103,7 +50,7 @@ fn keep_limit(metric: &str) -> usize {
 /// derived from the rows, so it takes no part in equality.
 #[derive(Debug, Clone, Default)]
 struct Tally {
-    counts: Vec<(MetricName, usize)>,
+    counts: Vec<(Metric, usize)>,
     passes: u32,
 }
 
@@ -147,12 +94,12 @@ impl JobRecord {
             let i = match counts.iter().position(|(n, _)| *n == r.metric) {
                 Some(i) => i,
                 None => {
-                    counts.push((r.metric.clone(), 0));
+                    counts.push((r.metric, 0));
                     counts.len() - 1
                 }
             };
             counts[i].1 += 1;
-            full |= counts[i].1 >= keep_limit(&r.metric);
+            full |= counts[i].1 >= keep_limit(r.metric);
             self.rows.push(r);
         }
         if full {
@@ -164,7 +111,7 @@ impl JobRecord {
         let counts = &mut self.tally.counts;
         let over: Vec<(usize, bool)> = counts
             .iter()
-            .map(|(n, c)| (*c, *c >= keep_limit(n)))
+            .map(|(n, c)| (*c, *c >= keep_limit(*n)))
             .collect();
         let mut seen = vec![0usize; counts.len()];
         self.rows.retain(|r| {
@@ -185,7 +132,7 @@ impl JobRecord {
     }
 
     /// `(step, epoch, value)` of one metric, in step order.
-    pub fn series(&self, metric: &str) -> Vec<(u64, f64, f64)> {
+    pub fn series(&self, metric: Metric) -> Vec<(u64, f64, f64)> {
         self.rows
             .iter()
             .filter(|r| r.metric == metric)
@@ -193,7 +140,7 @@ impl JobRecord {
             .collect()
     }
 
-    pub fn last(&self, metric: &str) -> Option<f64> {
+    pub fn last(&self, metric: Metric) -> Option<f64> {
         self.rows
             .iter()
             .rev()
@@ -217,8 +164,6 @@ pub struct RunRecord {
     /// Where the data came from and how it was split, for config.json.
     pub data_info: DataInfo,
     pub jobs: Vec<JobRecord>,
-    /// Every metric name seen, so rows share one allocation per name.
-    names: Vec<MetricName>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -251,18 +196,7 @@ impl RunRecord {
             config,
             data_info,
             jobs,
-            names: Vec::new(),
         }
-    }
-
-    /// The shared name for `metric` (a run has a few dozen, so a linear search is enough).
-    pub fn intern(&mut self, metric: &str) -> MetricName {
-        if let Some(n) = self.names.iter().find(|n| **n == metric) {
-            return n.clone();
-        }
-        let n = MetricName::from(metric);
-        self.names.push(n.clone());
-        n
     }
 
     pub fn job(&self, id: JobId) -> Option<&JobRecord> {
@@ -279,10 +213,6 @@ impl RunRecord {
 
     /// Folds one event in.
     pub fn apply(&mut self, event: &Event) {
-        let names: Vec<MetricName> = match event {
-            Event::Metrics { values, .. } => values.iter().map(|(k, _)| self.intern(k)).collect(),
-            _ => Vec::new(),
-        };
         let job = self.job_mut(event.id());
         match event {
             Event::Started {
@@ -303,11 +233,11 @@ impl RunRecord {
                 ..
             } => {
                 job.step = job.step.max(*step);
-                job.push_rows(values.iter().zip(names).map(|((_, v), metric)| MetricRow {
+                job.push_rows(values.iter().map(|&(metric, value)| MetricRow {
                     step: *step,
                     epoch: *epoch,
                     metric,
-                    value: *v,
+                    value,
                 }));
             }
             Event::Progress {
@@ -367,6 +297,11 @@ mod tests {
 
     /// A long run's events at the trainers' cadences: the loss from every 2 steps, a layer
     /// probe from every 10.
+    const L1_GRAD: Metric = Metric::Layer(
+        crate::metric::LayerMetric::GradNorm,
+        crate::metric::Layer::Hidden(1),
+    );
+
     fn long_run(steps: u64) -> (RunRecord, u64) {
         use crate::train::cadence::{Cadence, PROBE_CAP, SERIES_CAP};
         let mut r = RunRecord::new(RunConfig::default(), DataInfo::default());
@@ -375,11 +310,11 @@ mod tests {
         for step in 1..=steps {
             let mut values = Vec::new();
             if log.due(step) {
-                values.push(("train_loss".to_string(), step as f64));
+                values.push((Metric::TrainLoss, step as f64));
                 last = step;
             }
             if probe.due(step) {
-                values.push(("grad_norm.l1".to_string(), -(step as f64)));
+                values.push((L1_GRAD, -(step as f64)));
             }
             if values.is_empty() {
                 continue;
@@ -399,8 +334,8 @@ mod tests {
         let steps = 5_000_000;
         let (r, last) = long_run(steps);
         let j = r.job(job()).unwrap();
-        let loss = j.series("train_loss");
-        let probe = j.series("grad_norm.l1");
+        let loss = j.series(Metric::TrainLoss);
+        let probe = j.series(L1_GRAD);
         assert!(j.thinned() > 0);
         assert!(
             loss.len() < SERIES_KEEP && loss.len() >= SERIES_KEEP / 2,
@@ -434,7 +369,7 @@ mod tests {
         let r = long_run(10_000).0;
         let j = r.job(job()).unwrap();
         assert_eq!(j.thinned(), 0);
-        assert_eq!(j.series("train_loss").len(), 5_000);
-        assert_eq!(j.series("grad_norm.l1").len(), 1_000);
+        assert_eq!(j.series(Metric::TrainLoss).len(), 5_000);
+        assert_eq!(j.series(L1_GRAD).len(), 1_000);
     }
 }

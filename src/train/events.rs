@@ -6,6 +6,7 @@ use std::sync::{Condvar, Mutex};
 use serde::{Deserialize, Serialize};
 
 use super::config::JobId;
+use crate::metric::Metric;
 
 /// The state of one trainer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -93,7 +94,7 @@ pub enum Event {
         id: JobId,
         step: u64,
         epoch: f64,
-        values: Vec<(String, f64)>,
+        values: Vec<(Metric, f64)>,
     },
     Progress {
         id: JobId,

@@ -3,6 +3,7 @@
 //! multiples of the learning rate and measure, on the same batch, how much the loss varies
 //! and how much the gradient changes. A smoother landscape shows smaller numbers.
 
+use crate::metric::Metric;
 use dfdx::losses::cross_entropy_with_logits_loss;
 use dfdx::optim::{Momentum, Optimizer, Sgd, SgdConfig};
 use dfdx::prelude::*;
@@ -29,7 +30,7 @@ pub fn probe<N: Network>(
     x: &Tensor<(usize, Const<PIXELS>), E, Dev>,
     y: &Tensor<(usize, Const<CLASSES>), E, Dev>,
     lr: f64,
-    out: &mut Vec<(String, f64)>,
+    out: &mut Vec<(Metric, f64)>,
 ) {
     let g0 = net.grad_vector(grads);
     let gnorm = g0.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>().sqrt();
@@ -66,7 +67,7 @@ pub fn probe<N: Network>(
             beta = beta.max(d / (eta * gnorm));
         }
     }
-    out.push(("smooth_loss_range".into(), hi - lo));
-    out.push(("smooth_grad_change".into(), change));
-    out.push(("smooth_beta".into(), beta));
+    out.push((Metric::SmoothLossRange, hi - lo));
+    out.push((Metric::SmoothGradChange, change));
+    out.push((Metric::SmoothBeta, beta));
 }

@@ -1,5 +1,6 @@
 //! One trainer: builds its network, walks the shared batch sequence, reports events.
 
+use crate::metric::Metric;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Instant;
@@ -142,10 +143,10 @@ fn train_loop<N: Network>(
     let mut window_samples = 0u64;
     let run_t = Instant::now();
 
-    let eval = |net: &N, step: u64, out: &mut Vec<(String, f64)>| {
+    let eval = |net: &N, step: u64, out: &mut Vec<(Metric, f64)>| {
         let (l, a) = evaluate(net, &dev, &data.val, &data.norm);
-        out.push(("val_loss".into(), l));
-        out.push(("val_acc".into(), a));
+        out.push((Metric::ValLoss, l));
+        out.push((Metric::ValAcc, a));
         if let Some(u) = probe.bn_unit(net) {
             send(Event::BnUnit { id, step, unit: u });
         }
@@ -220,12 +221,12 @@ fn train_loop<N: Network>(
         if log_due.due(step) || step == total {
             let mean = sum_loss / logged as f64;
             let gnorm = net.grad_norm(&mut grads);
-            values.push(("train_loss".into(), mean));
+            values.push((Metric::TrainLoss, mean));
             values.push((
-                "train_acc".into(),
+                Metric::TrainAcc,
                 sum_correct as f64 / (logged as f64 * b as f64),
             ));
-            values.push(("grad_norm".into(), gnorm));
+            values.push((Metric::GradNorm, gnorm));
             high_logs = if mean > EXPLODE_FACTOR * first.max(0.1) {
                 high_logs + 1
             } else {
@@ -287,7 +288,7 @@ fn train_loop<N: Network>(
         id,
         step: total,
         epoch: total as f64 / spe as f64,
-        values: vec![("test_loss".into(), tl), ("test_acc".into(), ta)],
+        values: vec![(Metric::TestLoss, tl), (Metric::TestAcc, ta)],
     });
     Outcome {
         status: Status::Finished,

@@ -12,13 +12,14 @@ use super::{fmt_secs, fmt_val, theme};
 use crate::app::curves::{self, Clock, Curve, SeriesIndex, XAxis};
 use crate::app::run_view::RunView;
 use crate::app::ChartSettings;
+use crate::metric::Metric;
 use crate::model::Variant;
 use crate::runs::RunRecord;
 
 /// How a metric is drawn: the main one as a line, the secondary one as dots.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Series<'a> {
-    pub metric: &'a str,
+pub struct Series {
+    pub metric: Metric,
     pub main: bool,
     /// Smoothing applies to per-step metrics, not to the sparse evaluations.
     pub smooth: bool,

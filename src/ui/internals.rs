@@ -14,9 +14,11 @@ use super::{fmt_val, theme};
 use crate::app::curves::{self, XAxis};
 use crate::app::run_view::RunView;
 use crate::app::ChartSettings;
+use crate::metric::{Layer, LayerMetric};
 
 fn has_probes(run: &RunView) -> bool {
-    run.index.has_metric_prefix("preact_p50.") || run.index.has_metric_prefix("grad_norm.l")
+    run.index.has_layer_metric(LayerMetric::PreactP50)
+        || run.index.has_layer_metric(LayerMetric::GradNorm)
 }
 
 pub fn draw(f: &mut Frame, area: Rect, run: &RunView) {
@@ -46,10 +48,10 @@ pub fn draw(f: &mut Frame, area: Rect, run: &RunView) {
 fn bands(f: &mut Frame, area: Rect, run: &RunView) {
     let last = run.hidden_layers();
     let layer = run.layer.clamp(1, last.max(1));
-    let (prefix, what) = if run.unit_bands {
-        ("unit", format!("one unit of layer {last}"))
+    let (kinds, what) = if run.unit_bands {
+        (LayerMetric::UNIT_BANDS, format!("one unit of layer {last}"))
     } else {
-        ("preact", format!("layer {layer}"))
+        (LayerMetric::PREACT_BANDS, format!("layer {layer}"))
     };
     let l = if run.unit_bands { last } else { layer };
     let settings = ChartSettings {
@@ -62,14 +64,14 @@ fn bands(f: &mut Frame, area: Rect, run: &RunView) {
     for v in run.variants() {
         let jobs = run.group(v);
         let color = theme::variant(v);
-        for (q, main) in [("p15", false), ("p50", true), ("p85", false)] {
-            let metric = format!("{prefix}_{q}.l{l}");
+        for (kind, main) in kinds.into_iter().zip([false, true, false]) {
+            let metric = kind.of(Layer::Hidden(l as u16));
             let c = curves::curve(
                 &run.record,
                 &run.index,
                 &run.clocks,
                 &jobs,
-                &metric,
+                metric,
                 XAxis::Steps,
             );
             lines.push(Drawn {
@@ -99,8 +101,7 @@ fn bands(f: &mut Frame, area: Rect, run: &RunView) {
 fn heat_strip(f: &mut Frame, area: Rect, run: &RunView) {
     let vs = run.variants();
     let n_layers = run.hidden_layers();
-    let mut names: Vec<String> = (1..=n_layers).map(|l| format!("l{l}")).collect();
-    names.push("out".into());
+    let names: Vec<Layer> = (0..=n_layers).map(|i| Layer::at(i, n_layers)).collect();
     let block = Block::bordered().title(Line::from(vec![
         Span::styled(" Gradient norm per layer ", theme::title()),
         Span::styled("(time →, dark small, bright large) ", theme::dim()),
@@ -125,7 +126,7 @@ fn heat_strip(f: &mut Frame, area: Rect, run: &RunView) {
                     &run.index,
                     &run.clocks,
                     &jobs,
-                    &format!("grad_norm.{n}"),
+                    LayerMetric::GradNorm.of(*n),
                     XAxis::Steps,
                 );
                 let m = c.mean.len();
@@ -214,11 +215,11 @@ fn layer_table(f: &mut Frame, area: Rect, run: &RunView) {
     let vs = run.variants();
     let layer = run.layer.clamp(1, run.hidden_layers().max(1));
     let metrics = [
-        ("grad_norm", "|grad|"),
-        ("weight_norm", "|W|"),
-        ("bn_gamma_mean", "γ mean"),
-        ("bn_beta_mean", "β mean"),
-        ("bn_rmean_drift", "μ drift"),
+        (LayerMetric::GradNorm, "|grad|"),
+        (LayerMetric::WeightNorm, "|W|"),
+        (LayerMetric::BnGammaMean, "γ mean"),
+        (LayerMetric::BnBetaMean, "β mean"),
+        (LayerMetric::BnRmeanDrift, "μ drift"),
     ];
     let mut header = vec![Cell::from(format!("layer {layer}"))];
     header.extend(vs.iter().map(|&v| {
@@ -235,7 +236,7 @@ fn layer_table(f: &mut Frame, area: Rect, run: &RunView) {
                 let jobs = run.group(v);
                 let val = jobs
                     .first()
-                    .and_then(|&j| curves::last(&run.index, j, &format!("{m}.l{layer}")));
+                    .and_then(|&j| curves::last(&run.index, j, m.of(Layer::Hidden(layer as u16))));
                 cells.push(Cell::from(val.map_or("-".into(), fmt_val)));
             }
             Row::new(cells)

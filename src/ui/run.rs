@@ -1,5 +1,6 @@
 //! The run screen: tabs, gauges, the curve charts, sparklines and the comparison tables.
 
+use crate::metric::Metric;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -173,12 +174,12 @@ fn curves_view(f: &mut Frame, area: Rect, app: &App, run: &RunView) {
         run,
         &[
             Series {
-                metric: "train_loss",
+                metric: Metric::TrainLoss,
                 main: true,
                 smooth: true,
             },
             Series {
-                metric: "val_loss",
+                metric: Metric::ValLoss,
                 main: false,
                 smooth: false,
             },
@@ -201,12 +202,12 @@ fn curves_view(f: &mut Frame, area: Rect, app: &App, run: &RunView) {
         run,
         &[
             Series {
-                metric: "val_acc",
+                metric: Metric::ValAcc,
                 main: true,
                 smooth: false,
             },
             Series {
-                metric: "train_acc",
+                metric: Metric::TrainAcc,
                 main: false,
                 smooth: true,
             },
@@ -413,7 +414,7 @@ fn sparklines(f: &mut Frame, area: Rect, run: &RunView, v: Variant) {
     let color = theme::variant(v);
     let series: [(&str, Vec<f64>); 3] = match job {
         Some(j) => [
-            ("loss", curves::recent(&run.index, j, "train_loss", n)),
+            ("loss", curves::recent(&run.index, j, Metric::TrainLoss, n)),
             (
                 "samples/s",
                 run.throughput
@@ -421,7 +422,10 @@ fn sparklines(f: &mut Frame, area: Rect, run: &RunView, v: Variant) {
                     .map(|t| t.iter().skip(t.len().saturating_sub(n)).copied().collect())
                     .unwrap_or_default(),
             ),
-            ("grad norm", curves::recent(&run.index, j, "grad_norm", n)),
+            (
+                "grad norm",
+                curves::recent(&run.index, j, Metric::GradNorm, n),
+            ),
         ],
         None => [
             ("loss", vec![]),

@@ -1,6 +1,7 @@
 //! Every bad input listed in docs/reliability.md: a clear message naming the file, line or
 //! flag, and the documented exit code; never a panic.
 
+use bnlab::metric::Metric;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -214,7 +215,7 @@ fn saved_run(dir: &Path) {
             .map(|i| MetricRow {
                 step: i * 10,
                 epoch: i as f64 / 10.0,
-                metric: "val_acc".into(),
+                metric: Metric::ValAcc,
                 value: 0.5,
             })
             .collect();

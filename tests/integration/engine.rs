@@ -1,6 +1,7 @@
 //! End-to-end checks of the engine: the maths of BN, the fairness of the pairing,
 //! reproducibility and the run folders.
 
+use bnlab::metric::Metric;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -154,9 +155,9 @@ fn same_seed_gives_byte_identical_metrics_and_bn_learns() {
         .find(|j| j.id.variant == Variant::Bn)
         .unwrap();
     assert_eq!(bn.status, Status::Finished);
-    let acc = bn.last("val_acc").unwrap();
+    let acc = bn.last(Metric::ValAcc).unwrap();
     assert!(acc > 0.8, "BN validation accuracy after 300 steps: {acc}");
-    assert!(bn.last("test_acc").unwrap() > 0.8);
+    assert!(bn.last(Metric::TestAcc).unwrap() > 0.8);
 }
 
 #[test]
@@ -227,7 +228,7 @@ fn stopping_interrupts_and_keeps_what_was_measured() {
     }
     for j in &rec.jobs {
         assert_eq!(j.status, Status::Interrupted);
-        assert!(!j.series("train_loss").is_empty());
+        assert!(!j.series(Metric::TrainLoss).is_empty());
     }
 }
 

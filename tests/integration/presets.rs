@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use bnlab::analysis::summary::summarize;
 use bnlab::data::DatasetName;
+use bnlab::metric::{Layer, LayerMetric, Metric};
 use bnlab::model::Variant;
 use bnlab::runs::RunRecord;
 use bnlab::train::{RunConfig, Session, Status};
@@ -25,6 +26,7 @@ fn run(name: &str, tweak: impl FnOnce(&mut RunConfig)) -> RunRecord {
 }
 
 fn series(rec: &RunRecord, v: Variant, metric: &str) -> Vec<f64> {
+    let metric: Metric = metric.parse().unwrap();
     rec.jobs
         .iter()
         .find(|j| j.id.variant == v)
@@ -97,7 +99,7 @@ fn bad_init_uses_each_sigma_for_the_first_layer() {
     });
     for j in &rec.jobs {
         let sigma = j.point_value.unwrap();
-        let w = j.series("weight_norm.l1")[0].2;
+        let w = j.series(LayerMetric::WeightNorm.of(Layer::Hidden(1)))[0].2;
         let expected = sigma * (784.0f64 * 100.0).sqrt();
         // Measured after the first update, so allow a little movement.
         assert!(

@@ -63,7 +63,7 @@ fn row() -> impl Strategy<Value = MetricRow> {
         MetricRow {
             step,
             epoch,
-            metric: METRICS[m].into(),
+            metric: METRICS[m].parse().unwrap(),
             value,
         }
     })

@@ -1,5 +1,6 @@
 //! The report on crafted run folders whose answer is known.
 
+use bnlab::metric::Metric;
 use std::path::Path;
 
 use crate::support::crafted;
@@ -26,7 +27,7 @@ fn rows(tau: f64, top: f64, steps: u64, wiggle: f64) -> Vec<MetricRow> {
         out.push(MetricRow {
             step,
             epoch: step as f64 / spe,
-            metric: metric.into(),
+            metric: metric.parse().unwrap(),
             value,
         })
     };
@@ -84,7 +85,7 @@ fn write_run(dir: &Path, config: RunConfig, jobs: &[Job]) {
             rows.push(MetricRow {
                 step: 41,
                 epoch: 0.82,
-                metric: "train_loss".into(),
+                metric: Metric::TrainLoss,
                 value: f64::NAN,
             });
         }

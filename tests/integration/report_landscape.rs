@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::support::crafted;
 
 use bnlab::analysis;
+use bnlab::metric::Metric;
 use bnlab::model::Variant;
 use bnlab::report::write_report;
 use bnlab::runs::{self, MetricRow};
@@ -39,7 +40,7 @@ fn rows(j: &Job, steps: u64) -> Vec<MetricRow> {
         out.push(MetricRow {
             step,
             epoch: step as f64 / 50.0,
-            metric: metric.into(),
+            metric: metric.parse().unwrap(),
             value,
         })
     };
@@ -219,7 +220,7 @@ fn runs_without_probes_have_no_landscape_section() {
     // drop the probes: an ordinary run
     let mut rec = runs::load(t.path()).unwrap();
     for j in &mut rec.jobs {
-        j.rows.retain(|r| !r.metric.starts_with("smooth_"));
+        j.rows.retain(|r| !Metric::SCALARS[7..].contains(&r.metric));
     }
     analysis::save(&rec, t.path()).unwrap();
     let p = write_report(&[t.path().to_path_buf()], None).unwrap();
@@ -243,7 +244,7 @@ fn blow_ups_of_the_smoother_net_keep_it_out_of_the_verdict() {
     for r in bn
         .rows
         .iter_mut()
-        .filter(|r| r.metric == "smooth_loss_range" && (r.step == 100 || r.step == 400))
+        .filter(|r| r.metric == Metric::SmoothLossRange && (r.step == 100 || r.step == 400))
     {
         r.value = f64::INFINITY;
     }

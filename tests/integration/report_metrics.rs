@@ -3,6 +3,7 @@
 use bnlab::analysis::compare::{paired, FINAL_VAL_ACC, STEPS_95};
 use bnlab::analysis::metrics::{area, best, blowups, gap, max_spike, reach, tail_std, JobMetrics};
 use bnlab::analysis::stats::{t975, Estimate};
+use bnlab::metric::Metric;
 use bnlab::model::Variant;
 use bnlab::runs::{JobRecord, MetricRow};
 use bnlab::train::{JobId, Status};
@@ -99,7 +100,7 @@ fn job(variant: Variant, seed: u64, vals: &[(u64, f64)]) -> JobMetrics {
         .map(|&(s, v)| MetricRow {
             step: s,
             epoch: s as f64 / 100.0,
-            metric: "val_acc".into(),
+            metric: Metric::ValAcc,
             value: v,
         })
         .collect();
@@ -142,7 +143,7 @@ fn gradient_flow_and_input_drift_from_probes() {
         j.rows.push(MetricRow {
             step,
             epoch: step as f64 / 100.0,
-            metric: metric.into(),
+            metric: metric.parse().unwrap(),
             value,
         })
     };
@@ -155,6 +156,6 @@ fn gradient_flow_and_input_drift_from_probes() {
     let m = JobMetrics::of(&j);
     assert!((m.grad_ratio.unwrap() - 0.001).abs() < 1e-12);
     let (layer, range) = m.preact_drift.unwrap();
-    assert_eq!(layer, "l3");
+    assert_eq!(layer, bnlab::metric::Layer::Hidden(3));
     assert!((range - 1.0).abs() < 1e-12);
 }

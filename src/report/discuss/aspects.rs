@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn compare_sentence(p: &Pair, m: &Metric, what: &str) -> Option<(String, Paired)> {
+fn compare_sentence(p: &Pair, m: &Measure, what: &str) -> Option<(String, Paired)> {
     let pr = p.p(m)?;
     Some((
         format!(
@@ -229,7 +229,10 @@ pub(super) fn internals(p: &Pair) -> Vec<String> {
     }
     let d = |j: &JobMetrics| j.preact_drift.as_ref().map(|d| d.1);
     if let (Some(a), Some(b)) = (mean(&p.o, d), mean(&p.b, d)) {
-        let layer = p.o[0].preact_drift.as_ref().map_or("", |d| d.0.as_str());
+        let layer = p.o[0]
+            .preact_drift
+            .as_ref()
+            .map_or(String::new(), |d| d.0.to_string());
         out.push(format!(
             "The median input of the probed unit of layer {layer} moved over a range of {a:.3} during training for {} and {b:.3} for {} (`unit_p50.{layer}`; a smaller range means a more stable input distribution, see `preact.svg`).",
             p.ol(),

@@ -2,7 +2,7 @@
 
 use super::fmt::{at, effect, int, pct, pp, ratio, value};
 use crate::analysis::compare::{
-    paired, Groups, Metric, Paired, BEST_VAL_ACC, FINAL_VAL_ACC, GAP, LOSS_TAIL_STD,
+    paired, Groups, Measure, Paired, BEST_VAL_ACC, FINAL_VAL_ACC, GAP, LOSS_TAIL_STD,
     ONE_SEED_ACC_PP, ONE_SEED_RATIO, SPIKE, STEPS_90, STEPS_95, STEPS_97, TEST_ACC, THROUGHPUT,
     VAL_LOSS_AREA, WALL,
 };
@@ -25,7 +25,7 @@ fn thr(t: f64) -> String {
     format!("{:.0}%", t * 100.0)
 }
 
-const STEPS: [&Metric; 3] = [&STEPS_90, &STEPS_95, &STEPS_97];
+const STEPS: [&Measure; 3] = [&STEPS_90, &STEPS_95, &STEPS_97];
 
 /// Outcome of one aspect: `Some(true)` when the compared variant was clearly better.
 #[derive(Debug, Default, Clone)]
@@ -45,7 +45,7 @@ impl Verdicts {
 }
 
 /// Why a difference is or is not called clear, in words.
-fn noise(m: &Metric, p: &Paired) -> String {
+fn noise(m: &Measure, p: &Paired) -> String {
     use crate::analysis::compare::{Pairing, Unit, ONE_SEED_SPIKE};
     let clear = if p.clear {
         "clear"
@@ -84,12 +84,12 @@ fn noise(m: &Metric, p: &Paired) -> String {
     format!("{clear} by the one-seed rule ({rule}; indicative only)")
 }
 
-fn mean_of(m: &Metric, jobs: &[&JobMetrics]) -> Option<f64> {
+fn mean_of(m: &Measure, jobs: &[&JobMetrics]) -> Option<f64> {
     Estimate::of(&crate::analysis::compare::values(m, jobs)).map(|e| e.mean)
 }
 
 /// "94.30%" for one seed, "94.30% (mean of 3 seeds)" for several.
-fn val(m: &Metric, jobs: &[&JobMetrics]) -> String {
+fn val(m: &Measure, jobs: &[&JobMetrics]) -> String {
     match mean_of(m, jobs) {
         None => "–".into(),
         Some(x) => value(m, x),
@@ -113,7 +113,7 @@ impl<'a> Pair<'a> {
         }
     }
 
-    fn p(&self, m: &Metric) -> Option<Paired> {
+    fn p(&self, m: &Measure) -> Option<Paired> {
         paired(m, &self.b, &self.o)
     }
 

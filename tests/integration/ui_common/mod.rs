@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use bnlab::metric::{Layer, LayerMetric, Metric};
 use std::path::PathBuf;
 
 use bnlab::app::{App, DataState};
@@ -48,20 +49,22 @@ pub fn events(id: JobId, n: u64, total: u64, quality: f64) -> Vec<Event> {
         let t = step as f64 / total as f64;
         let loss = 2.3 * (-(quality * 6.0) * t).exp() + 0.05;
         let mut values = vec![
-            ("train_loss".to_string(), loss),
-            ("train_acc".to_string(), 1.0 - loss / 2.5),
-            ("grad_norm".to_string(), 0.5 + 0.1 * (k % 3) as f64),
+            (Metric::TrainLoss, loss),
+            (Metric::TrainAcc, 1.0 - loss / 2.5),
+            (Metric::GradNorm, 0.5 + 0.1 * (k % 3) as f64),
         ];
         if k % 5 == 0 {
-            values.push(("val_loss".into(), loss * 1.1));
-            values.push(("val_acc".into(), (1.0 - loss / 2.4).min(0.99)));
-            for l in 1..=3 {
-                values.push((format!("preact_p15.l{l}"), -1.0 - t));
-                values.push((format!("preact_p50.l{l}"), 0.0));
-                values.push((format!("preact_p85.l{l}"), 1.0 + t));
-                values.push((format!("grad_norm.l{l}"), 0.1 * l as f64));
+            values.push((Metric::ValLoss, loss * 1.1));
+            values.push((Metric::ValAcc, (1.0 - loss / 2.4).min(0.99)));
+            for l in 1..=3u16 {
+                let l = Layer::Hidden(l);
+                values.push((LayerMetric::PreactP15.of(l), -1.0 - t));
+                values.push((LayerMetric::PreactP50.of(l), 0.0));
+                values.push((LayerMetric::PreactP85.of(l), 1.0 + t));
+                let Layer::Hidden(n) = l else { unreachable!() };
+                values.push((LayerMetric::GradNorm.of(l), 0.1 * f64::from(n)));
             }
-            values.push(("grad_norm.out".into(), 0.5));
+            values.push((LayerMetric::GradNorm.of(Layer::Out), 0.5));
         }
         v.push(Event::Metrics {
             id,
