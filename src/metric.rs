@@ -6,6 +6,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// Validation-accuracy levels whose first crossing measures convergence speed.
+pub const ACC_THRESHOLDS: [f64; 3] = [0.90, 0.95, 0.97];
+
 /// A layer of the network: hidden layers count from 1, the linear head is `Out`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Layer {
@@ -148,6 +151,10 @@ pub enum Metric {
     ValAcc,
     TestLoss,
     TestAcc,
+    /// Loss and accuracy on a fixed part of the training set in inference mode (running
+    /// statistics), measured like the validation set.
+    TrainEvalLoss,
+    TrainEvalAcc,
     /// Santurkar et al.'s landscape probes along the gradient direction.
     SmoothLossRange,
     SmoothGradChange,
@@ -157,7 +164,7 @@ pub enum Metric {
 
 impl Metric {
     /// Every whole-network metric, in the order trainers first report them.
-    pub const SCALARS: [Metric; 10] = [
+    pub const SCALARS: [Metric; 12] = [
         Metric::TrainLoss,
         Metric::TrainAcc,
         Metric::GradNorm,
@@ -165,6 +172,8 @@ impl Metric {
         Metric::ValAcc,
         Metric::TestLoss,
         Metric::TestAcc,
+        Metric::TrainEvalLoss,
+        Metric::TrainEvalAcc,
         Metric::SmoothLossRange,
         Metric::SmoothGradChange,
         Metric::SmoothBeta,
@@ -180,6 +189,8 @@ impl Metric {
             Metric::ValAcc => "val_acc",
             Metric::TestLoss => "test_loss",
             Metric::TestAcc => "test_acc",
+            Metric::TrainEvalLoss => "train_eval_loss",
+            Metric::TrainEvalAcc => "train_eval_acc",
             Metric::SmoothLossRange => "smooth_loss_range",
             Metric::SmoothGradChange => "smooth_grad_change",
             Metric::SmoothBeta => "smooth_beta",

@@ -2,7 +2,7 @@
 
 use crate::data::DatasetName;
 use crate::model::{Activation, Init, Variant, DEEP_DEPTH};
-use crate::train::{OptimizerKind, RunConfig, Sweep, SweepParam};
+use crate::train::{LrScaling, OptimizerKind, RunConfig, Sweep, SweepParam};
 
 pub struct Preset {
     pub name: &'static str,
@@ -28,6 +28,9 @@ impl Preset {
     }
 }
 
+/// Paired seeds every preset runs by default: the fewest for which a verdict can be clear.
+pub const DEFAULT_SEEDS: usize = 3;
+
 /// The paper's setup (section 4.1): 3x100 sigmoid, batch 60, plain SGD, small Gaussian init.
 fn ioffe_base(c: &mut RunConfig) {
     c.activation = Activation::Sigmoid;
@@ -35,12 +38,21 @@ fn ioffe_base(c: &mut RunConfig) {
     c.optimizer = OptimizerKind::Sgd;
     c.lr = 0.5;
     c.init = Init::Gaussian { sigma: 0.1 };
-    c.epochs = if c.dataset == DatasetName::Mnist5k {
-        20.0
-    } else {
-        5.0
-    };
+    c.epochs = if small(c) { 20.0 } else { 5.0 };
     c.probe_every = 100;
+    c.seeds = DEFAULT_SEEDS;
+}
+
+/// The embedded 5,000 digits: short defaults, so a first run takes seconds.
+fn small(c: &RunConfig) -> bool {
+    c.dataset == DatasetName::Mnist5k
+}
+
+/// A ReLU net with He's init: both nets learn at ordinary learning rates, so what differs
+/// is what the experiment varies, not a plain net stuck on a sigmoid plateau.
+fn relu_he(c: &mut RunConfig) {
+    c.activation = Activation::Relu;
+    c.init = Init::He { gain: 1.0 };
 }
 
 pub const PRESETS: &[Preset] = &[
@@ -49,21 +61,25 @@ pub const PRESETS: &[Preset] = &[
         title: "Ioffe & Szegedy 2015",
         claim: "BN trains faster and keeps each layer's input distribution stable",
         look_at: "validation accuracy vs steps; the p15/p50/p85 bands of a last-layer sigmoid input",
-        build: |_| {},
+        build: |c| {
+            // The paper's 50,000 steps on full data; the embedded digits keep a short run.
+            if !small(c) {
+                c.steps = Some(50_000);
+            }
+        },
     },
     Preset {
         name: "high-lr",
         title: "Higher learning rates",
         claim: "BN allows much larger learning rates without diverging",
-        look_at: "steps to 95% validation accuracy at each learning rate; diverged points",
+        look_at: "each net's largest stable learning rate; validation accuracy at each rate",
         build: |c| {
-            c.activation = Activation::Relu;
-            c.init = Init::Default;
-            c.epochs = if c.dataset == DatasetName::Mnist5k { 6.0 } else { 1.0 };
+            relu_he(c);
+            c.epochs = if small(c) { 6.0 } else { 1.0 };
             c.probe_every = 0;
             c.sweep = Some(Sweep {
                 param: SweepParam::LearningRate,
-                values: vec![0.02, 0.1, 0.5, 2.0],
+                values: vec![0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
             });
         },
     },
@@ -71,9 +87,10 @@ pub const PRESETS: &[Preset] = &[
         name: "bad-init",
         title: "Bad initialization",
         claim: "BN makes training much less sensitive to the scale of the initial weights",
-        look_at: "final validation accuracy at each init sigma",
+        look_at: "final validation accuracy at each init sigma; its spread across sigma per net",
         build: |c| {
-            c.epochs = if c.dataset == DatasetName::Mnist5k { 6.0 } else { 1.0 };
+            // Long enough to get past the plateaus small and large weights start on.
+            c.epochs = if small(c) { 20.0 } else { 3.0 };
             c.probe_every = 0;
             c.sweep = Some(Sweep {
                 param: SweepParam::InitSigma,
@@ -83,49 +100,61 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "deep",
-        title: "Vanishing gradients (10 layers)",
-        claim: "BN keeps gradients flowing through a deep sigmoid net",
-        look_at: "gradient norm of every layer over time (Internals view)",
+        title: "Vanishing/exploding gradients",
+        claim: "BN keeps gradients from vanishing or exploding through a deep net",
+        look_at: "relative gradient of every layer, first against last (Internals view), at each init gain",
         build: |c| {
+            // He's init is the fair baseline (gain 1); gain 0.5 makes signals shrink through
+            // the ten layers and gain 2 makes them grow, for both nets alike.
+            relu_he(c);
             c.depth = DEEP_DEPTH;
-            c.init = Init::Default;
             c.probe_every = 50;
+            c.lr = 0.05;
+            c.epochs = if small(c) { 6.0 } else { 1.0 };
+            c.sweep = Some(Sweep {
+                param: SweepParam::InitGain,
+                values: vec![0.5, 1.0, 2.0],
+            });
         },
     },
     Preset {
         name: "generalization",
         title: "Regularization (1,000 images)",
         claim: "BN has a regularizing effect: a smaller train-validation gap",
-        look_at: "train accuracy minus validation accuracy over time",
+        look_at: "inference-mode train accuracy minus validation accuracy over time",
         build: |c| {
             c.split.train_limit = Some(1000);
             c.epochs = 150.0;
             c.probe_every = 0;
+            c.train_eval = true;
         },
     },
     Preset {
         name: "smoothness",
         title: "Smoother loss landscape",
         claim: "BN makes the loss and its gradient change more gently along the gradient (Santurkar et al. 2018)",
-        look_at: "loss range and gradient change along the gradient direction, over time",
+        look_at: "effective β-smoothness (gradient change per unit of parameter change) over time",
         build: |c| {
-            // ReLU at the paper's learning rate: both nets learn, so the comparison is about the
-            // landscape and not about one net sitting on a sigmoid plateau.
-            c.activation = Activation::Relu;
-            c.init = Init::Gaussian { sigma: 0.05 };
+            relu_he(c);
             c.smooth_every = 50;
             c.probe_every = 0;
-            c.epochs = if c.dataset == DatasetName::Mnist5k { 10.0 } else { 2.0 };
+            c.epochs = if small(c) { 10.0 } else { 2.0 };
         },
     },
     Preset {
         name: "small-batch",
         title: "Where BN is weak: tiny batches",
         claim: "with batches of 2-8, batch statistics are noisy and BN can lose",
-        look_at: "final validation accuracy at each batch size, same number of epochs",
+        look_at: "BN's accuracy advantage at each batch size, same number of steps",
         build: |c| {
-            c.epochs = if c.dataset == DatasetName::Mnist5k { 2.0 } else { 0.5 };
+            relu_he(c);
+            // Equal optimizer steps at every size, each with the square-root-scaled rate.
+            c.steps = Some(if small(c) { 1000 } else { 3000 });
             c.lr = 0.1;
+            c.lr_scaling = Some(LrScaling {
+                reference: 60,
+                power: 0.5,
+            });
             c.probe_every = 0;
             c.sweep = Some(Sweep {
                 param: SweepParam::BatchSize,

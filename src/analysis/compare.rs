@@ -5,7 +5,13 @@ use super::metrics::JobMetrics;
 use super::stats::Estimate;
 use crate::model::Variant;
 
-/// With one seed no interval exists; these stated heuristics decide instead.
+/// Fewest paired seeds for a difference to be called clear: below it a 95% interval from a
+/// t distribution with one degree of freedom (or none at all) says too little, and the
+/// report says "indicative" and nothing stronger.
+pub const MIN_SEEDS_CLEAR: usize = 3;
+
+/// With one seed no interval exists; these stated heuristics say which way a difference
+/// leans (indicative only).
 pub const ONE_SEED_ACC_PP: f64 = 0.5;
 pub const ONE_SEED_RATIO: f64 = 1.2;
 pub const ONE_SEED_SPIKE: f64 = 0.1;
@@ -24,6 +30,8 @@ pub enum Unit {
     Count,
     /// A positive quantity that spans orders of magnitude (landscape probes), 3 significant digits.
     Magnitude,
+    /// A factor of at least 1, shown as `×1.23`.
+    Factor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,7 +123,7 @@ pub const GAP: Measure = Measure {
     key: "train_val_gap",
     label: "train - validation accuracy gap",
     source:
-        "last `train_acc` (mean over the last log interval, training mode) minus last `val_acc`",
+        "last `train_eval_acc` (inference mode, fixed training subset) minus last `val_acc`; where a run did not measure it, last `train_acc` (mean over the last log interval, training mode)",
     unit: Unit::Points,
     better: Better::Lower,
     pairing: Pairing::Diff,
@@ -125,25 +133,35 @@ pub const LOSS_TAIL_STD: Measure = Measure {
     key: "loss_tail_std",
     label: "std of the training loss, last 20% of logs",
     source:
-        "`train_loss` in metrics.csv (each a mean over `log_every` steps), trailing 20% of points",
+        "`train_loss` in metrics.csv (each a mean over `log_every` steps), trailing 20% of points; in loss units, so it shrinks with the loss level and takes no part in verdicts",
     unit: Unit::Loss,
     better: Better::Lower,
     pairing: Pairing::Ratio,
     get: |m| m.loss_tail_std,
 };
+pub const LOSS_FLUCT: Measure = Measure {
+    key: "loss_log_fluct",
+    label: "relative fluctuation of the training loss, last 20% of logs",
+    source:
+        "`train_loss`, trailing 20% of points: std of ln(loss) around its linear trend in the step (0.1 ≈ ±10%); the same for a loss at any level",
+    unit: Unit::Magnitude,
+    better: Better::Lower,
+    pairing: Pairing::Ratio,
+    get: |m| m.loss_log_fluct,
+};
 pub const SPIKE: Measure = Measure {
     key: "max_loss_spike",
-    label: "largest training-loss spike",
-    source: "`train_loss`: largest rise above its lowest earlier value",
-    unit: Unit::Loss,
+    label: "largest training-loss spike (factor)",
+    source: "`train_loss`: largest factor by which it rose above its lowest earlier value (1 = never rose)",
+    unit: Unit::Factor,
     better: Better::Lower,
-    pairing: Pairing::Diff,
+    pairing: Pairing::Ratio,
     get: |m| m.spike.map(|s| s.rise).filter(|r| r.is_finite()),
 };
 pub const BLOWUPS: Measure = Measure {
     key: "loss_blowups",
     label: "loss blow-ups",
-    source: "`train_loss`: times it at least doubled its lowest earlier value (and rose > 0.5)",
+    source: "`train_loss`: times it at least doubled its lowest earlier value, rising by more than 20% of its first value",
     unit: Unit::Count,
     better: Better::Lower,
     pairing: Pairing::Diff,
@@ -232,7 +250,7 @@ pub const LANDSCAPE_LATE: [&Measure; 3] = [
 ];
 
 /// The metrics of the report's table, in order.
-pub const TABLE: [&Measure; 13] = [
+pub const TABLE: [&Measure; 14] = [
     &STEPS_90,
     &STEPS_95,
     &STEPS_97,
@@ -241,6 +259,7 @@ pub const TABLE: [&Measure; 13] = [
     &BEST_VAL_ACC,
     &TEST_ACC,
     &GAP,
+    &LOSS_FLUCT,
     &LOSS_TAIL_STD,
     &SPIKE,
     &BLOWUPS,
@@ -256,11 +275,35 @@ pub struct Paired {
     pub down: usize,
     /// Of `other - base` (Diff) or `ln(other / base)` (Ratio), over the seeds where both exist.
     pub est: Estimate,
-    /// Exceeds seed noise: the 95% CI excludes 0 (n >= 2) or the one-seed heuristic holds.
+    /// Exceeds seed noise: at least `MIN_SEEDS_CLEAR` paired seeds and a 95% CI that
+    /// excludes no effect.
     pub clear: bool,
+    /// Below `MIN_SEEDS_CLEAR` seeds: the difference leans one way (the CI of two seeds
+    /// excludes 0, or one seed passes the stated heuristic). Indicative, never clear.
+    pub leans: bool,
 }
 
 impl Paired {
+    /// Judges paired differences (or log ratios) `d`, one per seed, against seed noise;
+    /// `one_seed` is the stated rule that decides which way a single seed leans.
+    pub fn of(d: &[f64], one_seed: impl Fn(f64) -> bool) -> Option<Self> {
+        let est = Estimate::of(d)?;
+        let up = d.iter().filter(|x| **x > 0.0).count();
+        let down = d.iter().filter(|x| **x < 0.0).count();
+        let beyond_noise = match est.ci_excludes_zero() {
+            Some(c) => c,
+            None => one_seed(est.mean),
+        };
+        let enough = est.n >= MIN_SEEDS_CLEAR;
+        Some(Paired {
+            up,
+            down,
+            est,
+            clear: enough && beyond_noise,
+            leans: !enough && beyond_noise,
+        })
+    }
+
     /// The difference (Diff) or ratio other/base (Ratio) in natural units.
     pub fn effect(&self, m: &Measure) -> f64 {
         match m.pairing {
@@ -278,7 +321,23 @@ impl Paired {
 
     /// True when `other` is clearly better, false when clearly worse, None otherwise.
     pub fn other_better(&self, m: &Measure) -> Option<bool> {
-        if !self.clear || self.est.mean == 0.0 {
+        if !self.clear {
+            return None;
+        }
+        self.direction(m)
+    }
+
+    /// Which way the difference points when it is clear or leans; indicative below
+    /// `MIN_SEEDS_CLEAR` seeds.
+    pub fn leaning_better(&self, m: &Measure) -> Option<bool> {
+        if !(self.clear || self.leans) {
+            return None;
+        }
+        self.direction(m)
+    }
+
+    fn direction(&self, m: &Measure) -> Option<bool> {
+        if self.est.mean == 0.0 {
             return None;
         }
         let up = self.est.mean > 0.0;
@@ -314,19 +373,7 @@ pub fn paired(m: &Measure, base: &[&JobMetrics], other: &[&JobMetrics]) -> Optio
             Pairing::Ratio => {}
         }
     }
-    let est = Estimate::of(&d)?;
-    let up = d.iter().filter(|x| **x > 0.0).count();
-    let down = d.iter().filter(|x| **x < 0.0).count();
-    let clear = match est.ci_excludes_zero() {
-        Some(c) => c,
-        None => one_seed_clear(m, est.mean),
-    };
-    Some(Paired {
-        up,
-        down,
-        est,
-        clear,
-    })
+    Paired::of(&d, |mean| one_seed_clear(m, mean))
 }
 
 /// Values of a metric over a group of seeds.
@@ -412,39 +459,8 @@ pub fn speed_threshold(g: &Groups) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::Status;
 
-    fn job(variant: Variant, seed: u64, acc: f64) -> JobMetrics {
-        JobMetrics {
-            variant,
-            seed,
-            point: 0,
-            point_value: None,
-            status: Status::Finished,
-            message: None,
-            steps: 100,
-            epochs: 1.0,
-            reach: [None; 3],
-            val_loss_area: None,
-            final_val_acc: Some((100, acc)),
-            best_val_acc: Some((100, acc)),
-            final_val_loss: None,
-            final_train_acc: None,
-            final_train_loss: None,
-            test_acc: None,
-            test_loss: None,
-            gap: None,
-            loss_tail_std: None,
-            tail_steps: None,
-            spike: None,
-            blowups: 0,
-            elapsed_s: 1.0,
-            samples_per_sec: 1.0,
-            grad_ratio: None,
-            preact_drift: None,
-            landscape: Default::default(),
-        }
-    }
+    use crate::analysis::test_job as job;
 
     #[test]
     fn paired_ci_decides_with_seeds() {
@@ -477,16 +493,27 @@ mod tests {
     }
 
     #[test]
-    fn one_seed_uses_heuristic() {
+    fn one_seed_uses_heuristic_and_is_never_clear() {
         let b = [job(Variant::Plain, 1, 0.900)];
         let small = [job(Variant::Bn, 1, 0.904)];
         let big = [job(Variant::Bn, 1, 0.890)];
         let br: Vec<&JobMetrics> = b.iter().collect();
         let p = paired(&FINAL_VAL_ACC, &br, &small.iter().collect::<Vec<_>>()).unwrap();
-        assert!(!p.clear);
+        assert!(!p.clear && !p.leans);
         let p = paired(&FINAL_VAL_ACC, &br, &big.iter().collect::<Vec<_>>()).unwrap();
-        assert!(p.clear);
-        assert_eq!(p.other_better(&FINAL_VAL_ACC), Some(false));
+        assert!(!p.clear && p.leans);
+        assert_eq!(p.other_better(&FINAL_VAL_ACC), None);
+        assert_eq!(p.leaning_better(&FINAL_VAL_ACC), Some(false));
+    }
+
+    #[test]
+    fn two_seeds_lean_but_are_not_clear() {
+        let b = [job(Variant::Plain, 1, 0.90), job(Variant::Plain, 2, 0.91)];
+        let o = [job(Variant::Bn, 1, 0.95), job(Variant::Bn, 2, 0.96)];
+        let br: Vec<&JobMetrics> = b.iter().collect();
+        let p = paired(&FINAL_VAL_ACC, &br, &o.iter().collect::<Vec<_>>()).unwrap();
+        assert!(p.est.ci_excludes_zero().unwrap());
+        assert!(!p.clear && p.leans);
     }
 
     #[test]

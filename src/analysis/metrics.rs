@@ -10,14 +10,17 @@ use crate::train::Status;
 pub type Series = [(u64, f64, f64)];
 
 /// Validation-accuracy levels whose first crossing measures convergence speed.
-pub const THRESHOLDS: [f64; 3] = [0.90, 0.95, 0.97];
+pub const THRESHOLDS: [f64; 3] = crate::metric::ACC_THRESHOLDS;
 
 /// Share of the logged training loss, at the end, over which stability is measured.
 pub const TAIL_FRACTION: f64 = 0.2;
 /// Fewest logged points in the stability window.
 pub const TAIL_MIN_POINTS: usize = 5;
-/// A blow-up: the logged loss at least doubles its lowest earlier value and rises by more than this.
-pub const BLOWUP_MIN_RISE: f64 = 0.5;
+/// A blow-up: the logged loss at least doubles its lowest earlier value and rises above it by
+/// more than this share of the series' first value. Relative to the start, so that a net whose
+/// loss is a scaled copy of another's has the same blow-ups, and a loss of 0.001 doubling to
+/// 0.002 (ordinary noise near zero) is not one.
+pub const BLOWUP_MIN_RISE: f64 = 0.2;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reach {
@@ -69,14 +72,41 @@ pub fn tail_std(series: &Series) -> Option<f64> {
     super::stats::std(&v)
 }
 
+/// Fluctuation of a positive series relative to its level: the standard deviation of the
+/// residuals of `ln(value)` around a straight line in the step (the trend a still-falling loss
+/// has), over the trailing window. A loss that is `c` times another's has the same value, so
+/// a net is not called less stable for having reached a lower loss. `None` below the minimum
+/// points or with a non-positive value.
+pub fn log_fluctuation(series: &Series) -> Option<f64> {
+    let t = tail(series);
+    if t.len() < TAIL_MIN_POINTS || t.iter().any(|p| !(p.2.is_finite() && p.2 > 0.0)) {
+        return None;
+    }
+    let n = t.len() as f64;
+    let xs: Vec<f64> = t.iter().map(|p| p.0 as f64).collect();
+    let ys: Vec<f64> = t.iter().map(|p| p.2.ln()).collect();
+    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+    let sxy: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    let ss: f64 = xs
+        .iter()
+        .zip(&ys)
+        .map(|(x, y)| (y - my - slope * (x - mx)).powi(2))
+        .sum();
+    // Two parameters were fitted.
+    Some((ss / (n - 2.0)).sqrt())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Spike {
-    /// How far the loss rose above its lowest earlier value.
+    /// The largest factor by which the loss rose above its lowest earlier value (1 = never
+    /// rose; infinite for a non-finite loss). A factor, so it does not depend on the level.
     pub rise: f64,
     pub step: u64,
 }
 
-/// The largest rise of the series above its running minimum (0 when it never rises).
+/// The largest rise of the series above its running minimum, as a factor.
 pub fn max_spike(series: &Series) -> Option<Spike> {
     let mut low = f64::INFINITY;
     let mut best: Option<Spike> = None;
@@ -87,8 +117,8 @@ pub fn max_spike(series: &Series) -> Option<Spike> {
                 step,
             });
         }
-        if low.is_finite() {
-            let rise = (v - low).max(0.0);
+        if low.is_finite() && low > 0.0 {
+            let rise = (v / low).max(1.0);
             if best.is_none_or(|b| rise > b.rise) {
                 best = Some(Spike { rise, step });
             }
@@ -98,14 +128,16 @@ pub fn max_spike(series: &Series) -> Option<Spike> {
     best
 }
 
-/// Times the series entered a blow-up: at least double its lowest earlier value and
-/// more than `BLOWUP_MIN_RISE` above it. A non-finite value counts as one.
+/// Times the series entered a blow-up: at least double its lowest earlier value and more than
+/// `BLOWUP_MIN_RISE` times its first value above it. A non-finite value counts as one.
 pub fn blowups(series: &Series) -> usize {
+    let first = series.first().map_or(f64::NAN, |p| p.2.abs());
     let mut low = f64::INFINITY;
     let mut inside = false;
     let mut count = 0;
     for &(_, _, v) in series {
-        let up = !v.is_finite() || (low.is_finite() && v >= 2.0 * low && v - low > BLOWUP_MIN_RISE);
+        let up = !v.is_finite()
+            || (low.is_finite() && v >= 2.0 * low && v - low > BLOWUP_MIN_RISE * first);
         if up && !inside {
             count += 1;
         }
@@ -168,8 +200,11 @@ pub struct JobMetrics {
     pub test_loss: Option<f64>,
     /// Final train accuracy minus final validation accuracy.
     pub gap: Option<f64>,
-    /// Standard deviation of the logged training loss over the trailing window.
+    /// Standard deviation of the logged training loss over the trailing window (in loss
+    /// units: it shrinks with the loss level, so verdicts use `loss_log_fluct`).
     pub loss_tail_std: Option<f64>,
+    /// Fluctuation of the training loss relative to its level (`log_fluctuation`).
+    pub loss_log_fluct: Option<f64>,
     /// Steps covered by the trailing window.
     pub tail_steps: Option<(u64, u64)>,
     pub spike: Option<Spike>,
@@ -182,6 +217,14 @@ pub struct JobMetrics {
     /// Range (max - min) of the median input of the probed unit of the last hidden layer over
     /// training (`unit_p50.lN`), with the layer name: how far its distribution moved.
     pub preact_drift: Option<(Layer, f64)>,
+    /// The tracked unit's bands, relative to their own width (`probes::unit_bands`).
+    pub unit_bands: Option<super::probes::UnitBands>,
+    /// First-layer over last-layer relative gradient (`probes::relative_grad_ratio`).
+    pub rel_grad_ratio: Option<f64>,
+    /// Relative gradient at the first probe (`probes::init_relative_grad`).
+    pub init_rel_grad: Option<f64>,
+    /// Last inference-mode accuracy on the fixed training subset, when measured.
+    pub final_train_eval_acc: Option<(u64, f64)>,
     /// Loss-landscape probes along −g (`smooth_loss_range`, `smooth_grad_change`,
     /// `smooth_beta`), when the run measured them.
     pub landscape: Landscape,
@@ -293,8 +336,16 @@ impl JobMetrics {
             final_train_loss: last(&train_loss),
             test_acc: job.last(Metric::TestAcc).filter(|v| v.is_finite()),
             test_loss: job.last(Metric::TestLoss).filter(|v| v.is_finite()),
-            gap: gap(final_train_acc.map(|p| p.1), final_val_acc.map(|p| p.1)),
+            // Measured like validation accuracy when the run asked for it; otherwise the mean
+            // over the last log interval, in training mode.
+            gap: gap(
+                last(&job.series(Metric::TrainEvalAcc))
+                    .or(final_train_acc)
+                    .map(|p| p.1),
+                final_val_acc.map(|p| p.1),
+            ),
             loss_tail_std: tail_std(&train_loss),
+            loss_log_fluct: log_fluctuation(&train_loss),
             tail_steps: (!t.is_empty()).then(|| (t[0].0, t[t.len() - 1].0)),
             spike: max_spike(&train_loss),
             blowups: blowups(&train_loss),
@@ -302,6 +353,10 @@ impl JobMetrics {
             samples_per_sec: job.samples_per_sec,
             grad_ratio: grad_ratio(job),
             preact_drift: preact_drift(job),
+            unit_bands: super::probes::unit_bands(job),
+            rel_grad_ratio: super::probes::relative_grad_ratio(job),
+            init_rel_grad: super::probes::init_relative_grad(job),
+            final_train_eval_acc: last(&job.series(Metric::TrainEvalAcc)),
             landscape: Landscape::of(job),
         }
     }
@@ -345,18 +400,39 @@ mod tests {
     #[test]
     fn spike_is_rise_above_running_minimum() {
         let sp = max_spike(&s(&[2.0, 1.0, 1.5, 0.5, 0.7])).unwrap();
-        assert!((sp.rise - 0.5).abs() < 1e-12);
+        assert!((sp.rise - 1.5).abs() < 1e-12);
         assert_eq!(sp.step, 20);
-        assert_eq!(max_spike(&s(&[3.0, 2.0, 1.0])).unwrap().rise, 0.0);
+        assert_eq!(max_spike(&s(&[3.0, 2.0, 1.0])).unwrap().rise, 1.0);
+        // A factor: the same for a loss at a tenth of the level.
+        let low = max_spike(&s(&[0.2, 0.1, 0.15, 0.05, 0.07])).unwrap();
+        assert!((low.rise - sp.rise).abs() < 1e-12);
         assert_eq!(max_spike(&s(&[1.0, f64::NAN])).unwrap().rise, f64::INFINITY);
     }
 
     #[test]
     fn blowups_count_entries_not_points() {
         assert_eq!(blowups(&s(&[1.0, 0.4, 1.5, 1.6, 0.3, 0.2, 1.0])), 2);
-        // doubling from a tiny loss is not a blow-up
-        assert_eq!(blowups(&s(&[0.05, 0.02, 0.06])), 0);
+        // doubling from a loss that is tiny next to where it started is not a blow-up
+        assert_eq!(blowups(&s(&[2.3, 0.05, 0.02, 0.06])), 0);
+        // the rule is relative, so a scaled copy has the same blow-ups
+        assert_eq!(blowups(&s(&[0.1, 0.04, 0.15, 0.16, 0.03, 0.02, 0.1])), 2);
         assert_eq!(blowups(&s(&[1.0, f64::INFINITY])), 1);
+    }
+
+    #[test]
+    fn log_fluctuation_ignores_level_and_trend() {
+        let noisy: Vec<f64> = (0..50)
+            .map(|i| (2.0 - 0.02 * i as f64).exp() * if i % 2 == 0 { 1.1 } else { 0.9 })
+            .collect();
+        let f = log_fluctuation(&s(&noisy)).unwrap();
+        let scaled: Vec<f64> = noisy.iter().map(|x| x * 1e-3).collect();
+        assert!((log_fluctuation(&s(&scaled)).unwrap() - f).abs() < 1e-12);
+        // ±10% around the trend: the residual std is about ln(1.1) ≈ 0.1.
+        assert!((0.08..0.12).contains(&f), "{f}");
+        // A pure exponential decay has no fluctuation, however steep.
+        let smooth: Vec<f64> = (0..50).map(|i| (-0.3 * i as f64).exp()).collect();
+        assert!(log_fluctuation(&s(&smooth)).unwrap() < 1e-9);
+        assert_eq!(log_fluctuation(&s(&[1.0, 0.0, 1.0, 1.0, 1.0, 1.0])), None);
     }
 
     #[test]

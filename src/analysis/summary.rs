@@ -40,6 +40,8 @@ pub struct SummaryRow {
     #[serde(default)]
     pub loss_tail_std: Option<f64>,
     #[serde(default)]
+    pub loss_log_fluct: Option<f64>,
+    #[serde(default)]
     pub max_loss_spike: Option<f64>,
     #[serde(default)]
     pub loss_blowups: Option<u64>,
@@ -83,6 +85,7 @@ fn row_of(m: &JobMetrics) -> SummaryRow {
         val_loss_area: m.val_loss_area,
         train_val_gap: m.gap,
         loss_tail_std: m.loss_tail_std,
+        loss_log_fluct: m.loss_log_fluct,
         max_loss_spike: m.spike.map(|s| s.rise).filter(|r| r.is_finite()),
         loss_blowups: Some(m.blowups as u64),
         elapsed_s: Some(m.elapsed_s),
@@ -94,7 +97,7 @@ fn row_of(m: &JobMetrics) -> SummaryRow {
 type Getter = fn(&SummaryRow) -> Option<f64>;
 
 /// The numeric columns, in file order, between `status` and `message`.
-const NUMERIC: [(&str, Getter); 17] = [
+const NUMERIC: [(&str, Getter); 18] = [
     ("steps", |r| Some(r.steps as f64)),
     ("final_train_loss", |r| r.final_train_loss),
     ("final_val_loss", |r| r.final_val_loss),
@@ -108,6 +111,7 @@ const NUMERIC: [(&str, Getter); 17] = [
     ("val_loss_area", |r| r.val_loss_area),
     ("train_val_gap", |r| r.train_val_gap),
     ("loss_tail_std", |r| r.loss_tail_std),
+    ("loss_log_fluct", |r| r.loss_log_fluct),
     ("max_loss_spike", |r| r.max_loss_spike),
     ("loss_blowups", |r| r.loss_blowups.map(|s| s as f64)),
     ("elapsed_s", |r| r.elapsed_s),
@@ -358,6 +362,6 @@ mod tests {
         ] {
             assert!(h.iter().any(|c| c == f), "{f}");
         }
-        assert_eq!(h.len(), 23);
+        assert_eq!(h.len(), 24);
     }
 }

@@ -103,10 +103,7 @@ impl Form {
             (true, true) => 2,
             (false, false) => 3,
         };
-        let sigma = match c.init {
-            Init::Default => "default".to_string(),
-            Init::Gaussian { sigma } => sigma.to_string(),
-        };
+        let sigma = c.init.to_text();
         let text = |s: String| Value::Text(s);
         let fields = vec![
             Field {
@@ -341,17 +338,12 @@ impl Form {
         c.epochs = number(FieldKey::Epochs, "epochs")?;
         c.steps = None;
         let (si, st) = self.text(FieldKey::InitSigma);
-        c.init = if st.is_empty() || st.eq_ignore_ascii_case("default") {
-            Init::Default
-        } else {
-            let s = st.parse::<f32>().map_err(|_| {
-                (
-                    si,
-                    format!("init sigma: `{st}` is neither `default` nor a number"),
-                )
-            })?;
-            Init::Gaussian { sigma: s }
-        };
+        c.init = Init::from_text(&st).ok_or_else(|| {
+            (
+                si,
+                format!("init: `{st}` is none of `default`, a sigma, `glorot` or `he` (`he*2` for a gain)"),
+            )
+        })?;
         c.seed = whole(FieldKey::Seed, "seed")?;
         c.split.seed = c.seed;
         c.seeds = whole(FieldKey::Seeds, "seeds")? as usize;

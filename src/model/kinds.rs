@@ -105,6 +105,73 @@ pub enum Init {
     Default,
     /// Weights N(0, sigma²), biases zero (the paper's "small random Gaussian values").
     Gaussian { sigma: f32 },
+    /// Weights N(0, gain² · 2 / (fan_in + fan_out)), biases zero: Glorot & Bengio's scale,
+    /// which keeps signals from shrinking or growing through sigmoid and tanh layers.
+    Glorot { gain: f32 },
+    /// Weights N(0, gain² · 2 / fan_in), biases zero: He et al.'s scale for ReLU layers.
+    He { gain: f32 },
+}
+
+impl Init {
+    /// The scale a fair baseline uses for `activation`: He for ReLU, Glorot otherwise.
+    pub fn suited_to(activation: Activation, gain: f32) -> Self {
+        match activation {
+            Activation::Relu => Init::He { gain },
+            Activation::Sigmoid | Activation::Tanh => Init::Glorot { gain },
+        }
+    }
+
+    /// The standard deviation of a layer's weights, for the Gaussian kinds.
+    pub fn sigma(self, fan_in: usize, fan_out: usize) -> Option<f32> {
+        match self {
+            Init::Default => None,
+            Init::Gaussian { sigma } => Some(sigma),
+            Init::Glorot { gain } => Some(gain * (2.0 / (fan_in + fan_out) as f32).sqrt()),
+            Init::He { gain } => Some(gain * (2.0 / fan_in as f32).sqrt()),
+        }
+    }
+
+    /// The init as typed in the settings form: `default`, a sigma, `glorot` or `he`, the last
+    /// two optionally with a gain (`he*2`).
+    pub fn to_text(self) -> String {
+        match self {
+            Init::Default => "default".into(),
+            Init::Gaussian { sigma } => sigma.to_string(),
+            Init::Glorot { gain: 1.0 } => "glorot".into(),
+            Init::Glorot { gain } => format!("glorot*{gain}"),
+            Init::He { gain: 1.0 } => "he".into(),
+            Init::He { gain } => format!("he*{gain}"),
+        }
+    }
+
+    /// Reads `to_text`'s form back; `None` when it is none of them.
+    pub fn from_text(t: &str) -> Option<Self> {
+        let t = t.trim().to_ascii_lowercase();
+        if t.is_empty() || t == "default" {
+            return Some(Init::Default);
+        }
+        let (kind, gain) = match t.split_once('*') {
+            Some((k, g)) => (k.trim(), g.trim().parse::<f32>().ok()?),
+            None => (t.as_str(), 1.0),
+        };
+        let ok = gain.is_finite() && gain > 0.0;
+        match kind {
+            "glorot" if ok => Some(Init::Glorot { gain }),
+            "he" if ok => Some(Init::He { gain }),
+            _ if t.contains('*') => None,
+            _ => t.parse::<f32>().ok().map(|sigma| Init::Gaussian { sigma }),
+        }
+    }
+
+    /// The same kind of init at another gain; a Gaussian's sigma is scaled instead.
+    pub fn with_gain(self, g: f32) -> Self {
+        match self {
+            Init::Default => Init::Default,
+            Init::Gaussian { sigma } => Init::Gaussian { sigma: sigma * g },
+            Init::Glorot { .. } => Init::Glorot { gain: g },
+            Init::He { .. } => Init::He { gain: g },
+        }
+    }
 }
 
 impl std::fmt::Display for Init {
@@ -112,6 +179,10 @@ impl std::fmt::Display for Init {
         match self {
             Init::Default => f.write_str("uniform ±1/√fan_in"),
             Init::Gaussian { sigma } => write!(f, "N(0, {sigma}²)"),
+            Init::Glorot { gain } if *gain == 1.0 => f.write_str("Glorot"),
+            Init::Glorot { gain } => write!(f, "Glorot × {gain}"),
+            Init::He { gain } if *gain == 1.0 => f.write_str("He"),
+            Init::He { gain } => write!(f, "He × {gain}"),
         }
     }
 }

@@ -101,7 +101,8 @@ pub trait Network: TensorCollection<E, Dev, To<E, Dev> = Self> + Clone + Send + 
     /// Weights drawn from the layer's own seeded stream, so nets that share a layer share its weights.
     fn init_weights(&mut self, init: Init, seed: u64);
     fn layer_stats(&self, grads: Option<&Gradients<E, Dev>>) -> Vec<LayerStats>;
-    /// The gradients of every linear layer's weights and biases, flattened in layer order.
+    /// The gradients of every trained parameter (each linear layer's weights and biases, then
+    /// its BN's γ and β), flattened in layer order.
     fn grad_vector(&self, grads: &Gradients<E, Dev>) -> Vec<E>;
     /// √Σ over linear layers of ‖∂W‖², each layer's norm as `layer_stats` computes it,
     /// without copying any gradient.
@@ -135,7 +136,8 @@ fn init_linear<const I: usize, const O: usize>(
                 (0..O).map(|_| u.sample(&mut rng)).collect(),
             )
         }
-        Init::Gaussian { sigma } => {
+        gaussian => {
+            let sigma = gaussian.sigma(I, O).unwrap_or(0.0);
             let n = Normal::new(0.0, sigma.max(0.0)).expect("sigma is finite");
             (
                 (0..I * O).map(|_| n.sample(&mut rng)).collect(),
@@ -294,11 +296,22 @@ where
             out.extend(w);
             out.extend(b);
         };
+        // γ and β are trained too, so a step along −g moves them: a vector without them
+        // would measure ‖Δw‖ short and overstate the landscape's curvature for BN nets.
+        let bn_grads = |bn: Option<&BatchNorm1D<HIDDEN, E, Dev>>| {
+            bn.map_or((Vec::new(), Vec::new()), |bn| {
+                (grads.get(&bn.scale).as_vec(), grads.get(&bn.bias).as_vec())
+            })
+        };
         let l = self.first.linear();
         push(grads.get(&l.weight).as_vec(), grads.get(&l.bias).as_vec());
-        for b in &self.hidden.modules {
-            let l = b.linear();
+        let (g, b) = bn_grads(self.first.batchnorm());
+        push(g, b);
+        for blk in &self.hidden.modules {
+            let l = blk.linear();
             push(grads.get(&l.weight).as_vec(), grads.get(&l.bias).as_vec());
+            let (g, b) = bn_grads(blk.batchnorm());
+            push(g, b);
         }
         push(
             grads.get(&self.head.weight).as_vec(),

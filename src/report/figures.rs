@@ -198,7 +198,7 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
                 overlay(
                     &jobs_at(record, point),
                     Metric::ValAcc,
-                    &format!("{param} = {}", super::fmt::value_str(pv)),
+                    &format!("{param} = {}", crate::analysis::fmt::value_str(pv)),
                     "val accuracy (%)",
                     100.0,
                     false,

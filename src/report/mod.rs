@@ -4,7 +4,7 @@ pub mod charts;
 pub mod cmd;
 pub mod discuss;
 pub mod figures;
-pub mod fmt;
+
 pub mod sweep;
 pub mod table;
 pub mod write;

@@ -1,7 +1,7 @@
 //! Sweeps: one line per swept value, and what the comparison says at each.
 
-use super::fmt::{cell, int, pct};
 use crate::analysis::compare::{paired, Groups, BEST_VAL_ACC, FINAL_VAL_ACC, STEPS_95};
+use crate::analysis::fmt::{cell, int, pct};
 use crate::analysis::metrics::JobMetrics;
 use crate::model::Variant;
 
@@ -63,7 +63,7 @@ pub fn table(g: &Groups, param: &str) -> String {
     }
     let mut md = format!("| {} |\n|{}\n", h.join(" | "), "---|".repeat(h.len()));
     for (point, pv) in g.points() {
-        let mut row = vec![super::fmt::value_str(pv)];
+        let mut row = vec![crate::analysis::fmt::value_str(pv)];
         for v in &g.variants {
             let jobs = g.of(point, *v);
             if jobs.is_empty() {
@@ -101,7 +101,7 @@ fn at_point(
         return None;
     }
     let (bl, ol) = (base.label(), other.label());
-    let here = format!("At {param} = {}", super::fmt::value_str(pv));
+    let here = format!("At {param} = {}", crate::analysis::fmt::value_str(pv));
     let bdiv = b.iter().all(|j| j.diverged());
     let odiv = o.iter().all(|j| j.diverged());
     let best = |jobs: &[&JobMetrics]| cell(&BEST_VAL_ACC, jobs);
@@ -124,7 +124,7 @@ fn at_point(
         ),
         (false, false) => {
             let p = paired(&FINAL_VAL_ACC, &b, &o)?;
-            let eff = super::fmt::effect(&FINAL_VAL_ACC, &p);
+            let eff = crate::analysis::fmt::effect(&FINAL_VAL_ACC, &p);
             let noise = if p.est.ci.is_some() {
                 let same = p.up == p.est.n || p.down == p.est.n;
                 if !p.clear && same {
@@ -146,13 +146,19 @@ fn at_point(
                 }
             };
             let tail = format!("{}{}", learn(&b, bl), learn(&o, ol));
-            match p.other_better(&FINAL_VAL_ACC) {
+            // Below three seeds a difference can only lean one way: said so, never "clearly".
+            let (higher, lost) = if p.clear {
+                ("ended clearly higher", "lost")
+            } else {
+                ("ended higher (indicative)", "lost (indicative)")
+            };
+            match p.leaning_better(&FINAL_VAL_ACC) {
                 Some(true) => (
-                    format!("{here} {ol} ended clearly higher: final validation accuracy {} vs {} ({eff}; {noise}).{tail}", fin(&o), fin(&b)),
+                    format!("{here} {ol} {higher}: final validation accuracy {} vs {} ({eff}; {noise}).{tail}", fin(&o), fin(&b)),
                     Outcome::Better,
                 ),
                 Some(false) => (
-                    format!("{here} {ol} lost: final validation accuracy {} vs {} for {bl} ({eff}; {noise}).{tail}", fin(&o), fin(&b)),
+                    format!("{here} {ol} {lost}: final validation accuracy {} vs {} for {bl} ({eff}; {noise}).{tail}", fin(&o), fin(&b)),
                     Outcome::Worse,
                 ),
                 None => (
@@ -195,9 +201,9 @@ fn speed_clause(g: &Groups, b: &[&JobMetrics], o: &[&JobMetrics], bl: &str, ol: 
         (Some(x), Some(y)) if y > 0.0 && x > 0.0 => {
             let r = x / y;
             if r >= 1.0 {
-                format!(" ({ol} {} sooner)", super::fmt::ratio(r))
+                format!(" ({ol} {} sooner)", crate::analysis::fmt::ratio(r))
             } else {
-                format!(" ({bl} {} sooner)", super::fmt::ratio(1.0 / r))
+                format!(" ({bl} {} sooner)", crate::analysis::fmt::ratio(1.0 / r))
             }
         }
         _ => String::new(),
@@ -238,7 +244,7 @@ pub fn discussion(g: &Groups, param: &str, base: Variant, other: Variant) -> Str
     for (point, pv) in g.points() {
         if let Some((s, o)) = at_point(g, point, pv, param, base, other) {
             md.push_str(&format!("- {s}\n"));
-            let v = super::fmt::value_str(pv);
+            let v = crate::analysis::fmt::value_str(pv);
             match o {
                 Outcome::Better => better.push(v),
                 Outcome::Worse => worse.push(v),
@@ -253,7 +259,7 @@ pub fn discussion(g: &Groups, param: &str, base: Variant, other: Variant) -> Str
                 let jobs = g.of(*p, v);
                 !jobs.is_empty() && jobs.iter().all(|j| !j.diverged() && !j.did_not_learn())
             })
-            .map(|(_, pv)| super::fmt::value_str(pv))
+            .map(|(_, pv)| crate::analysis::fmt::value_str(pv))
             .collect()
     };
     md.push_str(&format!(
@@ -265,10 +271,10 @@ pub fn discussion(g: &Groups, param: &str, base: Variant, other: Variant) -> Str
     ));
     let mut parts = Vec::new();
     if !better.is_empty() {
-        parts.push(format!("clearly better at {param} = {}", better.join(", ")));
+        parts.push(format!("better at {param} = {}", better.join(", ")));
     }
     if !worse.is_empty() {
-        parts.push(format!("clearly worse at {param} = {}", worse.join(", ")));
+        parts.push(format!("worse at {param} = {}", worse.join(", ")));
     }
     if !same.is_empty() {
         parts.push(format!(
@@ -291,8 +297,8 @@ pub fn discussion(g: &Groups, param: &str, base: Variant, other: Variant) -> Str
     } else if better.is_empty() {
         md.push_str(" Over this sweep BN did not measurably help.");
     }
-    if g.seeds() < 2 {
-        md.push_str(" With one seed per point, \"clearly\" means more than 0.5 pp of final validation accuracy, which is indicative only; rerun with `--seeds 3` for confidence intervals.");
+    if g.seeds() < crate::analysis::compare::MIN_SEEDS_CLEAR {
+        md.push_str(" With fewer than 3 seeds per point nothing here is clear: \"better\" and \"worse\" say which way a point leans (more than 0.5 pp with one seed, a 95% CI that excludes 0 with two), which is indicative only; rerun with `--seeds 3` or more.");
     }
     md.push('\n');
     md

@@ -7,8 +7,8 @@ use anyhow::Context;
 
 use super::discuss::{discussion, Pair};
 use super::figures;
-use super::fmt::{cell, effect, int, pct};
 use crate::analysis::compare::{Groups, TABLE};
+use crate::analysis::fmt::{cell, effect, int, pct};
 use crate::analysis::metrics::{JobMetrics, BLOWUP_MIN_RISE, CHANCE_BAND};
 use crate::runs::{self, RunRecord};
 
@@ -227,7 +227,7 @@ fn per_seed_table(g: &Groups, param: Option<&str>) -> String {
         };
         let mut row = vec![j.variant.label().to_string(), j.seed.to_string()];
         if param.is_some() {
-            row.push(super::fmt::value_str(j.point_value));
+            row.push(crate::analysis::fmt::value_str(j.point_value));
         }
         row.extend([
             j.status.to_string(),
@@ -262,9 +262,10 @@ fn run_section(
     let title = crate::presets::find(&rec.config.preset)
         .map_or(rec.config.preset.clone(), |p| p.title.to_string());
     let mut md = format!(
-        "{h} bnlab report: {title}\n\n{h}# Setup\n\n{}",
-        setup(rec, dir)
+        "{h} bnlab report: {title}\n\n{}",
+        verdict_section(rec, &g, h)
     );
+    let _ = write!(md, "{h}# Setup\n\n{}", setup(rec, dir));
     let figs = figures::write_all(rec, out_dir, prefix)?;
     let base = g.baseline();
     let others: Vec<_> = g
@@ -330,13 +331,40 @@ fn run_section(
     Ok(md)
 }
 
+/// The claim and what the run says of it, first, so a reader sees the conclusion before
+/// the numbers behind it.
+fn verdict_section(rec: &RunRecord, g: &Groups, h: &str) -> String {
+    let Some(v) = crate::presets::find(&rec.config.preset)
+        .and_then(|p| crate::analysis::verdict::judge(p.name, p.claim, g))
+    else {
+        return String::new();
+    };
+    let mut md = format!(
+        "{h}# Verdict\n\n**Claim:** {}.\n\n**Verdict: {}.**\n\n",
+        v.claim,
+        v.label()
+    );
+    for d in &v.deciding {
+        let _ = writeln!(md, "- {d}");
+    }
+    md.push('\n');
+    for n in &v.notes {
+        let _ = writeln!(md, "{n}\n");
+    }
+    md
+}
+
 const DEFINITIONS: &str = "\n## How the numbers are defined\n\n\
-- **steps / epochs to 90, 95, 97%**: the first validation pass whose `val_acc` is at or above the threshold (its `step` and `epoch` columns). Validation runs about 4 times per epoch unless `eval_every` is set, so a step count is exact to one evaluation interval. *never* means the threshold was not reached within the run.\n\
+- **steps / epochs to 90, 95, 97%**: the first validation pass whose `val_acc` is at or above the threshold (its `step` and `epoch` columns). Validation runs about 4 times per epoch unless `eval_every` is set, and densely where a threshold is crossed (see the resolution below). *never* means the threshold was not reached within the run.\n\
 - **area under the validation-loss curve**: trapezoids of `val_loss` against `epoch`, in loss × epochs; lower means the loss fell sooner. Only compared between trainers that ran the same length.\n\
 - **final / best validation accuracy, test accuracy**: last and highest `val_acc`; `test_acc` once at the end on the held-out test split.\n\
-- **train − validation gap**: the last `train_acc` (mean over the last `log_every` steps, measured in training mode, i.e. with batch statistics for BN) minus the last `val_acc`.\n\
-- **loss std (tail)**: sample standard deviation of the logged `train_loss` values (each a mean over `log_every` steps) over the last 20% of them (at least 5).\n\
-- **largest loss spike**: the largest rise of logged `train_loss` above its lowest earlier value. **Loss blow-ups**: times it at least doubled that low *and* rose by more than BLOWUP nats.\n\
+- **train − validation gap**: the last `train_eval_acc` (inference mode, as validation is measured, on a fixed part of the training set of up to 5,000 images; runs with `train_eval`, e.g. the generalization preset) minus the last `val_acc`; other runs use the last `train_acc` (mean over the last `log_every` steps, in training mode, i.e. with batch statistics for BN).\n\
+- **relative loss fluctuation (tail)**: over the last 20% of the logged `train_loss` values (at least 5), the standard deviation of ln(loss) around its least-squares line in the step. It is the same for a loss at any level (a loss `c` times another has the same value), so a net is not called less stable for having reached a lower loss; 0.1 means about ±10%. This is the stability measure verdicts use.\n\
+- **loss std (tail)**: sample standard deviation of the same values in loss units; it shrinks with the loss level, so it is shown for reference and decides nothing.\n\
+- **largest loss spike**: the largest factor by which logged `train_loss` rose above its lowest earlier value (×1 = never rose). **Loss blow-ups**: times it at least doubled that low *and* rose by more than BLOWUP of its first value.\n\
+- **seed-to-seed spread**: the standard deviation over seeds of a variant's final validation accuracy.\n\
+- **steps to a threshold, resolution**: between two evaluations every trainer keeps its net every 50 steps; when an evaluation finds a threshold crossed, the kept nets are evaluated in order, so a step count is exact to 50 steps (or to the evaluation interval, when it is shorter).\n\
+- **verdict**: each preset's claim is decided by one or two paired per-seed numbers (listed under the verdict, and in `docs/batchnorm.md`). *Supported* when every part clearly favours the claim, *contradicted* when parts clearly go against it and none for it, *mixed* when they disagree, *not supported* when no part is clear. Clear means at least 3 paired seeds and a 95% CI that excludes no effect; with fewer seeds the verdict is marked indicative.\n\
 - **loss landscape** (smoothness preset; Santurkar et al. 2018): every `smooth_every` steps, from the current weights w and gradient g on the current batch, trial steps of η = 0.25, 0.5, 1 and 2× the learning rate along −g. `smooth_loss_range` is max − min of the loss after those steps, `smooth_grad_change` the largest ‖g(w − ηg) − g(w)‖, `smooth_beta` the largest ‖g(w − ηg) − g(w)‖ / ‖ηg‖. The report averages each over all probes and over the second half of them; lower is smoother. The first two grow with the step length η‖g‖; β does not.\n\
 - **wall time, samples/s**: `elapsed_s` and `samples_per_sec` from `timing.csv`.\n\
 - **paired comparison**: seed s of one variant is compared with seed s of the other (same initial weights and batch order). Differences for accuracies, ratios (geometric mean) for steps, areas, spreads and times. 95% intervals use Student's t with n − 1 degrees of freedom; `summary.csv` holds, after one row per trainer, aggregate rows whose `seed` column reads `mean` and `std` (per variant) or `diff_mean`, `diff_ci95_low`, `diff_ci95_high` (paired other − baseline, as plain differences of every column).\n";

@@ -29,6 +29,8 @@ pub enum SweepParam {
     LearningRate,
     InitSigma,
     BatchSize,
+    /// Multiplies the scale of a Glorot or He init (1 = the fair baseline).
+    InitGain,
 }
 
 impl SweepParam {
@@ -37,7 +39,23 @@ impl SweepParam {
             SweepParam::LearningRate => "learning rate",
             SweepParam::InitSigma => "init sigma",
             SweepParam::BatchSize => "batch size",
+            SweepParam::InitGain => "init gain",
         }
+    }
+}
+
+/// `lr · (batch_size / reference)^power`: power 1 is the linear scaling rule (Goyal et al.
+/// 2017), 0.5 the square-root rule (Hoffer et al. 2017) that keeps the gradient noise of
+/// plain SGD about constant across batch sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LrScaling {
+    pub reference: usize,
+    pub power: f64,
+}
+
+impl LrScaling {
+    pub fn factor(self, batch_size: usize) -> f64 {
+        (batch_size as f64 / self.reference.max(1) as f64).powf(self.power)
     }
 }
 
@@ -80,6 +98,14 @@ pub struct RunConfig {
     pub sweep: Option<Sweep>,
     /// Trainers run at once (each on one thread).
     pub parallel: usize,
+    /// When set, each job's learning rate is scaled with its batch size, so a batch-size
+    /// sweep gives every size a comparable rate.
+    #[serde(default)]
+    pub lr_scaling: Option<LrScaling>,
+    /// Also measure loss and accuracy on a fixed part of the training set in inference mode
+    /// at each evaluation, so train and validation accuracy are measured alike.
+    #[serde(default)]
+    pub train_eval: bool,
     /// Fault injection for tests: the trainer of this variant panics at this step.
     #[serde(skip)]
     pub inject_panic: Option<(crate::model::Variant, u64)>,
@@ -109,6 +135,8 @@ impl Default for RunConfig {
             smooth_every: 0,
             sweep: None,
             parallel: 2,
+            lr_scaling: None,
+            train_eval: false,
             inject_panic: None,
         }
     }
@@ -187,6 +215,14 @@ impl RunConfig {
                 ),
             ));
         }
+        if let Init::Glorot { gain } | Init::He { gain } = self.init {
+            if !(gain.is_finite() && gain > 0.0 && gain <= 100.0) {
+                return Err(bad(
+                    Field::InitSigma,
+                    format!("the init gain must be in (0, 100], got {gain}"),
+                ));
+            }
+        }
         if let Init::Gaussian { sigma } = self.init {
             if !(sigma.is_finite() && sigma > 0.0 && sigma <= 100.0) {
                 return Err(bad(
@@ -247,7 +283,11 @@ impl RunConfig {
                             SweepParam::LearningRate => job.lr = *v,
                             SweepParam::InitSigma => job.init = Init::Gaussian { sigma: *v as f32 },
                             SweepParam::BatchSize => job.batch_size = *v as usize,
+                            SweepParam::InitGain => job.init = self.init.with_gain(*v as f32),
                         }
+                    }
+                    if let Some(sc) = self.lr_scaling {
+                        job.lr *= sc.factor(job.batch_size);
                     }
                     out.push(job);
                 }

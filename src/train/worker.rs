@@ -17,6 +17,7 @@ use super::eval::{activation_inputs, argmax, evaluate};
 use super::events::{BnUnit, Control, Event, Status};
 use super::optim::Opt;
 use crate::data::{Prepared, CLASSES, PIXELS};
+use crate::metric::ACC_THRESHOLDS;
 use crate::model::{
     self, probe, BnNet, DeepBnNet, DeepPlainNet, Dev, NetSpec, Network, PlainNet, Variant, E,
     HIDDEN,
@@ -143,16 +144,24 @@ fn train_loop<N: Network>(
     let mut window_samples = 0u64;
     let run_t = Instant::now();
 
-    let eval = |net: &N, step: u64, out: &mut Vec<(Metric, f64)>| {
+    // Returns the validation accuracy, which decides whether the thresholds were crossed.
+    let eval = |net: &N, step: u64, out: &mut Vec<(Metric, f64)>| -> f64 {
         let (l, a) = evaluate(net, &dev, &data.val, &data.norm);
         out.push((Metric::ValLoss, l));
         out.push((Metric::ValAcc, a));
+        if cfg.train_eval {
+            let (l, a) = evaluate(net, &dev, &data.train_eval, &data.norm);
+            out.push((Metric::TrainEvalLoss, l));
+            out.push((Metric::TrainEvalAcc, a));
+        }
         if let Some(u) = probe.bn_unit(net) {
             send(Event::BnUnit { id, step, unit: u });
         }
+        a
     };
+    let mut dense = DenseEval::new(cfg.eval_interval(n_train, b));
     let mut values = Vec::new();
-    eval(&net, 0, &mut values);
+    dense.last_acc = eval(&net, 0, &mut values);
     send(Event::Metrics {
         id,
         step: 0,
@@ -263,7 +272,25 @@ fn train_loop<N: Network>(
         net.zero_grads(&mut grads);
 
         if eval_due.due(step) || step == total {
-            eval(&net, step, &mut values);
+            let acc = eval(&net, step, &mut values);
+            // The nets kept since the last evaluation, evaluated where a threshold was
+            // crossed, so steps to 90/95/97% are known to `DENSE_STEP` steps.
+            for (s, kept) in dense.crossed(acc) {
+                let mut v = Vec::with_capacity(2);
+                let (l, a) = evaluate(&kept, &dev, &data.val, &data.norm);
+                v.extend([(Metric::ValLoss, l), (Metric::ValAcc, a)]);
+                send(Event::Metrics {
+                    id,
+                    step: s,
+                    epoch: s as f64 / spe as f64,
+                    values: v,
+                });
+                if dense.reached(a) {
+                    break;
+                }
+            }
+        } else if dense.wants(step) {
+            dense.keep(step, net.clone());
         }
         if !values.is_empty() {
             send(Event::Metrics {
@@ -294,6 +321,70 @@ fn train_loop<N: Network>(
         status: Status::Finished,
         step: total,
         message: None,
+    }
+}
+
+/// Resolution of steps to the accuracy thresholds.
+pub const DENSE_STEP: u64 = 50;
+
+/// Whether an accuracy reached a threshold; a NaN one (no evaluation yet) has not.
+fn reached(acc: f64, threshold: f64) -> bool {
+    acc >= threshold
+}
+
+/// Dense evaluation only where it matters: between two evaluations the net is kept every
+/// `DENSE_STEP` steps (a clone shares its tensors until the next update writes them), and
+/// when an evaluation finds a threshold crossed, the kept nets are evaluated in order until
+/// one has reached the highest threshold crossed. A few extra evaluations per run instead of
+/// one every 50 steps. A crossing is resolved within the interval in which an evaluation
+/// first shows it.
+struct DenseEval<N> {
+    active: bool,
+    last_acc: f64,
+    kept: Vec<(u64, N)>,
+    goal: f64,
+}
+
+impl<N> DenseEval<N> {
+    fn new(eval_interval: u64) -> Self {
+        Self {
+            active: eval_interval > DENSE_STEP,
+            last_acc: f64::NAN,
+            kept: Vec::new(),
+            goal: f64::NAN,
+        }
+    }
+
+    /// Whether to keep the net at `step`: while some threshold is still ahead.
+    fn wants(&self, step: u64) -> bool {
+        let ahead = ACC_THRESHOLDS.iter().any(|&t| !reached(self.last_acc, t));
+        self.active && ahead && step.is_multiple_of(DENSE_STEP)
+    }
+
+    fn keep(&mut self, step: u64, net: N) {
+        self.kept.push((step, net));
+    }
+
+    /// The kept nets to evaluate after an evaluation that found `acc`, oldest first; none
+    /// when no threshold was crossed since the previous evaluation.
+    fn crossed(&mut self, acc: f64) -> Vec<(u64, N)> {
+        let kept = std::mem::take(&mut self.kept);
+        let before = std::mem::replace(&mut self.last_acc, acc);
+        self.goal = ACC_THRESHOLDS
+            .iter()
+            .copied()
+            .filter(|&t| !reached(before, t) && reached(acc, t))
+            .fold(f64::NAN, f64::max);
+        if self.goal.is_nan() {
+            Vec::new()
+        } else {
+            kept
+        }
+    }
+
+    /// Whether a replayed net's accuracy `a` reached every threshold that was crossed.
+    fn reached(&self, a: f64) -> bool {
+        a >= self.goal
     }
 }
 

@@ -19,6 +19,7 @@ fn quick_config(steps: u64) -> RunConfig {
         .config(DatasetName::Mnist5k);
     c.steps = Some(steps);
     c.eval_every = 50;
+    c.seeds = 1;
     c
 }
 

@@ -20,6 +20,7 @@ fn loss(step: u64, tau: f64) -> f64 {
 }
 
 /// Rows of one trainer: training metrics every 10 steps, validation every 25, test at the end.
+/// The training loss wiggles by a factor `1 ± wiggle`, as minibatch noise scales with the loss.
 fn rows(tau: f64, top: f64, steps: u64, wiggle: f64) -> Vec<MetricRow> {
     let spe = 50.0;
     let mut out = Vec::new();
@@ -38,7 +39,7 @@ fn rows(tau: f64, top: f64, steps: u64, wiggle: f64) -> Vec<MetricRow> {
             } else {
                 -wiggle
             };
-            push(step, "train_loss", loss(step, tau) + w);
+            push(step, "train_loss", loss(step, tau) * (1.0 + w));
             push(step, "train_acc", (acc(step, tau, top) + 0.01).min(1.0));
         }
         if step % 25 == 0 {
@@ -79,7 +80,7 @@ fn write_run(dir: &Path, config: RunConfig, jobs: &[Job]) {
             seed: j.seed,
             point: j.point,
         };
-        let mut rows = rows(j.tau, j.top, 500, 0.01 * j.seed as f64);
+        let mut rows = rows(j.tau, j.top, 500, 0.1 * j.seed as f64);
         if j.status == Status::Diverged {
             rows.retain(|m| m.step <= 40);
             rows.push(MetricRow {

@@ -111,18 +111,20 @@ pub(super) fn stability(p: &Pair, v: &mut Verdicts) -> Vec<String> {
     if dv(&p.o) != dv(&p.b) {
         v.add("stability", Some(dv(&p.o) < dv(&p.b)));
     }
-    if let Some(pr) = p.p(&LOSS_TAIL_STD) {
+    if let Some(pr) = p.p(&LOSS_FLUCT) {
         let window = p.o[0].tail_steps.map_or(String::new(), |(a, b)| {
             format!(" (steps {}–{})", int(a as f64), int(b as f64))
         });
         out.push(format!(
-            "Over the last 20% of training{window} the logged training loss fluctuated with a standard deviation of {} for {} and {} for {} (ratio {}: {}).",
-            val(&LOSS_TAIL_STD, &p.o),
+            "Over the last 20% of training{window} the training loss fluctuated around its trend by {} for {} and {} for {} (std of ln loss, so the same at any loss level; ratio {}: {}). In loss units the std was {} vs {}, which also reflects how low each loss got and is not used for the verdict.",
+            val(&LOSS_FLUCT, &p.o),
             p.ol(),
-            val(&LOSS_TAIL_STD, &p.b),
+            val(&LOSS_FLUCT, &p.b),
             p.bl(),
-            effect(&LOSS_TAIL_STD, &pr),
-            noise(&LOSS_TAIL_STD, &pr)
+            effect(&LOSS_FLUCT, &pr),
+            noise(&LOSS_FLUCT, &pr),
+            val(&LOSS_TAIL_STD, &p.o),
+            val(&LOSS_TAIL_STD, &p.b),
         ));
         // A net stuck at chance has a flat loss: low fluctuation there is not stability.
         let acc = |jobs: &[&JobMetrics]| mean_of(&FINAL_VAL_ACC, jobs);
@@ -134,21 +136,21 @@ pub(super) fn stability(p: &Pair, v: &mut Verdicts) -> Vec<String> {
             _ => true,
         };
         if comparable && dv(&p.o) == dv(&p.b) {
-            v.add("stability", pr.other_better(&LOSS_TAIL_STD));
+            v.add("stability", pr.other_better(&LOSS_FLUCT));
         }
     }
     if p.n() == 1 {
         let sp = |j: &JobMetrics| {
             j.spike.map_or("–".into(), |s| {
                 if s.rise.is_finite() {
-                    format!("{:.3} at step {}", s.rise, int(s.step as f64))
+                    format!("×{:.2} at step {}", s.rise, int(s.step as f64))
                 } else {
                     format!("a non-finite loss at step {}", int(s.step as f64))
                 }
             })
         };
         out.push(format!(
-            "Largest rise of the training loss above its lowest earlier value: {} for {}, {} for {}; loss blow-ups (doubling above that low): {} vs {}.",
+            "Largest rise of the training loss above its lowest earlier value, as a factor: {} for {}, {} for {}; loss blow-ups (doubling above that low, by more than a fifth of the starting loss): {} vs {}.",
             sp(p.o[0]),
             p.ol(),
             sp(p.b[0]),
@@ -158,7 +160,7 @@ pub(super) fn stability(p: &Pair, v: &mut Verdicts) -> Vec<String> {
         ));
     } else if let Some(pr) = p.p(&SPIKE) {
         out.push(format!(
-            "Largest rise of the training loss above its lowest earlier value: {} for {} vs {} for {} ({}: {}).",
+            "Largest rise of the training loss above its lowest earlier value, as a factor: {} for {} vs {} for {} ({}: {}).",
             val(&SPIKE, &p.o),
             p.ol(),
             val(&SPIKE, &p.b),

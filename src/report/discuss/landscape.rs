@@ -61,7 +61,7 @@ pub(super) fn landscape(p: &Pair, v: &mut Verdicts) -> Vec<String> {
             effect(m, &pr),
             noise(m, &pr)
         );
-        smaller[i] = pr.other_better(m);
+        smaller[i] = pr.leaning_better(m);
         if let Some(o_smaller) = smaller[i] {
             let r = pr.effect(m);
             let (who, f) = if o_smaller {
@@ -80,6 +80,9 @@ pub(super) fn landscape(p: &Pair, v: &mut Verdicts) -> Vec<String> {
             .collect()
     };
     let (o_wins, b_wins) = (named(true), named(false));
+    // Below three seeds a measure can only lean one way; then nothing here is "clearly".
+    let all_clear = paired.iter().flatten().all(|pr| pr.clear || !pr.leans);
+    let clearly = if all_clear { "clearly " } else { "" };
     let outcome = match (o_wins.is_empty(), b_wins.is_empty()) {
         (true, true) => {
             out.push(format!(
@@ -91,7 +94,7 @@ pub(super) fn landscape(p: &Pair, v: &mut Verdicts) -> Vec<String> {
         }
         (false, false) => {
             out.push(format!(
-                "The measures disagree ({} clearly smaller for {}, {} for {}), so neither landscape is clearly smoother.",
+                "The measures disagree ({} {clearly}smaller for {}, {} for {}), so neither landscape is clearly smoother.",
                 list(&o_wins),
                 p.ol(),
                 list(&b_wins),
@@ -106,8 +109,13 @@ pub(super) fn landscape(p: &Pair, v: &mut Verdicts) -> Vec<String> {
             } else {
                 (p.bl(), p.ol(), &b_wins)
             };
+            let tag = if all_clear {
+                ""
+            } else {
+                " (indicative: fewer than 3 seeds)"
+            };
             out.push(format!(
-                "{w} had the smoother landscape: clearly smaller {} than {l}, and clearly larger on none.",
+                "{w} had the smoother landscape{tag}: {clearly}smaller {} than {l}, and {clearly}larger on none.",
                 list(wins)
             ));
             // Loss range and gradient change grow with the distance moved, η‖g‖; β divides by it.
@@ -116,7 +124,7 @@ pub(super) fn landscape(p: &Pair, v: &mut Verdicts) -> Vec<String> {
                     "Its β was not clearly smaller, though: per unit of distance moved the gradient changed about as fast, so much of {w}'s advantage comes from taking shorter steps (a smaller gradient at the same learning rate) rather than from a flatter landscape."
                 ));
             }
-            Some(o_smoother)
+            all_clear.then_some(o_smoother)
         }
     };
     let late: Vec<(usize, Paired)> = LANDSCAPE_LATE

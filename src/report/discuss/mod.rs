@@ -1,11 +1,11 @@
 //! The discussion: every sentence is built from the measured numbers of two variants.
 
-use super::fmt::{at, effect, int, pct, pp, ratio, value};
 use crate::analysis::compare::{
-    paired, Groups, Measure, Paired, BEST_VAL_ACC, FINAL_VAL_ACC, GAP, LOSS_TAIL_STD,
+    paired, Groups, Measure, Paired, BEST_VAL_ACC, FINAL_VAL_ACC, GAP, LOSS_FLUCT, LOSS_TAIL_STD,
     ONE_SEED_ACC_PP, ONE_SEED_RATIO, SPIKE, STEPS_90, STEPS_95, STEPS_97, TEST_ACC, THROUGHPUT,
     VAL_LOSS_AREA, WALL,
 };
+use crate::analysis::fmt::{at, effect, int, pct, pp, ratio, value};
 use crate::analysis::metrics::{JobMetrics, THRESHOLDS};
 use crate::analysis::stats::Estimate;
 use crate::model::Variant;
@@ -46,28 +46,27 @@ impl Verdicts {
 
 /// Why a difference is or is not called clear, in words.
 fn noise(m: &Measure, p: &Paired) -> String {
-    use crate::analysis::compare::{Pairing, Unit, ONE_SEED_SPIKE};
-    let clear = if p.clear {
-        "clear"
+    use crate::analysis::compare::{Pairing, Unit, MIN_SEEDS_CLEAR, ONE_SEED_SPIKE};
+    let zero = if m.pairing == Pairing::Diff {
+        "0"
     } else {
-        "no clear difference"
+        "1×"
     };
     if p.ci(m).is_some() {
-        let mut s = format!(
-            "{clear}: the paired 95% CI over {} seeds {} {}",
-            p.est.n,
-            if p.clear { "excludes" } else { "includes" },
-            if m.pairing == Pairing::Diff {
-                "0"
-            } else {
-                "1×"
-            }
-        );
-        if !p.clear && (p.up == p.est.n || p.down == p.est.n) {
-            let all = if p.est.n == 2 {
+        let n = p.est.n;
+        if p.clear {
+            return format!("clear: the paired 95% CI over {n} seeds excludes {zero}");
+        }
+        if p.leans {
+            return format!("indicative only: the paired 95% CI over {n} seeds excludes {zero}, but a difference is called clear only with at least {MIN_SEEDS_CLEAR} seeds");
+        }
+        let mut s =
+            format!("no clear difference: the paired 95% CI over {n} seeds includes {zero}");
+        if p.up == n || p.down == n {
+            let all = if n == 2 {
                 "both seeds point".to_string()
             } else {
-                format!("all {} seeds point", p.est.n)
+                format!("all {n} seeds point")
             };
             s.push_str(&format!(
                 ", although {all} the same way; more seeds would tighten the interval"
@@ -81,7 +80,12 @@ fn noise(m: &Measure, p: &Paired) -> String {
         (_, Unit::Count) => "a difference of at least 1".to_string(),
         _ => format!("more than {ONE_SEED_SPIKE}"),
     };
-    format!("{clear} by the one-seed rule ({rule}; indicative only)")
+    let how = if p.leans {
+        "leans one way"
+    } else {
+        "no difference"
+    };
+    format!("{how} by the one-seed rule ({rule}); one seed is indicative only")
 }
 
 fn mean_of(m: &Measure, jobs: &[&JobMetrics]) -> Option<f64> {
@@ -156,10 +160,14 @@ fn list(v: &[&str]) -> String {
 }
 
 fn verdict(p: &Pair, v: &Verdicts) -> String {
-    let caveat = if p.n() < 2 {
-        " With one seed, \"clear\" only means beyond the stated heuristic, so this is indicative; rerun with `--seeds 3` to test it against seed noise."
+    let caveat = if p.n() < crate::analysis::compare::MIN_SEEDS_CLEAR {
+        format!(
+            " With {} seed{}, no difference can be called clear: what leans one way above is indicative only; rerun with `--seeds 3` or more to test it against seed noise.",
+            p.n(),
+            if p.n() == 1 { "" } else { "s" }
+        )
     } else {
-        ""
+        String::new()
     };
     let (o, b) = (p.ol(), p.bl());
     // Against plain the question is whether BN helped; between two BN variants, which did better.

@@ -113,27 +113,13 @@ fn censored(p: &Pair, i: usize) -> Option<(Paired, String)> {
         }
         d.push((y / x).ln());
     }
-    let est = Estimate::of(&d)?;
-    let clear = match est.ci_excludes_zero() {
-        Some(c) => c,
-        None => est.mean.abs() > ONE_SEED_RATIO.ln(),
-    };
-    let up = d.iter().filter(|x| **x > 0.0).count();
-    let down = d.iter().filter(|x| **x < 0.0).count();
-    let how = if est.ci.is_some() {
-        format!("paired 95% CI over {} seeds", est.n)
+    let p = Paired::of(&d, |mean| mean.abs() > ONE_SEED_RATIO.ln())?;
+    let how = if p.est.ci.is_some() {
+        format!("paired 95% CI over {} seeds", p.est.n)
     } else {
         "one-seed rule".to_string()
     };
-    Some((
-        Paired {
-            up,
-            down,
-            est,
-            clear,
-        },
-        how,
-    ))
+    Some((p, how))
 }
 
 pub(super) fn speed(p: &Pair, v: &mut Verdicts) -> Vec<String> {

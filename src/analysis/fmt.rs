@@ -50,6 +50,7 @@ pub fn value(m: &Measure, x: f64) -> String {
         Unit::Rate => int(x),
         Unit::Count => int(x),
         Unit::Magnitude => sig3(x),
+        Unit::Factor => format!("×{x:.2}"),
     }
 }
 
@@ -86,7 +87,7 @@ fn diff(m: &Measure, d: f64) -> String {
             }
         }
         Unit::Seconds => format!("{d:+.2} s"),
-        Unit::Loss => format!("{d:+.3}"),
+        Unit::Loss | Unit::Factor => format!("{d:+.3}"),
         Unit::Magnitude => {
             let s = sig3(d);
             if d >= 0.0 {

@@ -1,0 +1,207 @@
+//! Measures of a trainer's internal probes that its verdicts rest on, each free of the scale
+//! the two nets happen to work at: a BN net's activation inputs are γx̂ + β and a plain net's
+//! are Wx + b, so raw ranges and raw gradient norms are not comparable between them.
+
+use crate::metric::{Layer, LayerMetric as K};
+use crate::runs::JobRecord;
+
+/// Ioffe & Szegedy's Figure 1: the p15/p50/p85 bands of one unit's input over training.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnitBands {
+    pub layer: Layer,
+    /// Range of the median over the probes after the first tenth of training, in units of
+    /// the mean band width (p85 − p15) over the same probes: how far the distribution moved
+    /// relative to its own spread.
+    pub drift: f64,
+    /// Band width at the last probe over the band width at the first probe after the first
+    /// tenth of training: how much the spread itself grew.
+    pub width_growth: f64,
+}
+
+/// Fraction of training at the start whose probes the band measures leave out: the first
+/// updates move every net's inputs, BN or not.
+pub const SETTLE_FRACTION: f64 = 0.1;
+
+pub fn unit_bands(job: &JobRecord) -> Option<UnitBands> {
+    let layer = (1..=60)
+        .rev()
+        .map(Layer::Hidden)
+        .find(|&l| job.last(K::UnitP50.of(l)).is_some())?;
+    let [lo, mid, hi] = K::UNIT_BANDS.map(|k| job.series(k.of(layer)));
+    let last_step = mid.last()?.0;
+    let from = (last_step as f64 * SETTLE_FRACTION) as u64;
+    let pts: Vec<(f64, f64)> = lo
+        .iter()
+        .zip(&mid)
+        .zip(&hi)
+        .filter(|((a, b), c)| a.0 == b.0 && b.0 == c.0 && b.0 >= from)
+        .map(|((a, b), c)| (b.2, c.2 - a.2))
+        .filter(|(m, w)| m.is_finite() && w.is_finite())
+        .collect();
+    if pts.len() < 3 {
+        return None;
+    }
+    let width = pts.iter().map(|p| p.1).sum::<f64>() / pts.len() as f64;
+    let (mn, mx) = pts
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+            (a.min(p.0), b.max(p.0))
+        });
+    let (first, last) = (pts[0].1, pts[pts.len() - 1].1);
+    (width > 0.0 && first > 0.0).then(|| UnitBands {
+        layer,
+        drift: (mx - mn) / width,
+        width_growth: last / first,
+    })
+}
+
+/// How much more the first layer's weights move than the last's, relative to their size:
+/// `(‖∂W₁‖/‖W₁‖) / (‖∂W_out‖/‖W_out‖)`, the geometric mean over every probe. 1 is an even
+/// flow; 1e-3 a vanishing gradient, 1e3 an exploding one. Relative, because BN makes a
+/// layer's output independent of its weights' scale, and so its raw gradient scale-dependent.
+pub fn relative_grad_ratio(job: &JobRecord) -> Option<f64> {
+    let rel = |l: Layer| -> Vec<(u64, f64)> {
+        let g = job.series(K::GradNorm.of(l));
+        let w = job.series(K::WeightNorm.of(l));
+        g.iter()
+            .zip(&w)
+            .filter(|(a, b)| a.0 == b.0 && b.2 > 0.0 && a.2 > 0.0)
+            .map(|(a, b)| (a.0, a.2 / b.2))
+            .collect()
+    };
+    let (first, out) = (rel(Layer::Hidden(1)), rel(Layer::Out));
+    let logs: Vec<f64> = first
+        .iter()
+        .filter_map(|a| {
+            let b = out.iter().find(|b| b.0 == a.0)?;
+            let r = (a.1 / b.1).ln();
+            r.is_finite().then_some(r)
+        })
+        .collect();
+    (!logs.is_empty()).then(|| (logs.iter().sum::<f64>() / logs.len() as f64).exp())
+}
+
+/// How fast the weights move relative to their size at the first probe (step 1, before
+/// training has changed the scale): the geometric mean over layers of ‖∂W_l‖/‖W_l‖. A change
+/// of the init scale that leaves it in place is one the net does not feel; plain nets feel
+/// it as vanishing (far smaller) or exploding (far larger) gradients.
+pub fn init_relative_grad(job: &JobRecord) -> Option<f64> {
+    let first = job
+        .rows
+        .iter()
+        .find(|r| r.metric == K::GradNorm.of(Layer::Hidden(1)))?
+        .step;
+    let at = |m| {
+        job.rows
+            .iter()
+            .find(|r| r.step == first && r.metric == m)
+            .map(|r| r.value)
+    };
+    let logs: Vec<f64> = job
+        .rows
+        .iter()
+        .filter(|r| r.step == first)
+        .filter_map(|r| match r.metric {
+            crate::metric::Metric::Layer(K::GradNorm, l) => {
+                let (g, w) = (r.value, at(K::WeightNorm.of(l))?);
+                (g > 0.0 && w > 0.0).then(|| (g / w).ln())
+            }
+            _ => None,
+        })
+        .collect();
+    (!logs.is_empty()).then(|| (logs.iter().sum::<f64>() / logs.len() as f64).exp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metric::Metric;
+    use crate::model::Variant;
+    use crate::runs::MetricRow;
+    use crate::train::JobId;
+
+    fn job(rows: Vec<(u64, Metric, f64)>) -> JobRecord {
+        let mut j = JobRecord::new(
+            JobId {
+                variant: Variant::Plain,
+                seed: 1,
+                point: 0,
+            },
+            None,
+        );
+        j.rows = rows
+            .into_iter()
+            .map(|(step, metric, value)| MetricRow {
+                step,
+                epoch: 0.0,
+                metric,
+                value,
+            })
+            .collect();
+        j
+    }
+
+    fn bands(scale: f64, shift: f64) -> JobRecord {
+        let l = Layer::Hidden(3);
+        let mut rows = Vec::new();
+        for s in 0..=10u64 {
+            let step = s * 100;
+            let m = shift + scale * (s as f64 * 0.1);
+            rows.push((step, K::UnitP15.of(l), m - scale));
+            rows.push((step, K::UnitP50.of(l), m));
+            rows.push((step, K::UnitP85.of(l), m + scale * (1.0 + 0.1 * s as f64)));
+        }
+        job(rows)
+    }
+
+    #[test]
+    fn band_drift_is_in_units_of_the_band_width() {
+        let b = unit_bands(&bands(1.0, 0.0)).unwrap();
+        assert_eq!(b.layer, Layer::Hidden(3));
+        // From step 100 (a tenth of 1000): the median moves 0.1..1.0 = 0.9; widths 2.1..3.0.
+        assert!((b.drift - 0.9 / 2.55).abs() < 1e-9, "{}", b.drift);
+        assert!((b.width_growth - 3.0 / 2.1).abs() < 1e-9);
+        // The same bands at another scale and offset give the same numbers.
+        let c = unit_bands(&bands(37.0, -5.0)).unwrap();
+        assert!((c.drift - b.drift).abs() < 1e-9);
+        assert!((c.width_growth - b.width_growth).abs() < 1e-9);
+    }
+
+    #[test]
+    fn relative_gradient_ratio_ignores_weight_scale() {
+        let rows = |w1: f64, g1: f64| {
+            let mut v = Vec::new();
+            for step in [50, 100] {
+                v.push((step, K::GradNorm.of(Layer::Hidden(1)), g1));
+                v.push((step, K::WeightNorm.of(Layer::Hidden(1)), w1));
+                v.push((step, K::GradNorm.of(Layer::Out), 2.0));
+                v.push((step, K::WeightNorm.of(Layer::Out), 4.0));
+            }
+            v
+        };
+        // (0.001 / 1) / (2 / 4) = 0.002
+        let r = relative_grad_ratio(&job(rows(1.0, 0.001))).unwrap();
+        assert!((r - 0.002).abs() < 1e-12, "{r}");
+        // Weights ten times larger and gradients ten times smaller, as BN's scale invariance
+        // gives: the raw gradient drops 10×, the relative one 100×.
+        let r2 = relative_grad_ratio(&job(rows(10.0, 0.0001))).unwrap();
+        assert!((r2 - 0.00002).abs() < 1e-15, "{r2}");
+        assert_eq!(relative_grad_ratio(&job(Vec::new())), None);
+    }
+
+    #[test]
+    fn init_relative_gradient_is_the_geometric_mean_over_layers_at_the_first_probe() {
+        let l1 = Layer::Hidden(1);
+        let rows = vec![
+            (1, K::GradNorm.of(l1), 0.1),
+            (1, K::WeightNorm.of(l1), 1.0),
+            (1, K::GradNorm.of(Layer::Out), 4.0),
+            (1, K::WeightNorm.of(Layer::Out), 0.4),
+            (50, K::GradNorm.of(l1), 100.0),
+            (50, K::WeightNorm.of(l1), 1.0),
+        ];
+        // sqrt(0.1 * 10) = 1, and the later probe does not count.
+        let r = init_relative_grad(&job(rows)).unwrap();
+        assert!((r - 1.0).abs() < 1e-12, "{r}");
+    }
+}
