@@ -1,11 +1,12 @@
 //! Inference on a flat copy of a network's parameters, taken once per evaluation: no tape,
 //! no per-layer tensors, buffers reused across chunks.
 
+use super::activate::activate;
 use super::block::E;
-use super::kernels;
 use super::kinds::Activation;
 use super::pixel_input::PixelInput;
 use crate::data::nonzero::Pixel;
+use crate::kernels;
 
 /// BatchNorm with running statistics folded into `y = (x − mean)·scale + shift`.
 #[derive(Debug, Clone)]
@@ -49,7 +50,7 @@ impl FlatLayer {
             t.clear();
             t.extend_from_slice(out);
         }
-        kernels::activate(act, out);
+        activate(act, out);
         if self.bn_after {
             if let Some(bn) = &self.bn {
                 bn.apply(out);

@@ -10,11 +10,11 @@
 use dfdx::nn::modules::{BatchNorm1D, Linear};
 use dfdx::prelude::*;
 
+use super::activate::{activate, times_derivative};
 use super::block::{Batch, Dev, Traced, E};
-use super::kernels;
 use super::kinds::Activation;
-use super::pool;
-use super::sparse::{self, SparseRows};
+use crate::data::nonzero::MAX_DENSITY;
+use crate::kernels::{self, pool, SparseRows};
 
 /// `t`'s values in a pooled buffer (dfdx's `as_vec` walks strides element by element).
 fn read<S: Shape>(t: &Tensor<S, E, Dev, impl Tape<E, Dev>>, len: usize) -> Vec<E> {
@@ -65,10 +65,10 @@ fn affine<const I: usize, const O: usize>(
     let mut z = pool::take(rows * O);
     kernels::fill_rows(&mut z, &bias);
     pool::give([bias]);
-    let sparse = if input_grad || !sparse::all_finite(&w) {
+    let sparse = if input_grad || !kernels::all_finite(&w) {
         None
     } else {
-        SparseRows::of(&xv, rows, I)
+        SparseRows::of(&xv, rows, I, MAX_DENSITY)
     };
     let input = match sparse {
         Some(s) => {
@@ -96,7 +96,7 @@ pub fn linear_act<const I: usize, const O: usize>(
     let rows = x.shape().0;
     let (xv, w, mut a) = affine(&x, lin, input_grad);
     if let Some(act) = act {
-        kernels::activate(act, &mut a);
+        activate(act, &mut a);
     }
     let mut out = x.device().zeros_like(&(rows, Const::<O>));
     out.copy_from(&a);
@@ -104,7 +104,7 @@ pub fn linear_act<const I: usize, const O: usize>(
     tape.add_backward_op(move |grads| {
         let mut dz = pool::copy_of(grads.get_or_alloc_mut(&out_g)?);
         if let Some(act) = act {
-            kernels::times_derivative(act, &a, &mut dz);
+            times_derivative(act, &a, &mut dz);
         }
         xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
         kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
@@ -159,7 +159,7 @@ pub fn linear_bn_act<const I: usize, const O: usize>(
             *a = *z * g + b;
         }
     }
-    kernels::activate(act, &mut a);
+    activate(act, &mut a);
     pool::give([beta]);
     let x_hat = z;
     let mut out = x.device().zeros_like(&(rows, Const::<O>));
@@ -174,7 +174,7 @@ pub fn linear_bn_act<const I: usize, const O: usize>(
     );
     tape.add_backward_op(move |grads| {
         let mut dy = pool::copy_of(grads.get_or_alloc_mut(&out_g)?);
-        kernels::times_derivative(act, &a, &mut dy);
+        times_derivative(act, &a, &mut dy);
         let mut sum_dy = vec![0.0; O];
         let mut sum_dy_xhat = vec![0.0; O];
         for (dr, xr) in dy.chunks_exact(O).zip(x_hat.chunks_exact(O)) {

@@ -299,19 +299,9 @@ fn train_loop<N: Network>(
 /// Asks the CPU to bring the next batch's images into cache while this step computes:
 /// they sit at random places in the pixel store, so reading them cold stalls on memory.
 fn prefetch_images(subset: &crate::data::Subset, positions: &[u32]) {
-    #[cfg(target_arch = "x86_64")]
     for &p in positions {
-        for line in subset.pixels(p as usize).chunks(64) {
-            // SAFETY: a prefetch never faults and the pointer is into a live slice.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                    line.as_ptr().cast(),
-                )
-            };
-        }
+        crate::kernels::prefetch(subset.pixels(p as usize));
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (subset, positions);
 }
 
 /// A fixed batch of validation images for the probes, converted once.
