@@ -6,6 +6,7 @@ pub mod flat;
 pub mod fused;
 #[cfg(test)]
 mod fused_tests;
+pub mod infer;
 pub mod kinds;
 pub mod net;
 pub mod pixel_input;
