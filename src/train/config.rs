@@ -79,6 +79,10 @@ pub struct RunConfig {
     pub sweep: Option<Sweep>,
     /// Trainers run at once (each on one thread).
     pub parallel: usize,
+    /// Train through dfdx's own ops rather than the fused ones. Left out of `config.json`
+    /// when off, so configs written before it existed and after read and write the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reference_ops: bool,
     /// Fault injection for tests: the trainer of this variant panics at this step.
     #[serde(skip)]
     pub inject_panic: Option<(crate::model::Variant, u64)>,
@@ -108,6 +112,7 @@ impl Default for RunConfig {
             smooth_every: 0,
             sweep: None,
             parallel: 2,
+            reference_ops: false,
             inject_panic: None,
         }
     }

@@ -5,6 +5,8 @@ pub mod config;
 pub mod eval;
 pub mod events;
 pub mod optim;
+#[cfg(test)]
+mod reference_tests;
 pub mod session;
 pub mod smooth;
 pub mod worker;

@@ -192,7 +192,13 @@ fn train_loop<N: Network>(
         xt.copy_from(&xbuf);
         yt.copy_from(&onehot);
 
-        let logits = net.forward_train(xt.clone().traced(grads));
+        let x = xt.clone().traced(grads);
+        // dfdx's own ops on request, so a whole run can be compared against the fused ones.
+        let logits = if cfg.reference_ops {
+            net.forward_train_dfdx(x)
+        } else {
+            net.forward_train(x)
+        };
         logits.copy_into(&mut lv);
         let loss = cross_entropy_with_logits_loss(logits, yt.clone());
         let loss_v = f64::from(loss.array());
