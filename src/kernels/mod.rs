@@ -6,6 +6,7 @@
 //! tested against its portable version: the same bits wherever the code promises them.
 
 pub mod activation;
+pub mod batchnorm;
 pub mod dispatch;
 pub mod gemm;
 pub mod peak;

@@ -61,11 +61,7 @@ impl FlatLayer {
 
 impl BnAffine {
     fn apply(&self, v: &mut [E]) {
-        for row in v.chunks_exact_mut(self.mean.len()) {
-            for (j, x) in row.iter_mut().enumerate() {
-                *x = (*x - self.mean[j]) * self.scale[j] + self.shift[j];
-            }
-        }
+        kernels::batchnorm::affine(v, &self.mean, &self.scale, &self.shift);
     }
 }
 
