@@ -61,12 +61,14 @@ pub fn has(feature: Feature) -> bool {
 }
 
 /// `fn name(args) = Feature => fast, ... _ => slow;` declares a safe kernel `name` that calls
-/// the first `fast` whose feature the CPU has, and `slow` otherwise, with the same arguments. Each `fast` must be an `unsafe fn` whose only
-/// requirement is its feature (a `#[target_feature]` function that checks its own bounds).
+/// the first `fast` whose feature the CPU has, and `slow` otherwise, with the same arguments.
+/// Each `fast` must be an `unsafe fn` whose only requirement is its feature (a
+/// `#[target_feature]` function that checks its own bounds).
 ///
-/// `fn name(args) = same_code slow;` instead compiles `slow` a second time with AVX2 enabled: for loops that the
-/// compiler vectorizes by itself, written once with `#[inline(always)]`. Neither form fuses
-/// multiplies and adds unless asked (`Avx2Fma`), so both versions give the same bits.
+/// `fn name(args) = same_code slow;` instead compiles `slow` a second time with AVX2 enabled:
+/// for loops that the compiler vectorizes by itself, written once with `#[inline(always)]`.
+/// Neither form fuses multiplies and adds unless asked (`Avx2Fma`), so both versions give the
+/// same bits.
 ///
 /// Generic parameters go in brackets after the name: `fn sum[I: Iterator](...)`.
 macro_rules! kernel {

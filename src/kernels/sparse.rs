@@ -40,9 +40,9 @@ struct Entry {
 
 /// Appends `row`'s non-zero values to `out` from position `n` and returns the new end.
 /// `out` must have room for 8 entries past the last one written. Each block is compressed in
-/// vector registers where the CPU has AVX2. Otherwise whole zero blocks (a digit's margins) are skipped, and in
-/// the others every value is written and the end moves past the non-zero ones only, so there
-/// is no branch per value to mispredict.
+/// vector registers where the CPU has AVX2. Otherwise whole zero blocks (a digit's margins)
+/// are skipped, and in the others every value is written and the end moves past the non-zero
+/// ones only, so there is no branch per value to mispredict.
 fn compress(row: &[f32], out: &mut [Entry], n: usize) -> usize {
     let n = compress_whole_blocks(row, out, n);
     compress_tail(row, out, n)
