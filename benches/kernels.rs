@@ -6,11 +6,11 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use bnlab::data::nonzero::NonzeroPixels;
+use bnlab::data::nonzero::MAX_DENSITY;
 use bnlab::data::{prepare, source::load, DatasetName, SplitConfig, PIXELS};
+use bnlab::kernels::{self, SparseRows};
 use bnlab::model::flat::FlatLayer;
-use bnlab::model::kernels;
 use bnlab::model::pixel_input::PixelInput;
-use bnlab::model::sparse::{self, SparseRows};
 
 /// The fastest of many single calls: on a shared machine a longer timed loop mostly
 /// measures the other processes' time slices.
@@ -112,7 +112,7 @@ fn first_layer_training() {
     report(&format!("layer 1 dense  {b}x{PIXELS}x{o}"), flops, s);
     let s = best_secs(
         || {
-            let sp = SparseRows::of(pick(), b, PIXELS).expect("digits are sparse");
+            let sp = SparseRows::of(pick(), b, PIXELS, MAX_DENSITY).expect("digits are sparse");
             sp.forward(&w, o, black_box(&mut z));
             sp.weight_grad(&dz, o, black_box(&mut dw));
         },
@@ -121,14 +121,14 @@ fn first_layer_training() {
     report(&format!("layer 1 sparse {b}x{PIXELS}x{o}"), flops, s);
     let s = best_secs(
         || {
-            black_box(SparseRows::of(pick(), b, PIXELS));
+            black_box(SparseRows::of(pick(), b, PIXELS, MAX_DENSITY));
         },
         200,
     );
     println!("{:<34} {:>9.1} us", "  of which finding non-zeros", s * 1e6);
     let sps: Vec<SparseRows> = xs
         .iter()
-        .map(|x| SparseRows::of(x, b, PIXELS).expect("digits are sparse"))
+        .map(|x| SparseRows::of(x, b, PIXELS, MAX_DENSITY).expect("digits are sparse"))
         .collect();
     let mut turn = 0;
     let mut sp = || {
@@ -139,10 +139,10 @@ fn first_layer_training() {
     println!("{:<34} {:>9.1} us", "  of which forward", s * 1e6);
     let s = best_secs(|| sp().weight_grad(&dz, o, black_box(&mut dw)), 200);
     println!("{:<34} {:>9.1} us", "  of which weight gradient", s * 1e6);
-    let stride = sparse::padded(o);
+    let stride = kernels::padded(o);
     let mut wt = vec![0f32; PIXELS * stride];
     let s = best_secs(
-        || sparse::transpose(&w, PIXELS, o, PIXELS, black_box(&mut wt), stride, false),
+        || kernels::transpose(&w, PIXELS, o, PIXELS, black_box(&mut wt), stride, false),
         200,
     );
     println!(

@@ -96,6 +96,9 @@ pub struct RunArgs {
     /// Trainers at once (default 2: one per core).
     #[arg(long)]
     pub parallel: Option<usize>,
+    /// Train through dfdx's own ops instead of the fused ones (slower; to compare the two).
+    #[arg(long)]
+    pub reference_ops: bool,
     /// Parent folder of the run folder.
     #[arg(long, default_value = crate::runs::DEFAULT_DIR)]
     pub out: PathBuf,
@@ -198,6 +201,7 @@ impl RunArgs {
             c.split.train_limit = Some(v);
         }
         c.split.standardize |= self.standardize;
+        c.reference_ops |= self.reference_ops;
         if let Some(v) = self.eval_every {
             c.eval_every = v;
         }

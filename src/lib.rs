@@ -1,11 +1,15 @@
 //! bnlab: a plain MLP and the same MLP with Batch Normalization, trained side by side.
 
+#![deny(unsafe_code)]
+
 pub mod analysis;
 pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod headless;
+#[allow(unsafe_code)]
+pub mod kernels;
 pub mod metric;
 pub mod model;
 pub mod presets;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::idx::LabelledImages;
 use super::nonzero::{NonzeroPixels, MAX_DENSITY};
 use super::source::{DatasetName, RawDataset};
+use crate::kernels;
 
 pub const PIXELS: usize = 784;
 pub const CLASSES: usize = 10;
@@ -116,7 +117,8 @@ impl Normalizer {
     #[inline]
     pub fn convert(&self, src: &[u8], dst: &mut [f32]) {
         if self.mean == 0.0 && self.std == 1.0 {
-            return scale_pixels(src, dst);
+            // The unit table's values computed in vector registers: the same bits.
+            return kernels::scale_pixels(src, dst);
         }
         for (d, &p) in dst.iter_mut().zip(src) {
             *d = self.lut[p as usize];
@@ -130,31 +132,6 @@ impl Normalizer {
             self.convert(subset.pixels(pos), &mut x[row * PIXELS..(row + 1) * PIXELS]);
             y[row] = subset.label(pos);
         }
-    }
-}
-
-/// `p / 255` for each pixel: the unit table's values computed in vector registers instead of
-/// looked up one by one (the same IEEE division, so the same bits). AVX2 is chosen at run time.
-fn scale_pixels(src: &[u8], dst: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { scale_pixels_avx2(src, dst) };
-        return;
-    }
-    scale_pixels_body(src, dst);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn scale_pixels_avx2(src: &[u8], dst: &mut [f32]) {
-    scale_pixels_body(src, dst);
-}
-
-#[inline(always)]
-fn scale_pixels_body(src: &[u8], dst: &mut [f32]) {
-    for (d, &p) in dst.iter_mut().zip(src) {
-        *d = f32::from(p) / 255.0;
     }
 }
 

@@ -1,11 +1,12 @@
 //! Inference on a flat copy of a network's parameters, taken once per evaluation: no tape,
 //! no per-layer tensors, buffers reused across chunks.
 
+use super::activate::activate;
 use super::block::E;
-use super::kernels;
 use super::kinds::Activation;
 use super::pixel_input::PixelInput;
 use crate::data::nonzero::Pixel;
+use crate::kernels;
 
 /// BatchNorm with running statistics folded into `y = (x − mean)·scale + shift`.
 #[derive(Debug, Clone)]
@@ -49,7 +50,7 @@ impl FlatLayer {
             t.clear();
             t.extend_from_slice(out);
         }
-        kernels::activate(act, out);
+        activate(act, out);
         if self.bn_after {
             if let Some(bn) = &self.bn {
                 bn.apply(out);
@@ -60,11 +61,7 @@ impl FlatLayer {
 
 impl BnAffine {
     fn apply(&self, v: &mut [E]) {
-        for row in v.chunks_exact_mut(self.mean.len()) {
-            for (j, x) in row.iter_mut().enumerate() {
-                *x = (*x - self.mean[j]) * self.scale[j] + self.shift[j];
-            }
-        }
+        kernels::batchnorm::affine(v, &self.mean, &self.scale, &self.shift);
     }
 }
 

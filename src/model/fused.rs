@@ -10,11 +10,11 @@
 use dfdx::nn::modules::{BatchNorm1D, Linear};
 use dfdx::prelude::*;
 
+use super::activate::{activate, times_derivative};
 use super::block::{Batch, Dev, Traced, E};
-use super::kernels;
 use super::kinds::Activation;
-use super::pool;
-use super::sparse::{self, SparseRows};
+use crate::data::nonzero::MAX_DENSITY;
+use crate::kernels::{self, batchnorm, pool, SparseRows};
 
 /// `t`'s values in a pooled buffer (dfdx's `as_vec` walks strides element by element).
 fn read<S: Shape>(t: &Tensor<S, E, Dev, impl Tape<E, Dev>>, len: usize) -> Vec<E> {
@@ -65,10 +65,10 @@ fn affine<const I: usize, const O: usize>(
     let mut z = pool::take(rows * O);
     kernels::fill_rows(&mut z, &bias);
     pool::give([bias]);
-    let sparse = if input_grad || !sparse::all_finite(&w) {
+    let sparse = if input_grad || !kernels::all_finite(&w) {
         None
     } else {
-        SparseRows::of(&xv, rows, I)
+        SparseRows::of(&xv, rows, I, MAX_DENSITY)
     };
     let input = match sparse {
         Some(s) => {
@@ -96,7 +96,7 @@ pub fn linear_act<const I: usize, const O: usize>(
     let rows = x.shape().0;
     let (xv, w, mut a) = affine(&x, lin, input_grad);
     if let Some(act) = act {
-        kernels::activate(act, &mut a);
+        activate(act, &mut a);
     }
     let mut out = x.device().zeros_like(&(rows, Const::<O>));
     out.copy_from(&a);
@@ -104,7 +104,7 @@ pub fn linear_act<const I: usize, const O: usize>(
     tape.add_backward_op(move |grads| {
         let mut dz = pool::copy_of(grads.get_or_alloc_mut(&out_g)?);
         if let Some(act) = act {
-            kernels::times_derivative(act, &a, &mut dz);
+            times_derivative(act, &a, &mut dz);
         }
         xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
         kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
@@ -131,35 +131,17 @@ pub fn linear_bn_act<const I: usize, const O: usize>(
     let rows = x.shape().0;
     let (xv, w, mut z) = affine(&x, lin, input_grad);
 
-    let n = rows as E;
-    let mut mean = vec![0.0; O];
-    kernels::add_column_sums(&z, &mut mean);
-    mean.iter_mut().for_each(|m| *m /= n);
+    let (mut mean, mut var) = (vec![0.0; O], vec![0.0; O]);
     // z becomes the centred values, then x̂.
-    let mut var = vec![0.0; O];
-    for row in z.chunks_exact_mut(O) {
-        for ((v, m), s) in row.iter_mut().zip(&mean).zip(var.iter_mut()) {
-            *v -= m;
-            *s += *v * *v;
-        }
-    }
-    var.iter_mut().for_each(|s| *s /= n);
-    let eps = bn.epsilon as E;
-    let inv_std: Vec<E> = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
+    batchnorm::center(&mut z, &mut mean, &mut var);
+    let inv_std = batchnorm::inv_std(&var, bn.epsilon as E);
     update_running(bn, &mean, &var, rows);
 
     let gamma = read(&bn.scale, O);
     let beta = read(&bn.bias, O);
     let mut a = pool::take(rows * O);
-    // Zipped rather than indexed, so the loops vectorize (no bounds check per element).
-    for (zr, ar) in z.chunks_exact_mut(O).zip(a.chunks_exact_mut(O)) {
-        let cols = zr.iter_mut().zip(ar.iter_mut()).zip(&inv_std);
-        for (((z, a), s), (g, b)) in cols.zip(gamma.iter().zip(&beta)) {
-            *z *= s;
-            *a = *z * g + b;
-        }
-    }
-    kernels::activate(act, &mut a);
+    batchnorm::scale_shift(&mut z, &inv_std, &gamma, &beta, &mut a);
+    activate(act, &mut a);
     pool::give([beta]);
     let x_hat = z;
     let mut out = x.device().zeros_like(&(rows, Const::<O>));
@@ -174,36 +156,20 @@ pub fn linear_bn_act<const I: usize, const O: usize>(
     );
     tape.add_backward_op(move |grads| {
         let mut dy = pool::copy_of(grads.get_or_alloc_mut(&out_g)?);
-        kernels::times_derivative(act, &a, &mut dy);
-        let mut sum_dy = vec![0.0; O];
-        let mut sum_dy_xhat = vec![0.0; O];
-        for (dr, xr) in dy.chunks_exact(O).zip(x_hat.chunks_exact(O)) {
-            let sums = sum_dy.iter_mut().zip(sum_dy_xhat.iter_mut());
-            for ((s, sx), (d, x)) in sums.zip(dr.iter().zip(xr)) {
-                *s += d;
-                *sx += d * x;
-            }
-        }
-        grads
-            .get_or_alloc_mut(&beta_g)?
-            .iter_mut()
-            .zip(&sum_dy)
-            .for_each(|(g, s)| *g += s);
-        grads
-            .get_or_alloc_mut(&gamma_g)?
-            .iter_mut()
-            .zip(&sum_dy_xhat)
-            .for_each(|(g, s)| *g += s);
-        // dz = γ/σ · (dy − mean(dy) − x̂ · mean(dy·x̂)), overwriting dy. The per-column
-        // factors are the same expressions as written inline, so the same bits.
-        let scale: Vec<E> = gamma.iter().zip(&inv_std).map(|(g, s)| g * s).collect();
-        let mean_dy: Vec<E> = sum_dy.iter().map(|s| s / n).collect();
-        let mean_dy_xhat: Vec<E> = sum_dy_xhat.iter().map(|s| s / n).collect();
-        for (dr, xr) in dy.chunks_exact_mut(O).zip(x_hat.chunks_exact(O)) {
-            let cols = dr.iter_mut().zip(xr).zip(&scale);
-            for (((d, x), c), (m, mx)) in cols.zip(mean_dy.iter().zip(&mean_dy_xhat)) {
-                *d = c * (*d - m - x * mx);
-            }
+        times_derivative(act, &a, &mut dy);
+        let (mut sum_dy, mut sum_dy_xhat) = (vec![0.0; O], vec![0.0; O]);
+        // dy becomes the gradient of z.
+        batchnorm::backward(
+            &mut dy,
+            &x_hat,
+            &gamma,
+            &inv_std,
+            &mut sum_dy,
+            &mut sum_dy_xhat,
+        );
+        for (param, sums) in [(&beta_g, &sum_dy), (&gamma_g, &sum_dy_xhat)] {
+            let g = grads.get_or_alloc_mut(param)?;
+            g.iter_mut().zip(sums).for_each(|(g, s)| *g += s);
         }
         let dz = dy;
         xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
@@ -230,14 +196,10 @@ fn update_running<const O: usize>(
     let (keep, take) = ((1.0 - m) as E, m as E);
     let take_var = (m * n / (n - 1.0)) as E;
     let mut rm = read(&bn.running_mean, O);
-    rm.iter_mut()
-        .zip(mean)
-        .for_each(|(r, &b)| *r = *r * keep + b * take);
+    batchnorm::blend(&mut rm, mean, keep, take);
     bn.running_mean.copy_from(&rm);
     let mut rv = read(&bn.running_var, O);
-    rv.iter_mut()
-        .zip(var)
-        .for_each(|(r, &b)| *r = *r * keep + b * take_var);
+    batchnorm::blend(&mut rv, var, keep, take_var);
     bn.running_var.copy_from(&rv);
     pool::give([rm, rv]);
 }

@@ -1,18 +1,17 @@
 //! Models: statically shaped dfdx MLPs with and without BatchNorm.
 
+mod activate;
 pub mod block;
 pub mod flat;
 pub mod fused;
 #[cfg(test)]
 mod fused_tests;
-pub mod kernels;
+pub mod infer;
 pub mod kinds;
 pub mod net;
 pub mod pixel_input;
-mod pool;
 pub mod probe;
 pub mod sgd;
-pub mod sparse;
 
 pub use block::{Batch, Dev, Traced, E};
 pub use kinds::{Activation, Init, Variant};

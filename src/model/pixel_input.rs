@@ -7,8 +7,8 @@
 
 use super::block::E;
 use super::flat::FlatLayer;
-use super::sparse;
 use crate::data::nonzero::Pixel;
+use crate::kernels;
 
 #[derive(Debug, Clone)]
 pub struct PixelInput {
@@ -27,13 +27,13 @@ impl PixelInput {
     /// `None` when the weights are not all finite: a 0 pixel times an infinite weight is NaN
     /// on the dense path, and skipping it here would hide that.
     pub fn new(layer: &FlatLayer, table: &[E; 256]) -> Option<Self> {
-        if !sparse::all_finite(&layer.weight) {
+        if !kernels::all_finite(&layer.weight) {
             return None;
         }
         let (outputs, inputs) = (layer.outputs, layer.inputs);
-        let stride = sparse::padded(outputs);
+        let stride = kernels::padded(outputs);
         let mut by_pixel = vec![0.0; inputs * stride];
-        sparse::transpose(
+        kernels::transpose(
             &layer.weight,
             inputs,
             outputs,
@@ -88,7 +88,7 @@ impl PixelInput {
         let items = image
             .iter()
             .map(|&(p, v)| (usize::from(p), self.delta[usize::from(v)]));
-        sparse::add_rows(&self.by_pixel, self.stride, items, acc);
+        kernels::add_rows(&self.by_pixel, self.stride, items, acc);
     }
 }
 
@@ -96,7 +96,7 @@ impl PixelInput {
 mod tests {
     use super::*;
     use crate::data::nonzero::NonzeroPixels;
-    use crate::model::kernels;
+    use crate::kernels::row_sums;
 
     fn layer(inputs: usize, outputs: usize, seed: u32) -> FlatLayer {
         let mut s = seed;
@@ -181,7 +181,7 @@ mod tests {
             .get(0)
             .iter()
             .map(|&(p, v)| (usize::from(p), pi.delta[usize::from(v)]));
-        sparse::add_tile_scalar(&pi.by_pixel, pi.stride, items, &mut slow);
+        row_sums::add_tile_scalar(&pi.by_pixel, pi.stride, items, &mut slow);
         assert_eq!(fast, slow);
     }
 

@@ -106,6 +106,10 @@ pub struct RunConfig {
     /// at each evaluation, so train and validation accuracy are measured alike.
     #[serde(default)]
     pub train_eval: bool,
+    /// Train through dfdx's own ops rather than the fused ones. Left out of `config.json`
+    /// when off, so configs written before it existed and after read and write the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reference_ops: bool,
     /// Fault injection for tests: the trainer of this variant panics at this step.
     #[serde(skip)]
     pub inject_panic: Option<(crate::model::Variant, u64)>,
@@ -137,6 +141,7 @@ impl Default for RunConfig {
             parallel: 2,
             lr_scaling: None,
             train_eval: false,
+            reference_ops: false,
             inject_panic: None,
         }
     }

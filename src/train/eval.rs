@@ -1,10 +1,7 @@
 //! Inference-mode evaluation: BN uses its running statistics, nothing is traced.
 
-use crate::data::{Normalizer, Subset, CLASSES, PIXELS};
-use std::ops::Range;
-
-use crate::model::flat::{FlatNet, Scratch};
-use crate::model::pixel_input::PixelInput;
+use crate::data::{Normalizer, Subset, CLASSES};
+use crate::model::infer::Inference;
 use crate::model::{Dev, Network, E};
 
 const CHUNK: usize = 1000;
@@ -39,62 +36,8 @@ pub fn argmax(row: &[f32]) -> usize {
     best
 }
 
-/// A flat copy of a network's parameters, with its first layer ready for pixel lists when
-/// its weights are all finite, and the buffers of its passes.
-struct Inference {
-    flat: FlatNet,
-    first: Option<PixelInput>,
-    scratch: Scratch,
-    x: Vec<E>,
-}
-
-impl Inference {
-    fn new<N: Network>(net: &N, norm: &Normalizer) -> Self {
-        let flat = net.flat();
-        let first = flat
-            .layers
-            .first()
-            .and_then(|l| PixelInput::new(l, norm.table()));
-        Self {
-            flat,
-            first,
-            scratch: Scratch::default(),
-            x: Vec::new(),
-        }
-    }
-
-    /// Logits of the subset's items `items` into `out`; `taps` as in `FlatNet::forward`.
-    fn logits(
-        &mut self,
-        subset: &Subset,
-        items: Range<usize>,
-        norm: &Normalizer,
-        out: &mut Vec<E>,
-        taps: Option<&mut Vec<Vec<E>>>,
-    ) {
-        match (&self.first, subset.nonzero()) {
-            (Some(first), Some(nonzero)) => {
-                let images = items.map(|i| nonzero.get(i));
-                self.flat
-                    .forward_pixels(first, images, &mut self.scratch, out, taps);
-            }
-            _ => {
-                let m = items.len();
-                self.x.resize(m * PIXELS, 0.0);
-                let images = items.map(|i| subset.pixels(i));
-                for (row, image) in self.x.chunks_exact_mut(PIXELS).zip(images) {
-                    norm.convert(image, row);
-                }
-                self.flat.forward(&self.x, m, &mut self.scratch, out, taps);
-            }
-        }
-    }
-}
-
-/// Loss and accuracy over a whole subset, in chunks of 1000 images, through a flat copy of
-/// the parameters taken once (no tensors, buffers reused across chunks). The first layer reads
-/// only the non-zero pixels (listed once per subset), unless its weights are not all finite or
-/// the images are too dense for that to pay (Fashion-MNIST).
+/// Loss and accuracy over a whole subset, in chunks of 1000 images, through one `Inference`
+/// (a flat copy of the parameters; see `model::infer` for when it skips zero pixels).
 pub fn evaluate<N: Network>(net: &N, _dev: &Dev, subset: &Subset, norm: &Normalizer) -> (f64, f64) {
     let n = subset.len();
     if n == 0 {
@@ -141,7 +84,9 @@ pub fn activation_inputs<N: Network>(
 mod tests {
     use super::*;
 
-    use crate::data::{prepare, source::load, DatasetName, SplitConfig};
+    use dfdx::prelude::*;
+
+    use crate::data::{prepare, source::load, DatasetName, SplitConfig, PIXELS};
     use crate::model::{build, BnNet, Init, NetSpec, PlainNet, Variant};
 
     /// A sigmoid net of `variant` with N(0, σ²) weights.
@@ -155,16 +100,26 @@ mod tests {
         build(&Dev::default(), &spec)
     }
 
-    /// The dense product over converted pixels, as `evaluate` did before it skipped zeros.
-    fn dense<N: Network>(net: &N, subset: &Subset, norm: &Normalizer) -> (f64, f64) {
-        let flat = net.flat();
-        let n = subset.len();
+    /// The network's inference on the first `n` items of `subset`, converted to a dense batch
+    /// (the product `evaluate` made before it skipped zeros); `taps` as in `Inference::logits`.
+    fn dense_logits<N: Network>(
+        net: &N,
+        subset: &Subset,
+        n: usize,
+        norm: &Normalizer,
+        taps: Option<&mut Vec<Vec<E>>>,
+    ) -> (Vec<E>, Vec<u8>) {
         let mut x = vec![0f32; n * PIXELS];
         let mut y = vec![0u8; n];
         let positions: Vec<u32> = (0..n as u32).collect();
         norm.fill_batch(subset, &positions, &mut x, &mut y);
-        let mut logits = Vec::new();
-        flat.forward(&x, n, &mut Scratch::default(), &mut logits, None);
+        let x = Dev::default().tensor_from_vec(x, (n, Const));
+        (net.forward_infer(x, taps).as_vec(), y)
+    }
+
+    fn dense<N: Network>(net: &N, subset: &Subset, norm: &Normalizer) -> (f64, f64) {
+        let n = subset.len();
+        let (logits, y) = dense_logits(net, subset, n, norm, None);
         let (l, c) = loss_and_correct(&logits, &y);
         (l / n as f64, c as f64 / n as f64)
     }
@@ -196,13 +151,8 @@ mod tests {
         let n = 64;
         let mut taps = Vec::new();
         activation_inputs(&net, &data.val, n, &data.norm, &mut taps);
-        let mut x = vec![0f32; n * PIXELS];
-        let mut y = vec![0u8; n];
-        let positions: Vec<u32> = (0..n as u32).collect();
-        data.norm.fill_batch(&data.val, &positions, &mut x, &mut y);
-        let (mut want, mut logits) = (Vec::new(), Vec::new());
-        net.flat()
-            .forward(&x, n, &mut Scratch::default(), &mut logits, Some(&mut want));
+        let mut want = Vec::new();
+        dense_logits(&net, &data.val, n, &data.norm, Some(&mut want));
         assert_eq!(taps.len(), want.len());
         for (layer, (a, b)) in taps.iter().zip(&want).enumerate() {
             assert_eq!(a.len(), n * crate::model::HIDDEN);

@@ -6,6 +6,8 @@ pub mod eval;
 pub mod events;
 pub mod field;
 pub mod optim;
+#[cfg(test)]
+mod reference_tests;
 pub mod session;
 pub mod smooth;
 pub mod worker;

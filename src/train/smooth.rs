@@ -11,6 +11,9 @@ use dfdx::prelude::*;
 use crate::data::{CLASSES, PIXELS};
 use crate::model::{Dev, Network, E};
 
+type Images = Tensor<(usize, Const<PIXELS>), E, Dev>;
+type Labels = Tensor<(usize, Const<CLASSES>), E, Dev>;
+
 /// Step sizes, as multiples of the learning rate.
 pub const STEP_MULTIPLES: [f64; 4] = [0.25, 0.5, 1.0, 2.0];
 
@@ -27,9 +30,9 @@ fn dist(a: &[E], b: &[E]) -> f64 {
 pub fn probe<N: Network>(
     net: &N,
     grads: &Gradients<E, Dev>,
-    x: &Tensor<(usize, Const<PIXELS>), E, Dev>,
-    y: &Tensor<(usize, Const<CLASSES>), E, Dev>,
+    (x, y): (&Images, &Labels),
     lr: f64,
+    reference_ops: bool,
     out: &mut Vec<(Metric, f64)>,
 ) {
     let g0 = net.grad_vector(grads);
@@ -51,7 +54,13 @@ pub fn probe<N: Network>(
             return;
         }
         let g = moved.alloc_grads();
-        let logits = moved.forward_train(x.clone().traced(g));
+        // The trial steps go through the same ops as training, so `--reference-ops` probes
+        // the landscape dfdx's own ops see.
+        let logits = if reference_ops {
+            moved.forward_train_dfdx(x.clone().traced(g))
+        } else {
+            moved.forward_train(x.clone().traced(g))
+        };
         let loss = cross_entropy_with_logits_loss(logits, y.clone());
         let l = f64::from(loss.array());
         let g1 = moved.grad_vector(&loss.backward());

@@ -202,7 +202,13 @@ fn train_loop<N: Network>(
         xt.copy_from(&xbuf);
         yt.copy_from(&onehot);
 
-        let logits = net.forward_train(xt.clone().traced(grads));
+        let x = xt.clone().traced(grads);
+        // dfdx's own ops on request, so a whole run can be compared against the fused ones.
+        let logits = if cfg.reference_ops {
+            net.forward_train_dfdx(x)
+        } else {
+            net.forward_train(x)
+        };
         logits.copy_into(&mut lv);
         let loss = cross_entropy_with_logits_loss(logits, yt.clone());
         let loss_v = f64::from(loss.array());
@@ -260,7 +266,14 @@ fn train_loop<N: Network>(
             probe::preact_metrics(&taps, 0, HIDDEN, &mut values);
         }
         if smooth_due.due(step) {
-            super::smooth::probe(&net, &grads, &xt, &yt, spec.lr, &mut values);
+            super::smooth::probe(
+                &net,
+                &grads,
+                (&xt, &yt),
+                spec.lr,
+                cfg.reference_ops,
+                &mut values,
+            );
         }
         if let Err(e) = opt.update(&mut net, &grads) {
             return Outcome {
@@ -391,19 +404,9 @@ impl<N> DenseEval<N> {
 /// Asks the CPU to bring the next batch's images into cache while this step computes:
 /// they sit at random places in the pixel store, so reading them cold stalls on memory.
 fn prefetch_images(subset: &crate::data::Subset, positions: &[u32]) {
-    #[cfg(target_arch = "x86_64")]
     for &p in positions {
-        for line in subset.pixels(p as usize).chunks(64) {
-            // SAFETY: a prefetch never faults and the pointer is into a live slice.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                    line.as_ptr().cast(),
-                )
-            };
-        }
+        crate::kernels::prefetch(subset.pixels(p as usize));
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (subset, positions);
 }
 
 /// A fixed batch of validation images for the probes, converted once.

@@ -1,18 +1,16 @@
-//! Per-thread reuse of the fused ops' working buffers: every step asks for the same sizes,
-//! so after the first step no buffer is allocated (and no fresh page is touched).
+//! Per-thread reuse of the kernels' and the fused ops' working buffers: every step asks for
+//! the same sizes, so after the first step no buffer is allocated (and no fresh page is touched).
 
 use std::cell::RefCell;
-
-use super::block::E;
 
 const MAX_KEPT: usize = 64;
 
 thread_local! {
-    static FREE: RefCell<Vec<Vec<E>>> = const { RefCell::new(Vec::new()) };
+    static FREE: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A buffer of exactly `len` values; its contents are whatever it last held.
-pub fn take(len: usize) -> Vec<E> {
+pub fn take(len: usize) -> Vec<f32> {
     FREE.with(|f| {
         let mut f = f.borrow_mut();
         match f.iter().rposition(|v| v.len() == len) {
@@ -23,14 +21,14 @@ pub fn take(len: usize) -> Vec<E> {
 }
 
 /// A buffer holding a copy of `src`.
-pub fn copy_of(src: &[E]) -> Vec<E> {
+pub fn copy_of(src: &[f32]) -> Vec<f32> {
     let mut v = take(src.len());
     v.copy_from_slice(src);
     v
 }
 
 /// Returns buffers for later steps.
-pub fn give(bufs: impl IntoIterator<Item = Vec<E>>) {
+pub fn give(bufs: impl IntoIterator<Item = Vec<f32>>) {
     FREE.with(|f| {
         let mut f = f.borrow_mut();
         for b in bufs {
