@@ -298,13 +298,10 @@ mod tests {
     fn every_line_of_the_help_fits_the_help_box() {
         for b in KEYMAP {
             assert!(
-                b.label().chars().count() <= super::super::help::KEY_W,
+                b.label().chars().count() <= crate::app::help::KEY_W,
                 "{b:?}"
             );
-            assert!(
-                b.help.chars().count() <= super::super::help::TEXT_W,
-                "{b:?}"
-            );
+            assert!(b.help.chars().count() <= crate::app::help::TEXT_W, "{b:?}");
         }
     }
 
