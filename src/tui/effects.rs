@@ -188,6 +188,10 @@ impl Runtime {
                     self.apply(e, app);
                 }
             }
+            Msg::Saved(s) => {
+                self.saves_running = self.saves_running.saturating_sub(1);
+                self.on_saved(s, app);
+            }
             Msg::Loaded { key, result, secs } => self.loaded(app, key, result, secs),
             Msg::Report { dir, result } => {
                 self.reports_running = self.reports_running.saturating_sub(1);

@@ -135,9 +135,11 @@ fn input(
 }
 
 /// On the way out, whatever ended the loop: a run still training is stopped and saved once
-/// its trainers have reported where they stopped, a download is cancelled (it removes its
-/// partial file), a run never saved is saved. Waits at most `SHUTDOWN`.
+/// its trainers have reported where they stopped, saves under way end, a download is
+/// cancelled (it removes its partial file), a run never saved is saved. Waits at most
+/// `SHUTDOWN`.
 pub(super) fn shutdown(app: &mut App, rt: &mut Runtime, rx: &Receiver<Msg>) {
+    rt.closing = true;
     if app.run.as_ref().is_some_and(|r| r.is_running()) {
         rt.retire(app, true);
     }
@@ -145,10 +147,10 @@ pub(super) fn shutdown(app: &mut App, rt: &mut Runtime, rx: &Receiver<Msg>) {
         h.cancel();
     }
     let deadline = Instant::now() + SHUTDOWN;
-    while !rt.retiring.is_empty() || rt.fetch.is_some() {
+    while !rt.retiring.is_empty() || rt.fetch.is_some() || rt.saves_running > 0 {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(msg @ (Msg::Train { .. } | Msg::TrainDone { .. })) => {
+            Ok(msg @ (Msg::Train { .. } | Msg::TrainDone { .. } | Msg::Saved(_))) => {
                 rt.handle(msg, app);
             }
             // Nothing is loaded after a download now: only its end matters.

@@ -41,6 +41,8 @@ pub(crate) enum Msg {
         dir: PathBuf,
         result: Result<PathBuf, String>,
     },
+    /// A run was saved, or why not.
+    Saved(super::saving::Saved),
     /// A thread other than the UI's panicked.
     Panic(String),
 }

@@ -1,14 +1,17 @@
 //! The terminal UI runtime, on top of `app` (state) and `ui` (drawing): the terminal
 //! (`terminal`), the log file (`log`), the one channel every thread reports into
-//! (`events`), what needs threads and files (`runtime`, `effects`) and the loop that ties
-//! them together (`event_loop`). The trainers are the engine's (`train::Session`).
+//! (`events`), what needs threads and files (`runtime`, `effects`, `saving`) and the loop
+//! that ties them together (`event_loop`). The trainers are the engine's (`train::Session`).
 
 mod effects;
 mod event_loop;
 mod events;
 mod log;
 mod runtime;
+mod saving;
 mod terminal;
+#[cfg(test)]
+mod tests;
 
 use std::io::{self, IsTerminal, Write};
 use std::panic::{self, AssertUnwindSafe};

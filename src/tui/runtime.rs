@@ -1,5 +1,5 @@
-//! What the UI does with threads and files: loading data (with a small cache), running the
-//! trainers' session, saving runs. Every thread it starts reports through the one channel
+//! The runtime's state, loading data (with a small cache) and running the trainers'
+//! session; saving is in `saving`. Every thread it starts reports through the one channel
 //! (`events::Msg`); nothing here waits for a thread.
 
 use std::panic::{self, AssertUnwindSafe};
@@ -12,7 +12,7 @@ use crate::app::{App, RunView};
 use crate::data::fetch::FetchHandle;
 use crate::data::{source, DatasetName, Prepared};
 use crate::headless;
-use crate::runs::{self, RunRecord};
+use crate::runs::RunRecord;
 use crate::train::{RunConfig, Session};
 
 use super::events::{self, DataKey, Msg};
@@ -47,6 +47,14 @@ pub(super) struct Runtime {
     /// A dataset download on its own thread.
     pub fetch: Option<FetchHandle>,
     pub reports_running: usize,
+    /// Saves under way on their threads.
+    pub saves_running: usize,
+    /// The shown run's session while a save of it is under way.
+    pub saving_shown: Option<u64>,
+    /// A save of the shown run asked for while one is under way: done after it.
+    pub save_again: Option<(&'static str, Option<PathBuf>)>,
+    /// On the way out saves run here, not on a thread.
+    pub closing: bool,
 }
 
 fn key_of(c: &RunConfig) -> DataKey {
@@ -70,6 +78,10 @@ impl Runtime {
             panics: Vec::new(),
             fetch: None,
             reports_running: 0,
+            saves_running: 0,
+            saving_shown: None,
+            save_again: None,
+            closing: false,
         }
     }
 
@@ -78,6 +90,7 @@ impl Runtime {
         self.loading.is_some()
             || self.fetch.is_some()
             || self.reports_running > 0
+            || self.saves_running > 0
             || !self.alive.is_empty()
     }
 
@@ -220,118 +233,6 @@ impl Runtime {
         let running = app.run.as_ref().is_some_and(|r| r.is_running());
         if save && running && self.shown == Some(id) {
             self.retiring.push(Retiring { id, view: None });
-        }
-    }
-
-    /// A retiring session's trainers are done: save its run as interrupted.
-    pub fn retired(&mut self, app: &mut App, id: u64) {
-        let Some(i) = self.retiring.iter().position(|r| r.id == id) else {
-            return;
-        };
-        let r = self.retiring.remove(i);
-        match r.view {
-            Some(mut view) => {
-                view.record.mark_interrupted();
-                self.save_detached(&mut view, &app.runs_dir);
-            }
-            None => {
-                if let Some(run) = app.run.as_mut() {
-                    run.record.mark_interrupted();
-                }
-                self.save_into(app, "interrupted run saved to", None);
-            }
-        }
-    }
-
-    /// Saves a run no longer shown: where it was saved before, else in the runs folder,
-    /// else in the temporary one (there is no box to ask where).
-    fn save_detached(&mut self, view: &mut RunView, runs_dir: &Path) {
-        let first = match &view.saved_dir {
-            Some(d) => runs::save(&view.record, d).map(|_| d.clone()),
-            None => runs::save_new(&view.record, runs_dir),
-        };
-        let result = first.or_else(|e| {
-            log::warn!("saving failed: {e}");
-            runs::save_new(&view.record, &runs::fallback_dir())
-        });
-        match result {
-            Ok(dir) => {
-                log::info!("interrupted run saved to {}", dir.display());
-                view.saved_dir = Some(dir.clone());
-                self.note_saved(dir);
-            }
-            Err(e) => log::error!("the interrupted run could not be saved: {e}"),
-        }
-    }
-
-    fn note_saved(&mut self, dir: PathBuf) {
-        if !self.saved.contains(&dir) {
-            self.saved.push(dir);
-        }
-    }
-
-    /// Saves the shown run under `parent` when given, else where it was saved before, else
-    /// in the runs folder. On failure the run stays in memory and the UI asks for another
-    /// folder.
-    pub fn save_into(&mut self, app: &mut App, what: &str, parent: Option<PathBuf>) {
-        let Some(run) = app.run.as_mut() else {
-            return;
-        };
-        let result = match (&parent, &run.saved_dir) {
-            (Some(p), _) => runs::save_new(&run.record, p),
-            (None, Some(d)) => runs::save(&run.record, d).map(|_| d.clone()),
-            (None, None) => runs::save_new(&run.record, &app.runs_dir),
-        };
-        match result {
-            Ok(dir) => {
-                log::info!("{what} {}", dir.display());
-                app.status = Some(format!("{what} {}", dir.display()));
-                run.saved_dir = Some(dir.clone());
-                self.note_saved(dir);
-            }
-            Err(e) => {
-                log::warn!("saving failed: {e}");
-                app.save_failed(e.to_string(), parent.unwrap_or_else(runs::fallback_dir));
-            }
-        }
-    }
-
-    /// A run that trained to its end is saved once.
-    pub fn save_if_finished(&mut self, app: &mut App) -> bool {
-        let finished = app
-            .run
-            .as_ref()
-            .is_some_and(|r| r.live && r.all_final() && !r.saved_final);
-        if finished {
-            self.save_into(app, "run saved to", None);
-            if let Some(r) = app.run.as_mut() {
-                r.saved_final = true;
-            }
-            if self.session.as_ref().map(|s| s.0) == self.shown {
-                self.session = None;
-            }
-        }
-        finished
-    }
-
-    /// On the way out: a run that trained here but was never saved (its folder failed and
-    /// nobody picked another) goes to the runs folder if that works now, else the temp one.
-    pub fn save_unsaved(&mut self, app: &mut App) {
-        let Some(run) = app.run.as_mut() else {
-            return;
-        };
-        if !run.live || run.saved_dir.is_some() {
-            return;
-        }
-        for dir in [app.runs_dir.clone(), runs::fallback_dir()] {
-            match runs::save_new(&run.record, &dir) {
-                Ok(d) => {
-                    log::info!("unsaved run saved to {}", d.display());
-                    self.saved.push(d);
-                    return;
-                }
-                Err(e) => log::warn!("saving to {} failed: {e}", dir.display()),
-            }
         }
     }
 }
