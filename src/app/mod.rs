@@ -162,7 +162,7 @@ impl App {
 
     /// Carries out `action` of a binding of `ctx`; `key` is the key pressed (a digit, a
     /// typed character).
-    pub fn dispatch(&mut self, ctx: Ctx, action: Action, key: KeyEvent) -> Option<Effect> {
+    fn dispatch(&mut self, ctx: Ctx, action: Action, key: KeyEvent) -> Option<Effect> {
         match (ctx, action) {
             (_, Action::Quit) => self.quit(),
             (_, Action::OpenHelp) => {
