@@ -93,3 +93,31 @@ impl Browser {
             .map(|e| e.dir.as_path())
     }
 }
+
+impl super::App {
+    pub(super) fn browser_action(&mut self, action: super::Action) -> Option<super::Effect> {
+        use super::{Action, Effect, Screen};
+        match action {
+            Action::Back => self.screen = Screen::Menu,
+            Action::Up => self.browser.move_by(-1),
+            Action::Down => self.browser.move_by(1),
+            Action::PageUp => self.browser.move_by(-10),
+            Action::PageDown => self.browser.move_by(10),
+            Action::Mark => self.browser.toggle_mark(),
+            Action::Rescan => return Some(Effect::ScanRuns),
+            Action::Report => {
+                let dir = self.browser.selected_dir()?.to_path_buf();
+                self.status = Some(format!("writing the report for {}…", dir.display()));
+                return Some(Effect::WriteReport(dir));
+            }
+            Action::ToRun => self.back_to_run(),
+            Action::Open => {
+                let dir = self.browser.selected_dir()?.to_path_buf();
+                let overlay = self.browser.overlay_dir().map(|p| p.to_path_buf());
+                return Some(Effect::OpenRun { dir, overlay });
+            }
+            _ => {}
+        }
+        None
+    }
+}

@@ -1,6 +1,7 @@
 //! The settings form: a preset's config shown as editable fields, turned back into a
 //! validated `RunConfig` with an error that names the field.
 
+use crate::data::source::ALL_DATASETS as DATASETS;
 use crate::data::DatasetName;
 use crate::model::{Activation, Init, Variant, DEEP_DEPTH, SHALLOW_DEPTH};
 use crate::presets::PRESETS;
@@ -57,11 +58,6 @@ pub struct Form {
     pub error: Option<(usize, String)>,
 }
 
-const DATASETS: [DatasetName; 3] = [
-    DatasetName::Mnist,
-    DatasetName::FashionMnist,
-    DatasetName::Mnist5k,
-];
 const PLACEMENTS: [&str; 4] = ["before activation", "after activation", "both", "none"];
 const ACTIVATIONS: [Activation; 3] = [Activation::Sigmoid, Activation::Relu, Activation::Tanh];
 const OPTIMIZERS: [OptimizerKind; 2] = [OptimizerKind::Sgd, OptimizerKind::Adam];
@@ -270,11 +266,19 @@ impl Form {
         }
     }
 
+    /// The dataset chosen.
+    pub fn dataset(&self) -> DatasetName {
+        match self.field(FieldKey::Dataset).map(|f| &f.value) {
+            Some(Value::Choice(_, i)) => DATASETS[(*i).min(DATASETS.len() - 1)],
+            _ => self.base.dataset,
+        }
+    }
+
     /// The config the form describes, or the field that is wrong and why.
     pub fn to_config(&self, available: &[DatasetName]) -> Result<RunConfig, (usize, String)> {
         let mut c = self.base.clone();
         let pos = |key| self.fields.iter().position(|f| f.key == key).unwrap_or(0);
-        let dataset = DATASETS[self.choice_index(FieldKey::Dataset).min(2)];
+        let dataset = self.dataset();
         if !available.contains(&dataset) {
             return Err((
                 pos(FieldKey::Dataset),

@@ -75,3 +75,105 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         height: h,
     }
 }
+
+/// Width of the help box, border included.
+pub const HELP_W: u16 = (super::help::KEY_W + super::help::TEXT_W) as u16 + 4;
+
+/// The help box for `rows` rows: the box, the rows shown (they scroll) and the hint line
+/// under them.
+pub fn help_box(area: Rect, rows: usize) -> (Rect, Rect, Rect) {
+    let h = (rows as u16).saturating_add(3);
+    let outer = centered(area, HELP_W, h);
+    let inner = Rect {
+        x: outer.x + 1,
+        y: outer.y + 1,
+        width: outer.width.saturating_sub(2),
+        height: outer.height.saturating_sub(2),
+    };
+    let body = Rect {
+        height: inner.height.saturating_sub(1),
+        ..inner
+    };
+    let hint = Rect {
+        y: body.y + body.height,
+        height: inner.height.min(1),
+        ..inner
+    };
+    (outer, body, hint)
+}
+
+/// The settings form: the box, the claim at its top, one line per field, and what follows
+/// (sweep note, error or hint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormAreas {
+    pub block: Rect,
+    pub claim: Rect,
+    pub fields: Rect,
+    pub tail: Rect,
+}
+
+/// Where the form with `fields` fields and this claim text is drawn in `area`; clicks are
+/// matched against the same rectangles.
+pub fn form(area: Rect, claim: &str, fields: usize) -> FormAreas {
+    let block = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(2),
+        ..area
+    };
+    let inner = Rect {
+        x: block.x + 2,
+        y: block.y + 1,
+        width: block.width.saturating_sub(4),
+        height: block.height.saturating_sub(2),
+    };
+    let claim_h = wrapped_lines(claim, inner.width).min(inner.height);
+    let claim = Rect {
+        height: claim_h,
+        ..inner
+    };
+    let fields_h = (fields as u16).min(inner.height - claim_h);
+    let fields = Rect {
+        y: claim.y + claim_h,
+        height: fields_h,
+        ..inner
+    };
+    let tail = Rect {
+        y: fields.y + fields_h,
+        height: inner.height - claim_h - fields_h,
+        ..inner
+    };
+    FormAreas {
+        block,
+        claim,
+        fields,
+        tail,
+    }
+}
+
+/// Lines `text` takes when wrapped at word boundaries in `width` columns. It errs on the
+/// long side (a spare line rather than a cut one).
+pub fn wrapped_lines(text: &str, width: u16) -> u16 {
+    let w = (width as usize).saturating_sub(1).max(1);
+    let mut lines = 1u16;
+    let mut col = 0usize;
+    for word in text.split(' ') {
+        let n = word.chars().count();
+        let need = if col == 0 { n } else { col + 1 + n };
+        if col > 0 && need > w {
+            lines += 1;
+            col = n;
+        } else {
+            col = need;
+        }
+        while col > w {
+            lines += 1;
+            col -= w;
+        }
+    }
+    lines
+}
+
+/// The line at the top of the form, as drawn.
+pub fn form_claim(claim: &str) -> String {
+    format!("Claim: {claim}")
+}

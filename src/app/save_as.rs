@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{App, Effect};
+use super::{Action, App, Effect};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaveAs {
@@ -26,22 +26,26 @@ impl App {
         });
     }
 
-    pub(super) fn save_as_key(&mut self, key: KeyEvent) -> Option<Effect> {
+    pub(super) fn save_as_action(&mut self, action: Action, key: KeyEvent) -> Option<Effect> {
         let s = self.save_as.as_mut()?;
-        match key.code {
-            KeyCode::Enter if !s.path.trim().is_empty() => {
+        match action {
+            Action::SaveHere if !s.path.trim().is_empty() => {
                 let dir = PathBuf::from(s.path.trim());
                 self.save_as = None;
                 return Some(Effect::SaveTo(dir));
             }
-            KeyCode::Esc => {
+            Action::Keep => {
                 self.save_as = None;
                 self.status = Some("the run is kept in memory: e tries to save it again".into());
             }
-            KeyCode::Backspace => {
+            Action::Erase => {
                 s.path.pop();
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => s.path.push(c),
+            Action::Type => {
+                if let KeyCode::Char(c) = key.code {
+                    s.path.push(c);
+                }
+            }
             _ => {}
         }
         None
@@ -53,6 +57,7 @@ mod tests {
     use super::*;
     use crate::app::DataState;
     use crate::data::DatasetName;
+    use crossterm::event::KeyModifiers;
 
     /// An app whose save just failed with `error`, offering `path`.
     fn failed_save(error: &str, path: &str) -> App {

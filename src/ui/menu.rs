@@ -203,63 +203,43 @@ pub fn draw_form(f: &mut Frame, area: Rect, app: &App) {
     let form = &app.form;
     let p = &PRESETS[form.preset.min(PRESETS.len() - 1)];
     header(f, area, app, &format!("{} — settings", p.title));
-    let block_area = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(2),
-        ..area
-    };
-    f.render_widget(Block::bordered().title(" Experiment settings "), block_area);
-    let inner = Rect {
-        x: block_area.x + 2,
-        y: block_area.y + 1,
-        width: block_area.width.saturating_sub(4),
-        height: block_area.height.saturating_sub(2),
-    };
-    let mut lines = vec![Line::from(vec![
-        Span::styled("Claim: ", theme::key()),
-        Span::raw(p.claim),
-    ])];
-    for (i, fld) in form.fields.iter().enumerate() {
-        let focused = i == form.focus;
-        let err = form.error.as_ref().is_some_and(|e| e.0 == i);
-        let value = match &fld.value {
-            form::Value::Choice(..) => format!("‹ {} ›", fld.display()),
-            form::Value::Text(t) => {
-                if focused {
-                    format!("{t}▏")
-                } else {
-                    t.clone()
-                }
+    let claim = layout::form_claim(p.claim);
+    let at = layout::form(area, &claim, form.fields.len());
+    f.render_widget(Block::bordered().title(" Experiment settings "), at.block);
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("Claim: ", theme::key()),
+            Span::raw(p.claim),
+        ]))
+        .wrap(Wrap { trim: false }),
+        at.claim,
+    );
+    // One line per field, so that a click on a line picks its field; a hint too long for
+    // the line goes under the fields.
+    let mut hint_below = None;
+    let lines: Vec<Line> = form
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, fld)| {
+            let focused = i == form.focus;
+            let line = field_line(fld, focused, form.error.as_ref().is_some_and(|e| e.0 == i));
+            if focused && line.width() + fld.hint.chars().count() + 2 > at.fields.width as usize {
+                hint_below = Some(fld.hint);
+                line
+            } else if focused {
+                let mut line = line;
+                line.push_span(Span::styled(format!("  {}", fld.hint), theme::dim()));
+                line
+            } else {
+                line
             }
-        };
-        let vstyle = if err {
-            Style::default()
-                .fg(theme::VERMILION)
-                .add_modifier(Modifier::BOLD)
-        } else if focused {
-            theme::selected()
-        } else {
-            Style::default()
-        };
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("{} {:<14}", if focused { "▶" } else { " " }, fld.label),
-                if focused {
-                    theme::title()
-                } else {
-                    theme::dim()
-                },
-            ),
-            Span::styled(format!("{value:<22}"), vstyle),
-            Span::styled(
-                if focused {
-                    format!("  {}", fld.hint)
-                } else {
-                    String::new()
-                },
-                theme::dim(),
-            ),
-        ]));
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), at.fields);
+    let mut lines = Vec::new();
+    if let Some(h) = hint_below {
+        lines.push(Line::from(Span::styled(format!("  {h}"), theme::dim())));
     }
     lines.push(Line::default());
     if let Some(s) = &form.base.sweep {
@@ -285,11 +265,40 @@ pub fn draw_form(f: &mut Frame, area: Rect, app: &App) {
             theme::key(),
         ))),
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), at.tail);
     footer(
         f,
         area,
         app,
         "↑↓ field  ←→ choose  type to edit  Enter start  Esc back  ? help",
     );
+}
+
+/// A field's label and value.
+fn field_line(fld: &form::Field, focused: bool, err: bool) -> Line<'static> {
+    let value = match &fld.value {
+        form::Value::Choice(..) => format!("‹ {} ›", fld.display()),
+        form::Value::Text(t) if focused => format!("{t}▏"),
+        form::Value::Text(t) => t.clone(),
+    };
+    let vstyle = if err {
+        Style::default()
+            .fg(theme::VERMILION)
+            .add_modifier(Modifier::BOLD)
+    } else if focused {
+        theme::selected()
+    } else {
+        Style::default()
+    };
+    Line::from(vec![
+        Span::styled(
+            format!("{} {:<14}", if focused { "▶" } else { " " }, fld.label),
+            if focused {
+                theme::title()
+            } else {
+                theme::dim()
+            },
+        ),
+        Span::styled(format!("{value:<22}"), vstyle),
+    ])
 }

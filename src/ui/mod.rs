@@ -15,6 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
+use crate::app::help::{HelpRow, KEY_W};
 use crate::app::{layout, App, Screen};
 
 pub fn draw(f: &mut Frame, app: &App) {
@@ -32,7 +33,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     download::draw(f, area, app);
     save_as::draw(f, area, app);
-    if app.help {
+    if app.help.open {
         help(f, area, app);
     }
 }
@@ -63,93 +64,40 @@ fn too_small(f: &mut Frame, area: Rect) {
     );
 }
 
-/// Every key, by screen.
-pub const HELP: &[(&str, &[(&str, &str)])] = &[
-    (
-        "Everywhere",
-        &[
-            ("?", "show this help (↑↓ scroll it, other keys close it)"),
-            ("q  Ctrl-C", "quit (a running run is saved first)"),
-            ("Esc", "back; quits from the main menu"),
-        ],
-    ),
-    (
-        "Menu",
-        &[
-            ("↑↓  j k", "move (mouse: click, click again to open)"),
-            ("Enter  →  l", "open the experiment's settings"),
-            ("b  a", "saved runs  /  About BatchNorm"),
-            ("d", "download full MNIST when it is missing"),
-            ("v  Tab", "back to the current run"),
-        ],
-    ),
-    (
-        "Settings form",
-        &[
-            ("↑↓  Tab", "move between fields"),
-            ("←→  h l  space", "change a choice"),
-            ("type  Backspace", "edit a number"),
-            ("Enter", "check the settings and start training"),
-            ("d", "download the chosen dataset when it is missing"),
-        ],
-    ),
-    (
-        "Run",
-        &[
-            ("space  p", "pause / resume"),
-            ("s  r  e", "stop  /  restart  /  export to saved_runs/"),
-            ("R", "write report.md for the saved run (into its folder)"),
-            ("Tab  1-4", "views: curves, signals, internals, about BN"),
-            ("x", "x-axis: steps, epochs, seconds"),
-            ("w  + -", "raw values  /  more or less smoothing"),
-            ("o", "log scale for the loss"),
-            ("[ ]", "charted sweep point (follows training until chosen)"),
-            ("↑↓  u", "internals: layer  /  one unit of the last layer"),
-            ("c", "remove the overlaid run"),
-        ],
-    ),
-    (
-        "Saved runs",
-        &[
-            ("↑↓  Enter", "choose, open"),
-            ("space  m", "mark a run to overlay on the one you open"),
-            ("r", "rescan the folder"),
-            ("R", "write report.md for the selected run"),
-        ],
-    ),
-    (
-        "Download",
-        &[
-            ("y  Enter", "download the offered dataset"),
-            ("n  Esc", "not now  /  cancel a running download"),
-        ],
-    ),
-];
-
+/// The keys of the current screen from the keymap, scrolled to `app.help.scroll`.
 fn help(f: &mut Frame, area: Rect, app: &App) {
-    let mut lines = vec![Line::from(Span::styled("Keys", theme::title()))];
-    for (group, keys) in HELP {
-        lines.push(Line::from(Span::styled(*group, theme::title())));
-        for (k, what) in *keys {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {k:<16}"), theme::key()),
-                Span::raw(*what),
-            ]));
-        }
-    }
-    if let Some(p) = &app.log_path {
-        lines.push(Line::from(Span::styled(
-            format!("log: {}", p.display()),
+    let rows = app.help_rows();
+    let (outer, body, hint) = layout::help_box(area, rows.len());
+    f.render_widget(Clear, outer);
+    f.render_widget(Block::bordered().title(" Keys "), outer);
+    let lines: Vec<Line> = rows
+        .iter()
+        .skip(app.help.scroll as usize)
+        .take(body.height as usize)
+        .map(|r| match r {
+            HelpRow::Heading(h) => Line::from(Span::styled(*h, theme::title())),
+            HelpRow::Key(b) => Line::from(vec![
+                Span::styled(format!("  {:<w$}", b.label(), w = KEY_W), theme::key()),
+                Span::raw(b.help),
+            ]),
+            HelpRow::Note(n) => Line::from(Span::styled(n.clone(), theme::dim())),
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), body);
+    let first = app.help.scroll as usize + 1;
+    let last = (app.help.scroll as usize + body.height as usize).min(rows.len());
+    let more = if rows.len() > body.height as usize {
+        format!("{first}–{last} of {}: ↑↓ PgUp PgDn scroll, ", rows.len())
+    } else {
+        String::new()
+    };
+    f.render_widget(
+        Paragraph::new(Span::styled(
+            format!("{more}other keys close"),
             theme::dim(),
-        )));
-    }
-    lines.push(Line::from(Span::styled(
-        "any key closes this help",
-        theme::dim(),
-    )));
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let inner = popup(f, area, 76, h, "Help");
-    f.render_widget(Paragraph::new(lines), inner);
+        )),
+        hint,
+    );
 }
 
 /// A bordered box of `w×h` centred in `area`, cleared of what was under it; returns the

@@ -2,7 +2,9 @@
 
 use crate::ui_common;
 
-use bnlab::app::{Effect, Screen, View, XAxis};
+use bnlab::app::help::HelpRow;
+use bnlab::app::keymap::{self, KEYMAP};
+use bnlab::app::{Ctx, Effect, Help, Screen, View, XAxis};
 use bnlab::data::DatasetName;
 use bnlab::presets::PRESETS;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
@@ -176,10 +178,10 @@ fn tab_cycles_views_and_chart_keys_change_settings() {
 fn help_opens_with_question_mark_and_closes_with_any_key() {
     let mut app = app_with_run();
     app.on_key(key('?'));
-    assert!(app.help);
+    assert!(app.help.open);
     // While help is shown, keys do not reach the run.
     assert_eq!(app.on_key(key(' ')), None);
-    assert!(!app.help);
+    assert!(!app.help.open);
     assert!(!app.run.as_ref().unwrap().paused);
 }
 
@@ -247,4 +249,218 @@ fn capital_r_in_the_browser_reports_the_selected_run() {
     let mut app = ui_common::app();
     app.screen = Screen::Browser;
     assert_eq!(app.on_key(key('R')), None);
+}
+
+/// An app in which the bindings of `ctx` are the active ones, set up so that each of them
+/// has something to do (a run with an overlay, three saved runs, a scrolled help…).
+fn app_in(ctx: Ctx, runs: &std::path::Path) -> bnlab::app::App {
+    use bnlab::app::form::FieldKey;
+    let mut app = app_with_run();
+    let run = app.run.as_mut().unwrap();
+    run.layer = 2;
+    run.overlay = Some(Box::new(bnlab::app::run_view::Overlay::new(
+        "other".into(),
+        record("ioffe2015"),
+    )));
+    app.view = View::About;
+    let focus = |app: &mut bnlab::app::App, k: FieldKey| {
+        app.form.focus = app.form.fields.iter().position(|f| f.key == k).unwrap();
+    };
+    match ctx {
+        Ctx::Always | Ctx::Global | Ctx::Fallback | Ctx::Run => {}
+        Ctx::Help => {
+            app.on_resize(80, 24);
+            app.help = Help {
+                open: true,
+                scroll: 3,
+            };
+        }
+        Ctx::SaveAs => app.save_failed("disk full".into(), "/tmp/x".into()),
+        Ctx::Offer | Ctx::Downloading => {
+            app.screen = Screen::Menu;
+            app.offer_download(DatasetName::Mnist);
+            if ctx == Ctx::Downloading {
+                app.on_key(key('y'));
+            }
+        }
+        Ctx::Menu => {
+            app.screen = Screen::Menu;
+            app.menu = 2;
+        }
+        Ctx::Form | Ctx::FormChoice | Ctx::FormText => {
+            app.screen = Screen::Menu;
+            app.menu = 0;
+            app.on_key(KeyCode::Enter.into());
+            let k = if ctx == Ctx::FormText {
+                FieldKey::Lr
+            } else {
+                FieldKey::Activation
+            };
+            focus(&mut app, k);
+        }
+        Ctx::Browser => {
+            for _ in 0..3 {
+                let rec = app_with_run().run.unwrap().record;
+                bnlab::analysis::save_new(&rec, runs).unwrap();
+            }
+            app.browser = bnlab::app::Browser::scan(runs);
+            app.browser.selected = 1;
+            app.screen = Screen::Browser;
+        }
+        Ctx::About => {
+            app.screen = Screen::About;
+            app.about_scroll = 5;
+        }
+    }
+    app
+}
+
+#[test]
+fn every_keymap_entry_dispatches_to_its_action() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut browser_app = None;
+    for b in KEYMAP {
+        let fresh = if b.ctx == Ctx::Browser {
+            browser_app
+                .get_or_insert_with(|| app_in(Ctx::Browser, tmp.path()))
+                .clone()
+        } else {
+            app_in(b.ctx, tmp.path())
+        };
+        assert!(fresh.contexts().contains(&b.ctx), "{b:?}");
+        for k in b.keys {
+            let ev = k.example();
+            let mut fresh = fresh.clone();
+            if let KeyCode::Char(d @ '1'..='4') = ev.code {
+                // A view key does nothing on its own view.
+                fresh.view = View::ALL[(d as usize - '1' as usize + 1) % View::ALL.len()];
+            }
+            // No earlier binding hides this one…
+            assert_eq!(
+                keymap::resolve(&fresh.contexts(), &ev),
+                Some(b),
+                "{} ({:?}) is shadowed",
+                k.label(),
+                b.ctx
+            );
+            // …and pressing it does something: an effect or a visible change of state.
+            let mut app = fresh.clone();
+            let effect = app.on_key(ev);
+            assert!(
+                effect.is_some() || format!("{app:?}") != format!("{fresh:?}"),
+                "{} in {:?} ({}) did nothing",
+                k.label(),
+                b.ctx,
+                b.help
+            );
+        }
+    }
+}
+
+#[test]
+fn help_scrolls_to_the_last_key_at_80_by_24() {
+    let mut app = app_with_run();
+    app.on_resize(80, 24);
+    app.on_key(key('?'));
+    let rows = app.help_rows();
+    let keys: Vec<_> = rows
+        .iter()
+        .filter_map(|r| match r {
+            HelpRow::Key(b) => Some(*b),
+            _ => None,
+        })
+        .collect();
+    let last = keys.last().unwrap();
+    // Every key of the run screen is listed, from the one table.
+    for b in KEYMAP.iter().filter(|b| b.ctx == Ctx::Run) {
+        assert!(keys.contains(&b), "{b:?} not in the help");
+    }
+    let first = text(&render(&app, 80, 24));
+    assert!(first.contains("Run"), "{first}");
+    assert!(
+        !first.contains(last.help),
+        "all fits: nothing to test\n{first}"
+    );
+    // Down and j scroll one line each, until the last line is shown, then stop.
+    let mut seen = first.clone();
+    for i in 0..rows.len() {
+        let before = app.help.scroll;
+        app.on_key(if i % 2 == 0 {
+            KeyCode::Down.into()
+        } else {
+            key('j')
+        });
+        assert!(app.help.open);
+        if app.help.scroll == before {
+            break;
+        }
+        seen.push_str(&text(&render(&app, 80, 24)));
+    }
+    let end = text(&render(&app, 80, 24));
+    assert!(
+        end.contains(last.help) && end.contains(&last.label()),
+        "{end}"
+    );
+    for b in &keys {
+        assert!(seen.contains(b.help), "{} never shown", b.help);
+    }
+    // Home, PgDn and End agree with the line-by-line scrolling.
+    app.on_key(KeyCode::Home.into());
+    assert_eq!(app.help.scroll, 0);
+    app.on_key(KeyCode::End.into());
+    assert_eq!(text(&render(&app, 80, 24)), end);
+    app.on_key(KeyCode::Home.into());
+    for _ in 0..rows.len() {
+        app.on_key(KeyCode::PageDown.into());
+    }
+    assert_eq!(text(&render(&app, 80, 24)), end);
+    let bottom = app.help.scroll;
+    app.on_key(KeyCode::PageUp.into());
+    assert!(app.help.scroll < bottom && app.help.open);
+    app.on_key(KeyCode::Up.into());
+    app.on_key(key('k'));
+    app.on_key(KeyCode::Char('x').into());
+    assert!(!app.help.open, "another key closes the help");
+}
+
+#[test]
+fn esc_from_the_form_goes_back_to_the_menu_and_never_quits() {
+    let fields = app().form.fields.len();
+    for i in 0..fields {
+        let mut app = app();
+        app.on_key(KeyCode::Enter.into());
+        app.form.focus = i;
+        // Typed into a text field, or cycled on a choice, then a failed start.
+        app.on_key(key('z'));
+        app.on_key(KeyCode::Enter.into());
+        let e = app.on_key(KeyCode::Esc.into());
+        assert_ne!(e, Some(Effect::Quit), "field {i}");
+        assert!(!app.quit, "field {i}");
+        assert_eq!(app.screen, Screen::Menu, "field {i}");
+    }
+}
+
+#[test]
+fn a_click_on_a_form_line_picks_that_field_where_the_claim_wraps() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = app();
+        app.on_resize(w, h);
+        app.on_key(KeyCode::Enter.into());
+        let b = render(&app, w, h);
+        let t = text(&b);
+        let row = t
+            .lines()
+            .position(|l| l.contains("batch size"))
+            .expect("batch size drawn") as u16;
+        app.on_mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        });
+        assert_eq!(
+            app.form.fields[app.form.focus].label, "batch size",
+            "{w}×{h}"
+        );
+    }
 }

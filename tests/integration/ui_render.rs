@@ -2,11 +2,12 @@
 
 use crate::ui_common;
 
+use bnlab::app::help::HelpRow;
 use bnlab::app::{Screen, View};
 use bnlab::model::Variant;
 use bnlab::presets::PRESETS;
 use bnlab::train::{BnUnit, Event};
-use bnlab::ui::{theme, HELP};
+use bnlab::ui::theme;
 use ratatui::style::Color;
 use ui_common::*;
 
@@ -82,12 +83,12 @@ fn run_screen_draws_both_variants_with_legend_gauges_and_table() {
 #[test]
 fn help_overlay_lists_every_key() {
     let mut app = app_with_run();
-    app.help = true;
+    app.help.open = true;
     let t = text(&render(&app, 120, 40));
-    for (_, keys) in HELP {
-        for (k, what) in *keys {
-            assert!(t.contains(k), "key {k} missing\n{t}");
-            assert!(t.contains(what), "{what} missing\n{t}");
+    for row in app.help_rows() {
+        if let HelpRow::Key(b) = row {
+            assert!(t.contains(&b.label()), "key {} missing\n{t}", b.label());
+            assert!(t.contains(b.help), "{} missing\n{t}", b.help);
         }
     }
 }
