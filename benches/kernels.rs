@@ -9,7 +9,7 @@ use bnlab::data::nonzero::NonzeroPixels;
 use bnlab::data::nonzero::MAX_DENSITY;
 use bnlab::data::{prepare, source::load, DatasetName, SplitConfig, PIXELS};
 use bnlab::kernels::{self, SparseRows};
-use bnlab::model::flat::FlatLayer;
+use bnlab::model::flat_layer::FlatLayer;
 use bnlab::model::pixel_input::PixelInput;
 
 /// The fastest of many single calls: on a shared machine a longer timed loop mostly

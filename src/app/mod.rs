@@ -21,6 +21,7 @@ mod mouse;
 mod run_keys;
 pub mod run_view;
 pub mod save_as;
+pub mod series_index;
 mod state;
 
 use std::path::PathBuf;

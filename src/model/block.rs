@@ -3,15 +3,10 @@
 use dfdx::nn::modules::{BatchNorm1D, Linear};
 use dfdx::prelude::*;
 
-use super::flat::{BnAffine, FlatLayer};
+use super::flat_layer::{BnAffine, FlatLayer};
 use super::fused;
 use super::kinds::Activation;
-
-pub type E = f32;
-pub type Dev = Cpu;
-/// A batch of `N` features with a run-time batch size.
-pub type Batch<const N: usize, T = NoneTape> = Tensor<(usize, Const<N>), E, Dev, T>;
-pub type Traced = OwnedTape<E, Dev>;
+pub use super::types::{Batch, Dev, Traced, E};
 
 /// What the forward passes of a hidden block need, for one compiled network type per shape.
 pub trait Block<const I: usize, const O: usize> {

@@ -1,69 +1,10 @@
 //! Inference on a flat copy of a network's parameters, taken once per evaluation: no tape,
 //! no per-layer tensors, buffers reused across chunks.
 
-use super::activate::activate;
-use super::block::E;
-use super::kinds::Activation;
+use super::flat_layer::FlatLayer;
 use super::pixel_input::PixelInput;
+use super::types::E;
 use crate::data::nonzero::Pixel;
-use crate::kernels;
-
-/// BatchNorm with running statistics folded into `y = (x − mean)·scale + shift`.
-#[derive(Debug, Clone)]
-pub struct BnAffine {
-    pub mean: Vec<E>,
-    pub scale: Vec<E>,
-    pub shift: Vec<E>,
-}
-
-#[derive(Debug, Clone)]
-pub struct FlatLayer {
-    pub inputs: usize,
-    pub outputs: usize,
-    /// `outputs × inputs`, as dfdx stores a linear layer.
-    pub weight: Vec<E>,
-    pub bias: Vec<E>,
-    /// `None` for the head.
-    pub act: Option<Activation>,
-    pub bn: Option<BnAffine>,
-    pub bn_after: bool,
-}
-
-impl FlatLayer {
-    /// `out = x Wᵀ + b`.
-    fn linear(&self, x: &[E], rows: usize, out: &mut Vec<E>) {
-        out.resize(rows * self.outputs, 0.0);
-        kernels::fill_rows(out, &self.bias);
-        kernels::abt(rows, self.outputs, self.inputs, x, &self.weight, out, true);
-    }
-
-    /// Everything after the product: BatchNorm and the activation, in the layer's order;
-    /// `tap` receives the input of the non-linearity.
-    fn finish(&self, out: &mut [E], tap: Option<&mut Vec<E>>) {
-        let Some(act) = self.act else { return };
-        if !self.bn_after {
-            if let Some(bn) = &self.bn {
-                bn.apply(out);
-            }
-        }
-        if let Some(t) = tap {
-            t.clear();
-            t.extend_from_slice(out);
-        }
-        activate(act, out);
-        if self.bn_after {
-            if let Some(bn) = &self.bn {
-                bn.apply(out);
-            }
-        }
-    }
-}
-
-impl BnAffine {
-    fn apply(&self, v: &mut [E]) {
-        kernels::batchnorm::affine(v, &self.mean, &self.scale, &self.shift);
-    }
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct FlatNet {

@@ -11,8 +11,8 @@ use dfdx::nn::modules::{BatchNorm1D, Linear};
 use dfdx::prelude::*;
 
 use super::activate::{activate, times_derivative};
-use super::block::{Batch, Dev, Traced, E};
 use super::kinds::Activation;
+use super::types::{Batch, Dev, Traced, E};
 use crate::data::nonzero::MAX_DENSITY;
 use crate::kernels::{self, batchnorm, pool, SparseRows};
 

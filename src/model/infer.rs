@@ -4,10 +4,10 @@
 
 use std::ops::Range;
 
-use super::block::E;
 use super::flat::{FlatNet, Scratch};
 use super::net::Network;
 use super::pixel_input::PixelInput;
+use super::types::E;
 use crate::data::{Normalizer, Subset, PIXELS};
 
 /// A network's parameters ready for inference, with the buffers of its passes.

@@ -3,6 +3,7 @@
 mod activate;
 pub mod block;
 pub mod flat;
+pub mod flat_layer;
 pub mod fused;
 #[cfg(test)]
 mod fused_tests;
@@ -12,10 +13,11 @@ pub mod net;
 pub mod pixel_input;
 pub mod probe;
 pub mod sgd;
+mod types;
 
-pub use block::{Batch, Dev, Traced, E};
 pub use kinds::{Activation, Init, Variant};
 pub use net::{build, BnMlp, LayerStats, NetSpec, Network, PlainMlp, HIDDEN, INPUT, OUTPUT};
+pub use types::{Batch, Dev, Traced, E};
 
 /// Hidden layers of the standard net (Ioffe & Szegedy 2015, section 4.1).
 pub const SHALLOW_DEPTH: usize = 3;

@@ -5,8 +5,8 @@
 //! match the dense path to rounding (tested), and every CPU gives the same bits (no fused
 //! multiply-add, the scalar path adds in the same order).
 
-use super::block::E;
-use super::flat::FlatLayer;
+use super::flat_layer::FlatLayer;
+use super::types::E;
 use crate::data::nonzero::Pixel;
 use crate::kernels;
 

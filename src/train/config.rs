@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::field::{ConfigError, Field};
-use crate::data::{DatasetName, SplitConfig};
+use crate::data::{self, DatasetName, Prepared, SplitConfig, SplitError};
 use crate::model::{Activation, Init, Variant, DEEP_DEPTH, SHALLOW_DEPTH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -317,6 +317,21 @@ impl RunConfig {
         } else {
             (self.steps_per_epoch(train_len, batch_size) / 4).clamp(10, 500)
         }
+    }
+}
+
+impl RunConfig {
+    /// Loads the data this run asks for and cuts its splits; a split that cannot hold what
+    /// the settings ask for is a `ConfigError` naming the setting.
+    pub fn prepare_data(&self, data_dir: Option<&std::path::Path>) -> anyhow::Result<Prepared> {
+        let raw = data::load(self.dataset, data_dir)?;
+        data::prepare_checked(&raw, &self.split, self.batch_size).map_err(|e| {
+            let field = match e {
+                SplitError::ValSize { .. } => Field::ValSize,
+                SplitError::BatchTooLarge { .. } => Field::BatchSize,
+            };
+            ConfigError::new(field, e.to_string()).into()
+        })
     }
 }
 

@@ -2,10 +2,6 @@
 //! end can point at it in its own terms: the CLI as a flag, the form as a row, a run folder as a
 //! `config.json` key.
 
-use crate::data::{self, Prepared, SplitError};
-
-use super::config::RunConfig;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     Preset,
@@ -72,20 +68,5 @@ impl ConfigError {
             field,
             message: message.into(),
         }
-    }
-}
-
-impl RunConfig {
-    /// Loads the data this run asks for and cuts its splits; a split that cannot hold what
-    /// the settings ask for is a `ConfigError` naming the setting.
-    pub fn prepare_data(&self, data_dir: Option<&std::path::Path>) -> anyhow::Result<Prepared> {
-        let raw = data::load(self.dataset, data_dir)?;
-        data::prepare_checked(&raw, &self.split, self.batch_size).map_err(|e| {
-            let field = match e {
-                SplitError::ValSize { .. } => Field::ValSize,
-                SplitError::BatchTooLarge { .. } => Field::BatchSize,
-            };
-            ConfigError::new(field, e.to_string()).into()
-        })
     }
 }

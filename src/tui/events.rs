@@ -42,7 +42,7 @@ pub(crate) enum Msg {
         result: Result<PathBuf, String>,
     },
     /// A run was saved, or why not.
-    Saved(super::saving::Saved),
+    Saved(Saved),
     /// A thread other than the UI's panicked.
     Panic(String),
 }
@@ -121,4 +121,15 @@ pub(crate) fn forward_fetch(updates: &mut Receiver<FetchUpdate>, tx: Sender<Msg>
 /// Moves the receiver out, leaving one whose sender is already gone.
 fn take_receiver<T>(r: &mut Receiver<T>) -> Receiver<T> {
     std::mem::replace(r, std::sync::mpsc::channel().1)
+}
+
+/// What a save on the saving thread came to.
+pub(crate) struct Saved {
+    pub(super) run: u64,
+    pub(super) what: &'static str,
+    pub(super) parent: Option<PathBuf>,
+    pub(super) detached: bool,
+    pub(super) result: Result<PathBuf, String>,
+    /// The record of a failed save, for a second try elsewhere.
+    pub(super) failed: Option<Box<crate::runs::RunRecord>>,
 }

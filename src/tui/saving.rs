@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::app::App;
 use crate::runs::{self, RunRecord};
 
-use super::events::Msg;
+use super::events::{Msg, Saved};
 use super::runtime::Runtime;
 
 /// Where a save goes.
@@ -30,16 +30,6 @@ struct SaveJob {
     /// is nobody to ask.
     detached: bool,
     record: RunRecord,
-}
-
-pub(crate) struct Saved {
-    run: u64,
-    what: &'static str,
-    parent: Option<PathBuf>,
-    detached: bool,
-    result: Result<PathBuf, String>,
-    /// The record of a failed save, for a second try elsewhere.
-    failed: Option<Box<RunRecord>>,
 }
 
 impl SaveJob {

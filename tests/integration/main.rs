@@ -16,5 +16,6 @@ mod report_discussion;
 mod report_landscape;
 mod report_metrics;
 mod report_run;
+mod structure;
 mod ui_keys;
 mod ui_render;
