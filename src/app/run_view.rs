@@ -6,7 +6,10 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 
 use super::curves::{self, Clock, SeriesIndex, SmoothCache};
+use crate::analysis::compare::Groups;
+use crate::analysis::metrics::JobMetrics;
 use crate::analysis::summary;
+use crate::analysis::verdict::Verdict;
 use crate::model::Variant;
 use crate::runs::RunRecord;
 use crate::train::{Event, Status};
@@ -90,6 +93,9 @@ pub struct RunView {
     /// Internals: bands of one unit of the last layer instead of the whole layer.
     pub unit_bands: bool,
     pub overlay: Option<Box<Overlay>>,
+    /// The claim's verdict, once every trainer has stopped: computed once by the same
+    /// analysis as the report, so the screen and `report.md` cannot disagree.
+    pub verdict: Option<Verdict>,
     /// Drawing cache (not state): smoothed curves between frames.
     pub smooth_cache: SmoothCache,
 }
@@ -113,8 +119,22 @@ impl RunView {
             layer: 1,
             unit_bands: false,
             overlay: None,
+            verdict: None,
             smooth_cache: SmoothCache::default(),
         }
+    }
+
+    /// Judges the run's claim; `None` until every trainer has stopped or without a claim.
+    fn judge(&self) -> Option<Verdict> {
+        if !self.record.all_final() {
+            return None;
+        }
+        let preset = crate::presets::find(&self.record.config.preset)?;
+        let groups = Groups::new(
+            self.record.jobs.iter().map(JobMetrics::of).collect(),
+            &self.record.config.variants,
+        );
+        crate::analysis::verdict::judge(preset.name, preset.claim, &groups)
     }
 
     pub fn saved(mut record: RunRecord, dir: PathBuf) -> Self {
@@ -128,6 +148,7 @@ impl RunView {
         );
         v.saved_dir = Some(dir);
         v.saved_final = true;
+        v.verdict = v.judge();
         v
     }
 
@@ -162,7 +183,12 @@ impl RunView {
             }
             Event::Finished {
                 step, elapsed_s, ..
-            } => self.clocks[j].push(*step, *elapsed_s),
+            } => {
+                self.clocks[j].push(*step, *elapsed_s);
+                if self.verdict.is_none() {
+                    self.verdict = self.judge();
+                }
+            }
             _ => {}
         }
     }

@@ -2,13 +2,14 @@
 
 use crate::metric::Metric;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, LineGauge, Paragraph, Row, Sparkline, Table};
 use ratatui::Frame;
 
 use super::charts::{self, Series};
 use super::{about, fmt_pct, fmt_secs, fmt_val, footer, internals, theme};
+use crate::analysis::verdict::Outcome;
 use crate::app::layout::{tab_ranges, TAB_TITLES};
 use crate::app::run_view::{GroupStats, RunView};
 use crate::app::{curves, App, View};
@@ -152,12 +153,13 @@ fn curves_view(f: &mut Frame, area: Rect, app: &App, run: &RunView) {
     } else {
         nv + 3
     };
-    let msgs = failure_lines(run);
+    let mut msgs = failure_lines(run);
+    msgs.extend(verdict_lines(run));
     let [g, c, t, m] = Layout::vertical([
         Constraint::Length(nv),
         Constraint::Min(8),
         Constraint::Length(table_h),
-        Constraint::Length(msgs.len().min(2) as u16),
+        Constraint::Length(msgs.len().min(4) as u16),
     ])
     .areas(area);
     gauges(f, g, run, &vrows);
@@ -260,6 +262,27 @@ fn failure_lines(run: &RunView) -> Vec<Line<'static>> {
             ])
         })
         .collect()
+}
+
+/// The claim's verdict once the run is over, with the number that decides it.
+fn verdict_lines(run: &RunView) -> Vec<Line<'static>> {
+    let Some(v) = &run.verdict else {
+        return Vec::new();
+    };
+    let style = match v.outcome {
+        Outcome::Supported => Style::default().fg(Color::Green),
+        Outcome::Contradicted => Style::default().fg(Color::Red),
+        Outcome::Mixed | Outcome::NotSupported => Style::default().fg(Color::Yellow),
+    };
+    let mut out = vec![Line::from(vec![
+        Span::styled(" Verdict: ", theme::title()),
+        Span::styled(v.label(), style.add_modifier(Modifier::BOLD)),
+        Span::styled(format!(" — {}", v.claim), theme::dim()),
+    ])];
+    if let Some(d) = v.deciding.first() {
+        out.push(Line::from(Span::styled(format!("   {d}"), theme::dim())));
+    }
+    out
 }
 
 fn steps(s: Option<u64>) -> String {

@@ -19,3 +19,4 @@ mod report_run;
 mod structure;
 mod ui_keys;
 mod ui_render;
+mod verdicts;

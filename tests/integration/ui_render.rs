@@ -323,3 +323,33 @@ fn report_results_show_in_the_status_line() {
     let t = text(&render(&app, 120, 40));
     assert!(t.contains("writing the report for /tmp/runs/r1"), "{t}");
 }
+
+#[test]
+fn a_finished_run_shows_the_verdict_of_its_claim_from_the_shared_analysis() {
+    let mut app = app_with_run();
+    let t = text(&render(&app, 120, 40));
+    assert!(!t.contains("Verdict:"), "no verdict while training:\n{t}");
+    finish(&mut app);
+    let t = text(&render(&app, 120, 40));
+    let run = app.run.as_ref().unwrap();
+    let v = run
+        .verdict
+        .as_ref()
+        .expect("a verdict once every trainer stopped");
+    // The same verdict the report computes, and one seed makes it indicative.
+    let groups = bnlab::analysis::compare::Groups::new(
+        run.record
+            .jobs
+            .iter()
+            .map(bnlab::analysis::metrics::JobMetrics::of)
+            .collect(),
+        &run.record.config.variants,
+    );
+    let p = bnlab::presets::find("ioffe2015").unwrap();
+    assert_eq!(
+        Some(v),
+        bnlab::analysis::verdict::judge(p.name, p.claim, &groups).as_ref()
+    );
+    assert!(v.indicative);
+    assert!(t.contains(&format!("Verdict: {}", v.label())), "{t}");
+}

@@ -130,7 +130,7 @@ pub(super) fn high_lr(g: &Groups, bn: Variant, notes: &mut Vec<String>) -> Vec<P
     };
     let mut parts = vec![Part::new(
         format!(
-            "largest learning rate at which every seed trained without diverging (geometric mean over seeds): plain {}, BN {}{}",
+            "each seed's largest learning rate that trained without diverging (geometric mean over seeds): plain {}, BN {}{}",
             opt(gm(&lp), sig3),
             opt(gm(&lb), sig3),
             at_top(&lb)
