@@ -327,16 +327,17 @@ pub(super) fn small_batch(g: &Groups, bn: Variant, notes: &mut Vec<String>) -> V
     });
     if let Some(p) = lose.filter(|p| p.clear && p.est.mean > 0.0) {
         notes.push(format!(
-            "At batch {} BN clearly lost to plain, by {}.",
+            "At batch {} BN clearly lost to plain, by {:.2} pp.",
             value_str(spv),
-            pp(p.est.mean)
+            p.est.mean * 100.0
         ));
     }
     vec![Part::new(
         format!(
-            "BN's accuracy advantage at batch {} minus at batch {}",
+            "BN's accuracy advantage over plain at batch {} minus at batch {}: {}",
             value_str(lpv),
-            value_str(spv)
+            value_str(spv),
+            opt(super::super::stats::mean(&d), pp)
         ),
         &d,
         ONE_SEED_ACC_PP / 100.0,
@@ -368,7 +369,10 @@ pub(super) fn placement(g: &Groups, notes: &mut Vec<String>) -> Vec<Part> {
         opt(mean(&a, final_acc), pct)
     ));
     vec![Part::new(
-        "|BN before − plain| − |BN after − BN before| in final validation accuracy (above 0: where BN goes matters less than having it)".into(),
+        format!(
+            "|BN before − plain| − |BN after − BN before| in final validation accuracy (above 0: where BN goes matters less than having it): {}",
+            opt(super::super::stats::mean(&d), pp)
+        ),
         &d,
         ONE_SEED_ACC_PP / 100.0,
     )]
