@@ -1,5 +1,7 @@
 //! The side-by-side comparison table printed by `bnlab run`.
 
+use crate::analysis::compare::Groups;
+use crate::analysis::metrics::JobMetrics;
 use crate::analysis::summary::summarize;
 use crate::runs::RunRecord;
 
@@ -65,6 +67,26 @@ pub fn comparison_table(record: &RunRecord) -> String {
         if let Some(m) = &j.message {
             out.push_str(&format!("{} (seed {}): {m}\n", j.id.variant, j.id.seed));
         }
+    }
+    out.push_str(&verdict_lines(record));
+    out
+}
+
+/// The claim's verdict under the table, as the report and the UI give it.
+fn verdict_lines(record: &RunRecord) -> String {
+    let Some(p) = crate::presets::find(&record.config.preset) else {
+        return String::new();
+    };
+    let groups = Groups::new(
+        record.jobs.iter().map(JobMetrics::of).collect(),
+        &record.config.variants,
+    );
+    let Some(v) = crate::analysis::verdict::judge(p.name, p.claim, &groups) else {
+        return String::new();
+    };
+    let mut out = format!("\nclaim: {}\nverdict: {}\n", v.claim, v.label());
+    for d in &v.deciding {
+        out.push_str(&format!("  - {d}\n"));
     }
     out
 }
