@@ -90,6 +90,10 @@ fn strength(p: &Paired) -> String {
     match p.est.ci {
         Some(_) if p.clear => format!("clear over {} seeds", p.est.n),
         Some(_) if p.leans => format!("leans one way over {} seeds", p.est.n),
+        Some(_) if p.up == p.est.n || p.down == p.est.n => format!(
+            "within seed noise over {} seeds, although every seed points the same way",
+            p.est.n
+        ),
         Some(_) => format!("within seed noise over {} seeds", p.est.n),
         None if p.leans => "one seed, leans one way".into(),
         None => "one seed, no difference".into(),
