@@ -2,11 +2,8 @@
 //! scrolled so that every one can be reached on the smallest terminal.
 
 use super::keymap::{self, Action, Binding, Ctx};
-use super::{layout, App};
-
-/// Columns of a key label and of its text in the help box.
-pub const KEY_W: usize = 18;
-pub const TEXT_W: usize = 54;
+use super::layout;
+use super::App;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Help {

@@ -298,10 +298,13 @@ mod tests {
     fn every_line_of_the_help_fits_the_help_box() {
         for b in KEYMAP {
             assert!(
-                b.label().chars().count() <= crate::app::help::KEY_W,
+                b.label().chars().count() <= crate::app::layout::KEY_W,
                 "{b:?}"
             );
-            assert!(b.help.chars().count() <= crate::app::help::TEXT_W, "{b:?}");
+            assert!(
+                b.help.chars().count() <= crate::app::layout::TEXT_W,
+                "{b:?}"
+            );
         }
     }
 

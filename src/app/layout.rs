@@ -77,7 +77,10 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 /// Width of the help box, border included.
-pub const HELP_W: u16 = (super::help::KEY_W + super::help::TEXT_W) as u16 + 4;
+/// Columns of a key label and of its text in the help box.
+pub const KEY_W: usize = 18;
+pub const TEXT_W: usize = 54;
+pub const HELP_W: u16 = (KEY_W + TEXT_W) as u16 + 4;
 
 /// The help box for `rows` rows: the box, the rows shown (they scroll) and the hint line
 /// under them.

@@ -15,7 +15,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::app::help::{HelpRow, KEY_W};
+use crate::app::help::HelpRow;
+use crate::app::layout::KEY_W;
 use crate::app::{layout, App, Screen};
 
 pub fn draw(f: &mut Frame, app: &App) {

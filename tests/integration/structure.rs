@@ -81,7 +81,44 @@ fn sources() -> Vec<(Vec<String>, String, PathBuf)> {
         .collect()
 }
 
-/// The modules a file names through `crate::` and `super::` paths.
+/// The paths of a `use` tree after `crate::` or `super::`: `a::b`, or each item of
+/// `{a, b::{c, d}}`, as segment lists.
+fn paths(tree: &str) -> Vec<Vec<String>> {
+    let tree = tree.trim();
+    if let Some(inner) = tree.strip_prefix('{') {
+        let (mut depth, mut start, mut out) = (0, 0, Vec::new());
+        let inner = &inner[..inner.rfind('}').unwrap_or(inner.len())];
+        for (i, c) in inner.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    out.extend(paths(&inner[start..i]));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        out.extend(paths(&inner[start..]));
+        return out;
+    }
+    match tree.split_once("::{") {
+        Some((head, rest)) => {
+            let head: Vec<String> = head.split("::").map(|s| s.trim().to_string()).collect();
+            paths(&format!("{{{rest}"))
+                .into_iter()
+                .map(|p| head.iter().cloned().chain(p).collect())
+                .collect()
+        }
+        None => vec![tree
+            .split("::")
+            .map(|s| s.trim().to_string())
+            .take_while(|s| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            .collect()],
+    }
+}
+
+/// The modules a file names through `crate::` and `super::` paths, brace groups included.
 fn imports(me: &[String], code: &str, known: &BTreeSet<Vec<String>>) -> BTreeSet<Vec<String>> {
     let mut out = BTreeSet::new();
     let bytes = code.as_bytes();
@@ -93,24 +130,36 @@ fn imports(me: &[String], code: &str, known: &BTreeSet<Vec<String>>) -> BTreeSet
             if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_') {
                 continue;
             }
-            let mut base: Vec<String> = if start == "crate::" {
+            let base: Vec<String> = if start == "crate::" {
                 Vec::new()
             } else {
                 // The parent module: a `mod.rs` file's path is its folder's already.
                 me[..me.len().saturating_sub(1)].to_vec()
             };
-            let rest: String = code[from..]
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
-                .collect();
-            base.extend(rest.split("::").filter(|s| !s.is_empty()).map(String::from));
-            for k in (1..=base.len()).rev() {
-                if known.contains(&base[..k]) {
-                    let t = base[..k].to_vec();
-                    if !me.starts_with(&t) {
-                        out.insert(t);
+            // The path, or the whole brace group that follows.
+            let rest = &code[from..];
+            let end = if rest.starts_with('{') {
+                let mut depth = 0;
+                rest.char_indices()
+                    .find(|&(_, c)| {
+                        depth += i32::from(c == '{') - i32::from(c == '}');
+                        depth == 0
+                    })
+                    .map_or(rest.len(), |(i, _)| i + 1)
+            } else {
+                rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '{'))
+                    .unwrap_or(rest.len())
+            };
+            for p in paths(&rest[..end]) {
+                let full: Vec<String> = base.iter().cloned().chain(p).collect();
+                for k in (1..=full.len()).rev() {
+                    if known.contains(&full[..k]) {
+                        let t = full[..k].to_vec();
+                        if !me.starts_with(&t) {
+                            out.insert(t);
+                        }
+                        break;
                     }
-                    break;
                 }
             }
         }
@@ -246,4 +295,30 @@ fn no_source_file_is_over_500_lines() {
         })
         .collect();
     assert!(long.is_empty(), "{}", long.join("\n"));
+}
+
+#[test]
+fn use_trees_with_braces_are_read_as_imports() {
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(paths("{layout, App}"), vec![s(&["layout"]), s(&["App"])]);
+    assert_eq!(
+        paths("model::{self, kinds::{A, B}}"),
+        vec![
+            s(&["model", "self"]),
+            s(&["model", "kinds", "A"]),
+            s(&["model", "kinds", "B"])
+        ]
+    );
+    let known: BTreeSet<Vec<String>> = [s(&["app", "help"]), s(&["app", "layout"]), s(&["model"])]
+        .into_iter()
+        .collect();
+    let got = imports(
+        &s(&["app", "help"]),
+        "use super::{layout, App};\nuse crate::model::X;",
+        &known,
+    );
+    assert_eq!(
+        got,
+        [s(&["app", "layout"]), s(&["model"])].into_iter().collect()
+    );
 }
