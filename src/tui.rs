@@ -749,9 +749,11 @@ fn event_loop(
     let (mut frames, mut draw_time, mut worst) = (0u32, Duration::ZERO, Duration::ZERO);
     let mut last_report = Instant::now();
     // Fault injection for the end-to-end test of the panic path.
+    #[cfg(feature = "fault-injection")]
     let inject_panic = std::env::var("BNLAB_TEST_PANIC").is_ok_and(|v| v == "ui");
     let input = spawn_input()?;
     while !app.quit {
+        #[cfg(feature = "fault-injection")]
         if inject_panic {
             panic!("injected UI panic (BNLAB_TEST_PANIC=ui)");
         }

@@ -80,6 +80,7 @@ pub struct RunConfig {
     /// Trainers run at once (each on one thread).
     pub parallel: usize,
     /// Fault injection for tests: the trainer of this variant panics at this step.
+    #[cfg(feature = "fault-injection")]
     #[serde(skip)]
     pub inject_panic: Option<(crate::model::Variant, u64)>,
 }
@@ -108,6 +109,7 @@ impl Default for RunConfig {
             smooth_every: 0,
             sweep: None,
             parallel: 2,
+            #[cfg(feature = "fault-injection")]
             inject_panic: None,
         }
     }

@@ -126,6 +126,7 @@ fn pick_a_preset_train_export_and_quit_in_tmux() {
     assert!(metrics.lines().any(|l| l.starts_with("bn,")));
 }
 
+#[cfg(feature = "fault-injection")]
 #[test]
 fn a_panic_restores_the_terminal_and_its_message_stays_readable() {
     let tmp = tempfile::tempdir().unwrap();

@@ -251,6 +251,7 @@ fn full_mnist_loads_when_present() {
     );
 }
 
+#[cfg(feature = "fault-injection")]
 #[test]
 fn a_panicking_trainer_is_reported_failed_and_the_other_finishes() {
     let mut c = quick_config(100);
