@@ -1,23 +1,15 @@
 //! `bnlab data ...` as a user runs it: the real binary, real MNIST checksums, files served
-//! from /work/shared/data/mnist over a loopback server (skipped when that folder is absent).
+//! from the shared full-MNIST folder over a loopback server (see `support::prereq` for when
+//! that folder is missing).
 
 use crate::support::http;
+use crate::support::prereq::{debian_fashion_mnist, shared_mnist};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use bnlab::data::checksums::{self, FileState};
 use bnlab::data::DatasetName;
-
-fn shared_mnist() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist");
-    let p = if p.is_dir() {
-        p
-    } else {
-        PathBuf::from("/work/shared/data/mnist")
-    };
-    p.is_dir().then_some(p)
-}
 
 /// The binary with a private cache and no data folder from the caller's environment.
 fn bnlab(cache: &Path) -> Command {
@@ -39,7 +31,6 @@ fn text(o: &Output) -> String {
 #[test]
 fn published_mnist_checksums_match_the_shared_copy() {
     let Some(dir) = shared_mnist() else {
-        eprintln!("skipped: no shared MNIST folder");
         return;
     };
     let spec = checksums::known(DatasetName::Mnist).unwrap();
@@ -51,7 +42,6 @@ fn published_mnist_checksums_match_the_shared_copy() {
 #[test]
 fn fetch_from_loopback_mirror_installs_full_mnist_in_the_cache() {
     let Some(src) = shared_mnist() else {
-        eprintln!("skipped: no shared MNIST folder");
         return;
     };
     let server = http::serve(move |p, _| {
@@ -127,7 +117,6 @@ fn fetch_from_loopback_mirror_installs_full_mnist_in_the_cache() {
 #[test]
 fn data_dir_flag_is_honoured_by_list() {
     let Some(src) = shared_mnist() else {
-        eprintln!("skipped: no shared MNIST folder");
         return;
     };
     let cache = tempfile::tempdir().unwrap();
@@ -246,11 +235,9 @@ fn unwritable_dir_exits_1_naming_it() {
 
 #[test]
 fn fashion_mnist_from_loopback_mirror_verifies_against_published_checksums() {
-    let src = PathBuf::from(bnlab::data::source::DEBIAN_FASHION_DIR);
-    if !src.join("train-labels-idx1-ubyte.gz").is_file() {
-        eprintln!("skipped: Debian's dataset-fashion-mnist is not installed");
+    let Some(src) = debian_fashion_mnist() else {
         return;
-    }
+    };
     let spec = checksums::known(DatasetName::FashionMnist).unwrap();
     for c in checksums::check_dir(&src, &spec) {
         assert_eq!(c.state, FileState::Verified, "{}", c.describe());
@@ -273,7 +260,6 @@ fn fashion_mnist_from_loopback_mirror_verifies_against_published_checksums() {
 #[test]
 fn fetch_refuses_to_overwrite_another_datasets_files() {
     let Some(src) = shared_mnist() else {
-        eprintln!("skipped: no shared MNIST folder");
         return;
     };
     let cache = tempfile::tempdir().unwrap();

@@ -321,6 +321,20 @@ fn unwritable_target_folder_is_a_clear_error_before_any_request() {
     assert!(server.hits().is_empty());
 }
 
+/// Whether this process runs as root, from the real uid in /proc/self/status.
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|u| u.split_whitespace().next().map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// A read-only folder stops `bnlab data fetch` before any request. Root writes anyway, so
+/// as root the binary runs as the unprivileged user 65534 (`setpriv`), which cannot.
 #[cfg(unix)]
 #[test]
 fn read_only_target_folder_is_a_clear_error() {
@@ -329,17 +343,50 @@ fn read_only_target_folder_is_a_clear_error() {
     let f = fx.clone();
     let server = serve(move |p, _| f.file(p).map_or(Reply::Status(404), Reply::Body));
     let tmp = tempfile::tempdir().unwrap();
+    // The other user must reach the binary and the folder, but not write in it.
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = tmp.path().join("bnlab");
+    std::fs::copy(env!("CARGO_BIN_EXE_bnlab"), &bin).unwrap();
     let dir = tmp.path().join("ro");
     std::fs::create_dir(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
-    if std::fs::write(dir.join("probe"), b"").is_ok() {
-        eprintln!("skipped: running as a user who can write into read-only folders (root)");
-        return;
-    }
-    let (_, cb) = recorder();
-    let err = fetch_files(&fx.spec, &dir, &opts(vec![server.url("m/")]), &cb).unwrap_err();
-    assert!(matches!(err, FetchError::Target { .. }), "{err}");
+    let mut cmd = if is_root() {
+        let setpriv = std::process::Command::new("setpriv")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !crate::support::require("setpriv (util-linux), to drop root", setpriv) {
+            return;
+        }
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    let out = cmd
+        .args(["data", "fetch", "mnist", "--mirror"])
+        .arg(server.url("m/"))
+        .arg("--dir")
+        .arg(&dir)
+        .env_remove("BNLAB_DATA_DIR")
+        .env("HOME", tmp.path())
+        .env("XDG_CACHE_HOME", tmp.path().join("cache"))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("cannot write to") && text.contains(&dir.display().to_string()),
+        "{text}"
+    );
     assert!(server.hits().is_empty());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
 
 #[test]

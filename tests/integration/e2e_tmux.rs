@@ -1,8 +1,8 @@
 //! End to end: the real binary in tmux at 100×30 picks a preset on mnist-5k, trains both
 //! variants, exports, quits, and leaves a run folder and a restored terminal behind.
-//! Skips (with a message) when tmux is not installed.
+//! Need tmux (`support::prereq`: a failure under CI, a counted skip elsewhere).
 
-use crate::support::http;
+use crate::support::{http, prereq};
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -148,10 +148,10 @@ fn a_panic_restores_the_terminal_and_its_message_stays_readable() {
     assert!(log.contains("injected UI panic"), "{log}");
 }
 
-/// Starts `script` in a detached 100×30 tmux session, or None when tmux is missing.
+/// Starts `script` in a detached 100×30 tmux session, or None when tmux is missing (and
+/// that is allowed here).
 fn start(name: &str, script: &str) -> Option<Tmux> {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIP e2e_tmux: tmux is not installed");
+    if !prereq::tmux() {
         return None;
     }
     let t = Tmux {
@@ -256,15 +256,13 @@ fn closing_the_terminal_saves_a_headless_run() {
 }
 
 /// In the UI: `d`, yes, the download from a loopback mirror of the real files, and full
-/// MNIST is then selected. Skips when the MNIST files are not on this machine.
+/// MNIST is then selected. Needs the shared MNIST files to serve.
 #[test]
 fn full_mnist_downloads_from_inside_the_ui() {
-    let src = Path::new("/work/shared/data/mnist");
-    if !src.join("train-images-idx3-ubyte.gz").is_file() {
-        eprintln!("SKIP: no MNIST files in {} to serve", src.display());
+    let Some(src) = prereq::shared_mnist() else {
         return;
-    }
-    let server = http::serve(move |p, _| http::file_reply(src, p));
+    };
+    let server = http::serve(move |p, _| http::file_reply(&src, p));
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let bin = env!("CARGO_BIN_EXE_bnlab");

@@ -4,3 +4,6 @@
 
 pub mod crafted;
 pub mod http;
+pub mod prereq;
+
+pub use prereq::require;
