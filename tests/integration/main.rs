@@ -4,6 +4,7 @@
 mod support;
 mod ui_common;
 
+mod bn_reference;
 mod data_bad_inputs;
 mod data_cli;
 mod data_fetch;
@@ -16,5 +17,6 @@ mod report_discussion;
 mod report_landscape;
 mod report_metrics;
 mod report_run;
+mod smooth_reference;
 mod ui_keys;
 mod ui_render;

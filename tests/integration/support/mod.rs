@@ -5,5 +5,6 @@
 pub mod crafted;
 pub mod http;
 pub mod prereq;
+pub mod reference;
 
 pub use prereq::require;
