@@ -10,6 +10,7 @@ mod data_cli;
 mod data_fetch;
 mod e2e_tmux;
 mod engine;
+mod headless_signals;
 mod presets;
 mod proptest_idx;
 mod proptest_runs;
