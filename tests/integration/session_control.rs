@@ -37,10 +37,15 @@ fn pause_holds_the_trainers_resume_continues_and_stop_ends_them() {
     until_step(&s, &mut rec, 50);
 
     s.control.pause();
-    // A trainer finishes the step it is in, then waits; its last events arrive meanwhile.
-    std::thread::sleep(Duration::from_millis(300));
-    while let Ok(ev) = s.events.try_recv() {
+    // A trainer finishes the step it is in, then waits: its last events arrive until the
+    // channel has been quiet for a while.
+    let quiet_from = Instant::now();
+    while let Ok(ev) = s.events.recv_timeout(Duration::from_millis(300)) {
         rec.apply(&ev);
+        assert!(
+            quiet_from.elapsed() < Duration::from_secs(10),
+            "trainers still send events 10 s after the pause"
+        );
     }
     let frozen: Vec<u64> = rec.jobs.iter().map(|j| j.step).collect();
     std::thread::sleep(PAUSE);
