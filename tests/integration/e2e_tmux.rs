@@ -94,9 +94,10 @@ fn pick_a_preset_train_export_and_quit_in_tmux() {
         return;
     };
 
-    let menu = t.wait_for("the menu", 60, |s| s.contains("Experiments"));
-    assert!(menu.contains("Ioffe & Szegedy 2015"), "{menu}");
-    assert!(menu.contains("mnist-5k"), "{menu}");
+    // A capture can catch a frame half drawn: wait for the whole of what is checked.
+    t.wait_for("the menu with the first preset on mnist-5k", 60, |s| {
+        s.contains("Experiments") && s.contains("Ioffe & Szegedy 2015") && s.contains("mnist-5k")
+    });
     let s = start_training(&t);
     assert!(s.contains("Loss") && s.contains("Accuracy"), "{s}");
     t.keys(&["e"]);
@@ -274,22 +275,25 @@ fn full_mnist_downloads_from_inside_the_ui() {
     let Some(t) = start("fetch", &script) else {
         return;
     };
-    let menu = t.wait_for("the menu", 60, |s| s.contains("Experiments"));
-    assert!(menu.contains("Press d to download"), "{menu}");
+    // A capture can catch a frame half drawn: wait for the whole of what is checked.
+    t.wait_for("the menu with the download offer", 60, |s| {
+        s.contains("Experiments") && s.contains("Press d to download")
+    });
     t.keys(&["d"]);
     t.wait_for("the offer", 30, |s| {
         s.contains("Download full MNIST (11 MB)?")
     });
     t.keys(&["y"]);
     let s = t.wait_for("the download to finish", 120, |s| {
-        s.contains("installed in") || s.contains("download failed")
+        (s.contains("installed in") && s.contains("MNIST (60k train, 10k test)"))
+            || s.contains("download failed")
     });
     assert!(s.contains("full MNIST installed in"), "{s}");
     // Preselected: the menu's settings and the form now use full MNIST.
     assert!(s.contains("MNIST (60k train, 10k test)"), "{s}");
     t.keys(&["Enter"]);
-    let form = t.wait_for("the settings form", 30, |s| {
-        s.contains("Experiment settings")
+    let form = t.wait_for("the settings form's dataset row", 30, |s| {
+        s.contains("Experiment settings") && s.contains("‹ mnist")
     });
     assert!(form.contains("‹ mnist ›"), "{form}");
     t.keys(&["q"]);
