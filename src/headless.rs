@@ -147,17 +147,4 @@ fn progress_message(record: &RunRecord) -> String {
         .join("  ")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hang_up_stops_a_run_unless_it_was_ignored_at_start() {
-        let sigs = stop_signals();
-        assert!(sigs.contains(&signal_hook::consts::SIGINT));
-        assert!(sigs.contains(&signal_hook::consts::SIGTERM));
-        // The test harness does not ignore SIGHUP, so it is caught (nohup is checked by hand).
-        let ignored = ignored_at_start(signal_hook::consts::SIGHUP);
-        assert_eq!(sigs.contains(&signal_hook::consts::SIGHUP), !ignored);
-    }
-}
+// The signals are tested on a real `bnlab run` process: tests/integration/headless_signals.rs.

@@ -37,9 +37,10 @@ impl Layer {
 
 impl fmt::Display for Layer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad`, so that width and alignment flags work as for a string.
         match self {
-            Layer::Hidden(n) => write!(f, "l{n}"),
-            Layer::Out => f.write_str("out"),
+            Layer::Hidden(n) => f.pad(&format!("l{n}")),
+            Layer::Out => f.pad("out"),
         }
     }
 }
@@ -214,8 +215,8 @@ impl Metric {
 impl fmt::Display for Metric {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Metric::Layer(k, l) => write!(f, "{}.{l}", k.as_str()),
-            m => f.write_str(m.base_name()),
+            Metric::Layer(k, l) => f.pad(&format!("{}.{l}", k.as_str())),
+            m => f.pad(m.base_name()),
         }
     }
 }

@@ -111,6 +111,7 @@ pub struct RunConfig {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reference_ops: bool,
     /// Fault injection for tests: the trainer of this variant panics at this step.
+    #[cfg(feature = "fault-injection")]
     #[serde(skip)]
     pub inject_panic: Option<(crate::model::Variant, u64)>,
 }
@@ -142,6 +143,7 @@ impl Default for RunConfig {
             lr_scaling: None,
             train_eval: false,
             reference_ops: false,
+            #[cfg(feature = "fault-injection")]
             inject_panic: None,
         }
     }

@@ -182,6 +182,7 @@ fn train_loop<N: Network>(
                 message: None,
             };
         }
+        #[cfg(feature = "fault-injection")]
         if cfg.inject_panic == Some((id.variant, step)) {
             panic!("injected fault at step {step}");
         }

@@ -74,8 +74,10 @@ pub(super) fn run(
     let mut last_draw = Instant::now();
     let mut stats = FrameStats::new();
     // Fault injection for the end-to-end test of the panic path.
+    #[cfg(feature = "fault-injection")]
     let inject_panic = std::env::var("BNLAB_TEST_PANIC").is_ok_and(|v| v == "ui");
     while !app.quit {
+        #[cfg(feature = "fault-injection")]
         if inject_panic {
             panic!("injected UI panic (BNLAB_TEST_PANIC=ui)");
         }

@@ -1,23 +1,15 @@
 //! `bnlab data ...` as a user runs it: the real binary, real MNIST checksums, files served
-//! from /work/shared/data/mnist over a loopback server (skipped when that folder is absent).
+//! from the shared full-MNIST folder over a loopback server (see `support::prereq` for when
+//! that folder is missing).
 
 use crate::support::http;
+use crate::support::prereq::{debian_fashion_mnist, shared_mnist};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use bnlab::data::checksums::{self, FileState};
 use bnlab::data::DatasetName;
-
-fn shared_mnist() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist");
-    let p = if p.is_dir() {
-        p
-    } else {
-        PathBuf::from("/work/shared/data/mnist")
-    };
-    p.is_dir().then_some(p)
-}
 
 /// The binary with a private cache and no data folder from the caller's environment.
 fn bnlab(cache: &Path) -> Command {
@@ -39,7 +31,6 @@ fn text(o: &Output) -> String {
 #[test]
 fn published_mnist_checksums_match_the_shared_copy() {
     let Some(dir) = shared_mnist() else {
-        eprintln!("skipped: no shared MNIST folder");
         return;
     };
     let spec = checksums::known(DatasetName::Mnist).unwrap();
@@ -51,7 +42,6 @@ fn published_mnist_checksums_match_the_shared_copy() {
 #[test]
 fn fetch_from_loopback_mirror_installs_full_mnist_in_the_cache() {
     let Some(src) = shared_mnist() else {
-        eprintln!("skipped: no shared MNIST folder");
         return;
     };
     let server = http::serve(move |p, _| {
@@ -127,7 +117,6 @@ fn fetch_from_loopback_mirror_installs_full_mnist_in_the_cache() {
 #[test]
 fn data_dir_flag_is_honoured_by_list() {
     let Some(src) = shared_mnist() else {
-        eprintln!("skipped: no shared MNIST folder");
         return;
     };
     let cache = tempfile::tempdir().unwrap();
@@ -246,11 +235,9 @@ fn unwritable_dir_exits_1_naming_it() {
 
 #[test]
 fn fashion_mnist_from_loopback_mirror_verifies_against_published_checksums() {
-    let src = PathBuf::from(bnlab::data::source::DEBIAN_FASHION_DIR);
-    if !src.join("train-labels-idx1-ubyte.gz").is_file() {
-        eprintln!("skipped: Debian's dataset-fashion-mnist is not installed");
+    let Some(src) = debian_fashion_mnist() else {
         return;
-    }
+    };
     let spec = checksums::known(DatasetName::FashionMnist).unwrap();
     for c in checksums::check_dir(&src, &spec) {
         assert_eq!(c.state, FileState::Verified, "{}", c.describe());
@@ -273,7 +260,6 @@ fn fashion_mnist_from_loopback_mirror_verifies_against_published_checksums() {
 #[test]
 fn fetch_refuses_to_overwrite_another_datasets_files() {
     let Some(src) = shared_mnist() else {
-        eprintln!("skipped: no shared MNIST folder");
         return;
     };
     let cache = tempfile::tempdir().unwrap();
@@ -316,4 +302,77 @@ fn fetch_refuses_to_overwrite_another_datasets_files() {
     assert!(checksums::check_dir(&dir, &spec)
         .iter()
         .all(|c| c.state == FileState::Verified));
+}
+
+/// Whether this process runs as root, from the real uid in /proc/self/status.
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|u| u.split_whitespace().next().map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// A read-only folder stops `bnlab data fetch` before any request. Root writes anyway, so
+/// as root the binary runs as the unprivileged user 65534 (`setpriv`), which cannot.
+#[cfg(unix)]
+#[test]
+fn read_only_target_folder_is_a_clear_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = http::serve(|_, _| http::Reply::Status(404));
+    let tmp = tempfile::tempdir().unwrap();
+    // The other user must reach the binary and the folder, but not write in it.
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A hard link opens no file for writing; a copy can be briefly held open by a child that
+    // another test thread is forking, and exec then fails with "text file busy".
+    let bin = tmp.path().join("bnlab");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_bnlab"), &bin).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_bnlab"), &bin).unwrap();
+    }
+    let dir = tmp.path().join("ro");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let mut cmd = if is_root() {
+        let setpriv = std::process::Command::new("setpriv")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !crate::support::require("setpriv (util-linux), to drop root", setpriv) {
+            return;
+        }
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    cmd.args(["data", "fetch", "mnist", "--mirror"])
+        .arg(server.url("m/"))
+        .arg("--dir")
+        .arg(&dir)
+        .env_remove("BNLAB_DATA_DIR")
+        .env("HOME", tmp.path())
+        .env("XDG_CACHE_HOME", tmp.path().join("cache"));
+    const TEXT_FILE_BUSY: i32 = 26;
+    let out = (0..50)
+        .find_map(|_| match cmd.output() {
+            Err(e) if e.raw_os_error() == Some(TEXT_FILE_BUSY) => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                None
+            }
+            r => Some(r.unwrap()),
+        })
+        .expect("the copied binary stayed busy");
+    let text = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("cannot write to") && text.contains(&dir.display().to_string()),
+        "{text}"
+    );
+    assert!(server.hits().is_empty());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }

@@ -321,27 +321,6 @@ fn unwritable_target_folder_is_a_clear_error_before_any_request() {
     assert!(server.hits().is_empty());
 }
 
-#[cfg(unix)]
-#[test]
-fn read_only_target_folder_is_a_clear_error() {
-    use std::os::unix::fs::PermissionsExt;
-    let fx = Arc::new(Fixture::new());
-    let f = fx.clone();
-    let server = serve(move |p, _| f.file(p).map_or(Reply::Status(404), Reply::Body));
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("ro");
-    std::fs::create_dir(&dir).unwrap();
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
-    if std::fs::write(dir.join("probe"), b"").is_ok() {
-        eprintln!("skipped: running as a user who can write into read-only folders (root)");
-        return;
-    }
-    let (_, cb) = recorder();
-    let err = fetch_files(&fx.spec, &dir, &opts(vec![server.url("m/")]), &cb).unwrap_err();
-    assert!(matches!(err, FetchError::Target { .. }), "{err}");
-    assert!(server.hits().is_empty());
-}
-
 #[test]
 fn cancelled_download_leaves_nothing() {
     let fx = Arc::new(Fixture::new());

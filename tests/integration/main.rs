@@ -4,11 +4,15 @@
 mod support;
 mod ui_common;
 
+mod bn_reference;
 mod data_bad_inputs;
 mod data_cli;
 mod data_fetch;
+mod determinism;
 mod e2e_tmux;
 mod engine;
+mod headless_signals;
+mod optim_reference;
 mod presets;
 mod proptest_idx;
 mod proptest_runs;
@@ -16,6 +20,8 @@ mod report_discussion;
 mod report_landscape;
 mod report_metrics;
 mod report_run;
+mod session_control;
+mod smooth_reference;
 mod structure;
 mod ui_keys;
 mod ui_render;

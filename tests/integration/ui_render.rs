@@ -44,7 +44,24 @@ fn form_shows_the_settings_that_matter() {
     ] {
         assert!(t.contains(label), "missing {label} in\n{t}");
     }
-    assert!(t.contains("mnist-5k") && t.contains("0.5"), "{t}");
+    assert_eq!(field(&t, "dataset"), Some("‹ mnist-5k ›"), "{t}");
+    assert_eq!(field(&t, "learning rate"), Some("0.5"), "{t}");
+    assert_eq!(field(&t, "init sigma"), Some("0.1"), "{t}");
+}
+
+/// The value a form row shows after `label`, up to the next wide gap.
+fn field<'a>(t: &'a str, label: &str) -> Option<&'a str> {
+    t.lines().find_map(|l| {
+        let row = l.trim_start_matches('│').trim_start_matches([' ', '▶']);
+        let rest = row.strip_prefix(label)?.trim_start();
+        Some(
+            rest.split("  ")
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('│')
+                .trim(),
+        )
+    })
 }
 
 /// Cells of the chart area drawn in a colour with a Braille or dot glyph.
@@ -103,31 +120,55 @@ fn a_small_terminal_gets_a_message() {
     assert!(t.contains("Terminal too small"), "{t}");
 }
 
+/// The sizes every screen is held to: the smallest supported terminal and a common one.
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// The frame's text as a snapshot named `name` at each size. The frames hold no clock, date
+/// or machine path (the test app's folders are fixed), so they are the same on any machine.
+fn snapshots(app: &bnlab::app::App, name: &str) {
+    for (w, h) in SIZES {
+        let t = text(&render(app, w, h));
+        assert!(!t.contains("Terminal too small"), "{name} at {w}x{h}\n{t}");
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t);
+    }
+}
+
 #[test]
-fn every_screen_and_view_fits_80x24_and_empty_states_do_not_panic() {
+fn every_screen_and_view_matches_its_snapshot() {
     // Empty: no run, no saved runs.
     let mut app = app();
-    for screen in [
-        Screen::Menu,
-        Screen::Form,
-        Screen::Browser,
-        Screen::About,
-        Screen::Run,
+    for (screen, name) in [
+        (Screen::Menu, "menu"),
+        (Screen::Form, "form"),
+        (Screen::Browser, "browser_empty"),
+        (Screen::About, "about_no_run"),
     ] {
         app.screen = screen;
-        let t = text(&render(&app, 80, 24));
-        assert!(!t.contains("Terminal too small"));
+        snapshots(&app, name);
     }
     app.screen = Screen::Browser;
     assert!(text(&render(&app, 80, 24)).contains("No runs saved yet"));
     app.screen = Screen::About;
     assert!(text(&render(&app, 100, 30)).contains("Start a run with a BN variant"));
 
-    // A run that has not reported anything yet.
+    // A run that has not reported anything yet, then one where both variants have progressed.
+    app.run_started(record("ioffe2015"));
+    for (app, state) in [(app, "waiting"), (app_with_run(), "running")] {
+        let mut app = app;
+        for view in View::ALL {
+            app.view = view;
+            snapshots(&app, &format!("run_{state}_{view:?}").to_lowercase());
+        }
+    }
+}
+
+#[test]
+fn empty_states_do_not_panic_at_any_size() {
+    let mut app = app();
     app.run_started(record("ioffe2015"));
     for view in View::ALL {
         app.view = view;
-        for (w, h) in [(80, 24), (120, 40), (300, 100)] {
+        for (w, h) in [(80, 24), (120, 40), (300, 100), (80, 200), (300, 24)] {
             render(&app, w, h);
         }
     }
@@ -227,9 +268,18 @@ fn a_sweep_has_one_line_per_point() {
     }
     let t = text(&render(&app, 120, 40));
     assert!(t.contains("learning rate"), "{t}");
-    for v in ["0.01", "0.03", "0.1", "0.3"] {
-        assert!(t.contains(v), "point {v} missing\n{t}");
-    }
+    // The sweep table's first column, one row per point in order.
+    let rows: Vec<&str> = t
+        .lines()
+        .skip_while(|l| !l.contains("Sweep: one pair of nets per value"))
+        .skip(2)
+        .take_while(|l| !l.starts_with('└'))
+        .map(|l| {
+            let cell = l.trim_start_matches('│').trim_start_matches("▶");
+            cell.split_whitespace().next().unwrap_or("")
+        })
+        .collect();
+    assert_eq!(rows, ["0.01", "0.03", "0.1", "0.3", "1", "3", "10"], "{t}");
     // The charted point follows the trainers until the user picks one.
     assert!(t.contains("▶ 0.3 "), "{t}");
     app.on_key(crossterm::event::KeyCode::Char('[').into());

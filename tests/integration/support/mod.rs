@@ -4,3 +4,7 @@
 
 pub mod crafted;
 pub mod http;
+pub mod prereq;
+pub mod reference;
+
+pub use prereq::require;
