@@ -4,6 +4,7 @@ pub mod checksums;
 pub mod cmd;
 pub mod fetch;
 pub mod idx;
+pub mod idx_read;
 pub mod nonzero;
 pub mod source;
 pub mod split;

@@ -125,12 +125,14 @@ pub fn candidate_dirs(name: DatasetName, data_dir: Option<&Path>) -> Vec<(PathBu
     out
 }
 
-/// Finds the path of one standard file in a folder, raw or `.gz`.
+/// Finds the path of one standard file in a folder, raw or `.gz`. Any entry of that name
+/// counts, even a folder, FIFO or dangling link, so that the error that follows names it
+/// instead of saying the dataset is missing.
 pub fn find_file(dir: &Path, stem: &str) -> Option<PathBuf> {
     [format!("{stem}.gz"), stem.to_string()]
         .into_iter()
         .map(|n| dir.join(n))
-        .find(|p| p.is_file())
+        .find(|p| p.symlink_metadata().is_ok())
 }
 
 fn has_all_files(dir: &Path) -> bool {

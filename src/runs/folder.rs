@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::limits;
 use super::record::{DataInfo, JobRecord, MetricRow, RunRecord};
 use crate::metric::{Metric, UnknownMetric};
 use crate::model::Variant;
@@ -20,10 +21,12 @@ pub const METRICS_HEADER: [&str; 7] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("{path}: {source}")]
+    // `cause`, not `source`: the message already says why, and a `source` field would make
+    // `{:#}` print the reason twice.
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}: not valid run config: {message}")]
     Config { path: PathBuf, message: String },
@@ -38,9 +41,9 @@ pub enum RunError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
-    move |source| RunError::Io {
+    move |cause| RunError::Io {
         path: path.to_owned(),
-        source,
+        cause,
     }
 }
 
@@ -99,6 +102,13 @@ pub fn create_run_dir(parent: &Path, preset: &str) -> Result<PathBuf, RunError> 
 }
 
 fn csv_err(path: &Path, e: csv::Error) -> RunError {
+    // A limit hit while streaming is an I/O error of the file, not a malformed line.
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        return RunError::Io {
+            path: path.to_owned(),
+            cause: std::io::Error::new(io.kind(), io.to_string()),
+        };
+    }
     let line = e.position().map_or(0, |p| p.line());
     RunError::Csv {
         path: path.to_owned(),
@@ -205,7 +215,7 @@ pub fn load_config(dir: &Path) -> Result<ConfigFile, RunError> {
     if !p.exists() {
         return Err(RunError::NotARun(dir.to_owned()));
     }
-    let bytes = std::fs::read(&p).map_err(io_err(&p))?;
+    let bytes = limits::read(&p, limits::CONFIG_MAX).map_err(io_err(&p))?;
     let cfg: ConfigFile = serde_json::from_slice(&bytes).map_err(|e| RunError::Config {
         path: p.clone(),
         message: e.to_string(),
@@ -213,9 +223,17 @@ pub fn load_config(dir: &Path) -> Result<ConfigFile, RunError> {
     // A hand-edited or damaged file could ask for 10^12 seeds or wrap the seed range;
     // checking it like a command line keeps `RunRecord::new` from looping or panicking.
     cfg.config.validate().map_err(|e| RunError::Config {
-        path: p,
+        path: p.clone(),
         message: e.to_string(),
     })?;
+    let points = cfg.config.sweep.as_ref().map_or(1, |s| s.values.len());
+    let jobs = points.saturating_mul(cfg.config.seeds) * cfg.config.variants.len();
+    if jobs > MAX_JOBS {
+        return Err(RunError::Config {
+            path: p,
+            message: format!("{jobs} trainers; bnlab reads at most {MAX_JOBS} per run"),
+        });
+    }
     Ok(cfg)
 }
 
@@ -224,13 +242,8 @@ pub fn load(dir: &Path) -> Result<RunRecord, RunError> {
     let cfg = load_config(dir)?;
     let mut record = RunRecord::new(cfg.config, cfg.data);
     let p = dir.join(METRICS);
-    let mut rdr = csv::Reader::from_path(&p).map_err(|e| match e.kind() {
-        csv::ErrorKind::Io(_) => RunError::Io {
-            path: p.clone(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, e.to_string()),
-        },
-        _ => csv_err(&p, e),
-    })?;
+    let mut rdr =
+        csv::Reader::from_reader(limits::open(&p, limits::METRICS_MAX).map_err(io_err(&p))?);
     let header = rdr.headers().map_err(|e| csv_err(&p, e))?.clone();
     let names: Vec<&str> = header.iter().collect();
     if names.len() < 6 || names[..6] != METRICS_HEADER[..6] {
@@ -251,7 +264,11 @@ pub fn load(dir: &Path) -> Result<RunRecord, RunError> {
             message: format!("unknown column `{extra}`"),
         });
     }
-    let mut by_id: Vec<(JobId, Vec<MetricRow>)> = Vec::new();
+    // Rows go through the record's thinning as they arrive, as while training, so a file of
+    // any length holds no more points per metric than a run does; files bnlab wrote are
+    // already thinned, so they load unchanged.
+    let mut touched: Vec<usize> = Vec::new();
+    let mut last: Option<usize> = None;
     for rec in rdr.records() {
         let rec = rec.map_err(|e| csv_err(&p, e))?;
         let line = rec.position().map_or(0, |x| x.line());
@@ -293,29 +310,50 @@ pub fn load(dir: &Path) -> Result<RunRecord, RunError> {
             metric,
             value,
         };
-        match by_id.iter_mut().find(|(k, _)| *k == id) {
-            Some((_, rows)) => rows.push(row),
-            None => by_id.push((id, vec![row])),
-        }
+        let i = match last {
+            Some(i) if record.jobs[i].id == id => i,
+            _ => {
+                let i = job_index(&mut record, id);
+                if record.jobs.len() > MAX_JOBS {
+                    return Err(bad(&format!("more than {MAX_JOBS} trainers in one run")));
+                }
+                if !touched.contains(&i) {
+                    touched.push(i);
+                    record.jobs[i].rows.clear();
+                }
+                i
+            }
+        };
+        last = Some(i);
+        let job = &mut record.jobs[i];
+        job.step = job.step.max(step);
+        job.push_rows(std::iter::once(row));
     }
-    for (id, rows) in by_id {
-        let job = job_entry(&mut record, id);
-        job.step = rows.iter().map(|r| r.step).max().unwrap_or(0);
-        job.rows = rows;
-        job.status = Status::Finished;
+    for i in touched {
+        record.jobs[i].status = Status::Finished;
     }
     load_summary(dir, &mut record)?;
     load_timing(dir, &mut record);
     Ok(record)
 }
 
-fn job_entry(record: &mut RunRecord, id: JobId) -> &mut JobRecord {
-    if let Some(i) = record.jobs.iter().position(|j| j.id == id) {
-        &mut record.jobs[i]
-    } else {
-        record.jobs.push(JobRecord::new(id, None));
-        record.jobs.last_mut().expect("just pushed")
+/// The most trainers one run folder may describe: 100 seeds of three variants at 33 sweep
+/// points, which no preset comes near.
+pub const MAX_JOBS: usize = 10_000;
+
+fn job_index(record: &mut RunRecord, id: JobId) -> usize {
+    match record.jobs.iter().position(|j| j.id == id) {
+        Some(i) => i,
+        None => {
+            record.jobs.push(JobRecord::new(id, None));
+            record.jobs.len() - 1
+        }
     }
+}
+
+fn job_entry(record: &mut RunRecord, id: JobId) -> &mut JobRecord {
+    let i = job_index(record, id);
+    &mut record.jobs[i]
 }
 
 fn load_summary(dir: &Path, record: &mut RunRecord) -> Result<(), RunError> {
@@ -323,7 +361,8 @@ fn load_summary(dir: &Path, record: &mut RunRecord) -> Result<(), RunError> {
     if !p.exists() {
         return Ok(());
     }
-    let mut rdr = csv::Reader::from_path(&p).map_err(|e| csv_err(&p, e))?;
+    let mut rdr =
+        csv::Reader::from_reader(limits::open(&p, limits::TABLE_MAX).map_err(io_err(&p))?);
     let headers = rdr.headers().map_err(|e| csv_err(&p, e))?.clone();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| csv_err(&p, e))?;
@@ -388,10 +427,17 @@ fn job_id(variant: &str, seed: u64, point: usize) -> Option<JobId> {
 
 fn load_timing(dir: &Path, record: &mut RunRecord) {
     let p = dir.join(TIMING);
-    let Ok(mut rdr) = csv::Reader::from_path(&p) else {
+    // Timings are decoration: a missing or oversized file leaves them at zero.
+    let Ok(mut rdr) = limits::open(&p, limits::TABLE_MAX).map(csv::Reader::from_reader) else {
         return;
     };
-    for row in rdr.deserialize::<TimingRow>().flatten() {
+    for row in rdr.deserialize::<TimingRow>() {
+        // A damaged row is skipped; a read error (a limit hit) ends the file.
+        let row = match row {
+            Ok(row) => row,
+            Err(e) if e.is_io_error() => break,
+            Err(_) => continue,
+        };
         let Some(id) = job_id(&row.variant, row.seed, row.point) else {
             continue;
         };

@@ -1,6 +1,7 @@
 //! Runs: the record of a run in memory, and its folder on disk.
 
 pub mod folder;
+pub mod limits;
 pub mod record;
 
 pub use folder::{list, load, save, save_new, RunError};

@@ -1,9 +1,11 @@
 //! The integration tests as one binary: each test file used to be its own crate that linked
 //! dfdx and ratatui again, which made a fresh build several times slower.
 
+mod rel_support;
 mod support;
 mod ui_common;
 
+mod bounded_inputs;
 mod data_bad_inputs;
 mod data_cli;
 mod data_fetch;
