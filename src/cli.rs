@@ -28,6 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train the variants of a preset headless and save the run.
+    #[command(after_help = RUN_EXIT_CODES)]
     Run(Box<RunArgs>),
     /// List the experiments.
     Presets,
@@ -38,6 +39,15 @@ pub enum Command {
     /// Measure training and inference speed.
     Bench(crate::bench::BenchArgs),
 }
+
+/// What `bnlab run` exits with, for scripts (also in the README).
+pub const RUN_EXIT_CODES: &str = "Exit codes:
+  0    every trainer finished (or diverged, which is a result) and the run was saved
+  1    a failure: missing or damaged data, an unreadable file
+  2    a usage error: a flag value out of range, named in the message
+  3    the run could not be saved under --out nor any fallback folder (the table is printed)
+  130  interrupted by SIGINT (Ctrl-C); what was measured is saved as interrupted
+  143  interrupted by SIGTERM; likewise saved";
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct RunArgs {

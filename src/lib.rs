@@ -6,6 +6,7 @@ pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod headless;
+pub mod interrupt;
 pub mod metric;
 pub mod model;
 pub mod presets;

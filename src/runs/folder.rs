@@ -1,12 +1,12 @@
 //! Run folders on disk: `config.json`, `metrics.csv`, `summary.csv`, `timing.csv`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::limits;
 use super::record::{DataInfo, JobRecord, MetricRow, RunRecord};
+pub use super::save::{create_run_dir, metrics_csv, save, save_new, write_atomic};
 use crate::metric::{Metric, UnknownMetric};
 use crate::model::Variant;
 use crate::train::{JobId, RunConfig, Status};
@@ -40,7 +40,7 @@ pub enum RunError {
     NotARun(PathBuf),
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     move |cause| RunError::Io {
         path: path.to_owned(),
         cause,
@@ -56,52 +56,7 @@ pub struct ConfigFile {
     pub config: RunConfig,
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename, so readers never see half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
-    let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
-    f.write_all(bytes).map_err(io_err(&tmp))?;
-    f.sync_all().map_err(io_err(&tmp))?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io_err(path))
-}
-
-/// A new, empty folder `<parent>/<stamp>-<preset>`; never reuses an existing one.
-pub fn create_run_dir(parent: &Path, preset: &str) -> Result<PathBuf, RunError> {
-    std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-    let safe: String = preset
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    for n in 0..1000 {
-        let name = if n == 0 {
-            format!("{stamp}-{safe}")
-        } else {
-            format!("{stamp}-{safe}-{n}")
-        };
-        let dir = parent.join(name);
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io_err(&dir)(e)),
-        }
-    }
-    Err(io_err(parent)(std::io::Error::other(
-        "too many runs with the same name",
-    )))
-}
-
-fn csv_err(path: &Path, e: csv::Error) -> RunError {
+pub(super) fn csv_err(path: &Path, e: csv::Error) -> RunError {
     // A limit hit while streaming is an I/O error of the file, not a malformed line.
     if let csv::ErrorKind::Io(io) = e.kind() {
         return RunError::Io {
@@ -117,97 +72,15 @@ fn csv_err(path: &Path, e: csv::Error) -> RunError {
     }
 }
 
-fn csv_bytes<F>(path: &Path, fill: F) -> Result<Vec<u8>, RunError>
-where
-    F: FnOnce(&mut csv::Writer<&mut Vec<u8>>) -> Result<(), csv::Error>,
-{
-    let mut buf = Vec::new();
-    {
-        let mut w = csv::Writer::from_writer(&mut buf);
-        fill(&mut w).map_err(|e| csv_err(path, e))?;
-        w.flush().map_err(io_err(path))?;
-    }
-    Ok(buf)
-}
-
-/// The bytes of `metrics.csv`: jobs in config order, rows in the order they were measured,
-/// so the file depends only on seed and settings.
-pub fn metrics_csv(record: &RunRecord) -> Vec<u8> {
-    let mut out =
-        String::with_capacity(64 * record.jobs.iter().map(|j| j.rows.len()).sum::<usize>());
-    out.push_str(&METRICS_HEADER.join(","));
-    out.push('\n');
-    for j in &record.jobs {
-        for r in &j.rows {
-            use std::fmt::Write as _;
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{}",
-                j.id.variant, j.id.seed, r.step, r.epoch, r.metric, r.value, j.id.point
-            );
-        }
-    }
-    out.into_bytes()
-}
-
 #[derive(Debug, Serialize, Deserialize)]
-struct TimingRow {
-    variant: String,
-    seed: u64,
-    point: usize,
-    status: String,
-    steps: u64,
-    elapsed_s: f64,
-    samples_per_sec: f64,
-}
-
-/// Writes the whole record into `dir` (which must exist). `summary` holds the rows of
-/// `summary.csv`, header first: they are computed by `analysis`, which sits above this layer.
-pub fn save(record: &RunRecord, dir: &Path, summary: &[Vec<String>]) -> Result<(), RunError> {
-    let cfg = ConfigFile {
-        bnlab_version: env!("CARGO_PKG_VERSION").into(),
-        created: chrono::Local::now().to_rfc3339(),
-        data: record.data_info.clone(),
-        config: record.config.clone(),
-    };
-    let json = serde_json::to_vec_pretty(&cfg).expect("config serializes");
-    write_atomic(&dir.join(CONFIG), &json)?;
-    write_atomic(&dir.join(METRICS), &metrics_csv(record))?;
-    let p = dir.join(SUMMARY);
-    let summary = csv_bytes(&p, |w| {
-        for r in summary {
-            w.write_record(r)?;
-        }
-        Ok(())
-    })?;
-    write_atomic(&p, &summary)?;
-    let p = dir.join(TIMING);
-    let timing = csv_bytes(&p, |w| {
-        for j in &record.jobs {
-            w.serialize(TimingRow {
-                variant: j.id.variant.to_string(),
-                seed: j.id.seed,
-                point: j.id.point,
-                status: j.status.to_string(),
-                steps: j.step,
-                elapsed_s: j.elapsed_s,
-                samples_per_sec: j.samples_per_sec,
-            })?;
-        }
-        Ok(())
-    })?;
-    write_atomic(&p, &timing)
-}
-
-/// Creates a fresh folder under `parent` and saves the record there.
-pub fn save_new(
-    record: &RunRecord,
-    parent: &Path,
-    summary: &[Vec<String>],
-) -> Result<PathBuf, RunError> {
-    let dir = create_run_dir(parent, &record.config.preset)?;
-    save(record, &dir, summary)?;
-    Ok(dir)
+pub(super) struct TimingRow {
+    pub variant: String,
+    pub seed: u64,
+    pub point: usize,
+    pub status: String,
+    pub steps: u64,
+    pub elapsed_s: f64,
+    pub samples_per_sec: f64,
 }
 
 pub fn load_config(dir: &Path) -> Result<ConfigFile, RunError> {
@@ -455,6 +328,11 @@ pub fn list(parent: &Path) -> Vec<PathBuf> {
         .flatten()
         .flatten()
         .map(|e| e.path())
+        // Hidden: a save in progress (or cut short by a crash), not a run.
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .filter(|p| p.join(CONFIG).is_file())
         .collect();
     dirs.sort();

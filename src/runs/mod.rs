@@ -3,6 +3,7 @@
 pub mod folder;
 pub mod limits;
 pub mod record;
+pub mod save;
 
 pub use folder::{list, load, save, save_new, RunError};
 pub use record::{DataInfo, JobRecord, MetricRow, RunRecord};

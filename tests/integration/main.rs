@@ -18,5 +18,6 @@ mod report_discussion;
 mod report_landscape;
 mod report_metrics;
 mod report_run;
+mod saves_and_signals;
 mod ui_keys;
 mod ui_render;
