@@ -4,11 +4,10 @@
 //! Usable from a background thread: progress goes to a callback, cancellation comes
 //! through an `AtomicBool`, and nothing here touches the terminal.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::checksums::{self, DatasetFiles, FileSpec, FileState};
 use super::source::{cache_root, DatasetName};
@@ -72,6 +71,11 @@ pub struct FetchOptions {
     pub connect_timeout: Duration,
     /// A transfer that receives nothing for this long counts as broken.
     pub read_timeout: Duration,
+    /// A transfer that brings less than 16 KiB in this long counts as stalled (a server
+    /// trickling one byte at a time defeats `read_timeout`).
+    pub stall_timeout: Duration,
+    /// The whole dataset, every retry included, must arrive within this.
+    pub deadline: Duration,
     /// Set to true from another thread to stop; the partial file is removed.
     pub cancel: Option<Arc<AtomicBool>>,
 }
@@ -84,6 +88,8 @@ impl FetchOptions {
             backoff: Duration::from_millis(800),
             connect_timeout: Duration::from_secs(15),
             read_timeout: Duration::from_secs(30),
+            stall_timeout: Duration::from_secs(30),
+            deadline: Duration::from_secs(30 * 60),
             cancel: None,
         }
     }
@@ -150,6 +156,8 @@ pub enum FetchError {
     },
     #[error("download cancelled; nothing partial was kept")]
     Cancelled,
+    #[error("the download did not finish within {} s; nothing partial was kept", .0.as_secs())]
+    Deadline(Duration),
     #[error("{dir} holds the {other} files; downloading {name} there would replace them. Choose another folder with --dir DIR")]
     WouldOverwrite {
         dir: PathBuf,
@@ -232,6 +240,7 @@ pub fn fetch_files(
         .user_agent(concat!("bnlab/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
+    let until = Instant::now() + opts.deadline;
     let total_weight = spec.total_bytes().max(1) as f64;
     let mut before = 0u64;
     for (index, file) in spec.files.iter().enumerate() {
@@ -253,7 +262,7 @@ pub fn fetch_files(
                 stage,
             });
         };
-        fetch_one(&agent, file, dir, opts, &report)?;
+        fetch_one(&agent, file, dir, opts, until, &report)?;
         before += file.bytes;
     }
     Ok(())
@@ -326,23 +335,14 @@ where
     }
 }
 
-/// Why one attempt failed, and what to do next.
-enum Attempt {
-    /// The transfer broke off or the server had a hiccup (5xx): same mirror again.
-    Retry(String),
-    /// This mirror cannot serve the file (404, unreachable, wrong content): next mirror.
-    NextMirror(String),
-    /// Nothing another try could fix (cannot write the target, cancelled).
-    Fatal(FetchError),
-}
-
-type Report<'a> = &'a dyn Fn(u64, Option<u64>, Stage);
+use super::download::{cancelled, download_once, pause, Attempt, Report};
 
 fn fetch_one(
     agent: &ureq::Agent,
     file: &FileSpec,
     dir: &Path,
     opts: &FetchOptions,
+    until: Instant,
     report: Report,
 ) -> Result<(), FetchError> {
     let present = checksums::check_file(dir, file);
@@ -356,7 +356,7 @@ fn fetch_one(
         let mut delay = opts.backoff;
         for attempt in 1..=opts.attempts.max(1) {
             report(0, None, Stage::Connecting { url: url.clone() });
-            match download_once(agent, &url, file, dir, opts, report) {
+            match download_once(agent, &url, file, dir, opts, until, report) {
                 Ok(path) => {
                     report(0, None, Stage::Installed { path });
                     return Ok(());
@@ -372,7 +372,13 @@ fn fetch_one(
                             reason,
                         },
                     );
-                    std::thread::sleep(delay);
+                    if !pause(delay, opts, until) {
+                        return Err(if cancelled(opts) {
+                            FetchError::Cancelled
+                        } else {
+                            FetchError::Deadline(opts.deadline)
+                        });
+                    }
                     delay *= 2;
                 }
                 Err(Attempt::Retry(reason) | Attempt::NextMirror(reason)) => {
@@ -408,139 +414,6 @@ fn join_url(base: &str, name: &str) -> String {
     } else {
         format!("{base}/{name}")
     }
-}
-
-/// A temporary download that deletes itself unless it was moved into place.
-struct TempFile {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
-fn classify(e: ureq::Error) -> Attempt {
-    match e {
-        ureq::Error::StatusCode(code) if (500..600).contains(&code) => {
-            Attempt::Retry(format!("HTTP {code}"))
-        }
-        ureq::Error::StatusCode(code) => Attempt::NextMirror(format!("HTTP {code}")),
-        ureq::Error::HostNotFound => Attempt::NextMirror("host not found (offline?)".into()),
-        ureq::Error::ConnectionFailed => Attempt::NextMirror("connection failed".into()),
-        ureq::Error::BadUri(u) => Attempt::NextMirror(format!("bad URL {u}")),
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            Attempt::NextMirror(format!("connection refused ({io})"))
-        }
-        other => Attempt::Retry(other.to_string()),
-    }
-}
-
-fn download_once(
-    agent: &ureq::Agent,
-    url: &str,
-    file: &FileSpec,
-    dir: &Path,
-    opts: &FetchOptions,
-    report: Report,
-) -> Result<PathBuf, Attempt> {
-    let cancelled = || {
-        opts.cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
-    };
-    let target_err = |source| {
-        Attempt::Fatal(FetchError::Target {
-            dir: dir.to_owned(),
-            source,
-        })
-    };
-    // Created before the request, so an unwritable folder fails before any network traffic.
-    let mut tmp = TempFile {
-        path: dir.join(format!(".{}.download", file.name)),
-        keep: false,
-    };
-    let mut out = std::fs::File::create(&tmp.path).map_err(target_err)?;
-    let response = agent.get(url).call().map_err(classify)?;
-    let total = response.body().content_length();
-    let mut body = response.into_body().into_reader();
-    let mut buf = vec![0u8; 64 * 1024];
-    let (mut done, mut shown) = (0u64, 0u64);
-    let mut head = Vec::with_capacity(2);
-    loop {
-        if cancelled() {
-            return Err(Attempt::Fatal(FetchError::Cancelled));
-        }
-        let n = match body.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(Attempt::Retry(format!(
-                    "transfer broke off after {done} bytes: {e}"
-                )))
-            }
-        };
-        if head.len() < 2 {
-            head.extend_from_slice(&buf[..n.min(2 - head.len())]);
-        }
-        out.write_all(&buf[..n]).map_err(target_err)?;
-        done += n as u64;
-        // Throttled, so a UI channel is not flooded with one message per 64 KiB.
-        if done - shown >= 256 * 1024 {
-            shown = done;
-            report(done, total, Stage::Downloading);
-        }
-    }
-    if total.is_some_and(|t| done < t) {
-        return Err(Attempt::Retry(format!(
-            "transfer broke off after {done} of {} bytes",
-            total.unwrap_or(0)
-        )));
-    }
-    report(done, total, Stage::Downloading);
-    out.sync_all().map_err(target_err)?;
-    drop(out);
-    report(done, total, Stage::Verifying);
-    // A server may have decoded a gzip Content-Encoding on the way: keep the form that arrived.
-    let gz = checksums::is_gzip(&head);
-    let verify = || -> std::io::Result<(String, u64)> {
-        let f = std::io::BufReader::new(std::fs::File::open(&tmp.path)?);
-        if gz {
-            checksums::digest_reader(flate2::read::GzDecoder::new(f))
-        } else {
-            checksums::digest_reader(f)
-        }
-    };
-    let (sha, bytes) = verify().map_err(|e| {
-        // A gzip stream that ends early is a cut transfer; anything else is bad content.
-        if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            Attempt::Retry(format!("downloaded file is cut short ({e})"))
-        } else {
-            Attempt::NextMirror(format!("downloaded file is not valid gzip ({e})"))
-        }
-    })?;
-    if sha != file.sha256 {
-        return Err(Attempt::NextMirror(format!(
-            "SHA-256 mismatch: got {sha} ({bytes} bytes decompressed), expected {}",
-            file.sha256
-        )));
-    }
-    let (name, other) = if gz {
-        (format!("{}.gz", file.name), file.name.clone())
-    } else {
-        (file.name.clone(), format!("{}.gz", file.name))
-    };
-    let dest = dir.join(name);
-    std::fs::rename(&tmp.path, &dest).map_err(target_err)?;
-    tmp.keep = true;
-    // An older copy in the other form would shadow or confuse the new one.
-    let _ = std::fs::remove_file(dir.join(other));
-    Ok(dest)
 }
 
 #[cfg(test)]

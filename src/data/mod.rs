@@ -2,6 +2,7 @@
 
 pub mod checksums;
 pub mod cmd;
+pub mod download;
 pub mod fetch;
 pub mod idx;
 pub mod idx_read;

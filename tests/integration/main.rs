@@ -1,6 +1,7 @@
 //! The integration tests as one binary: each test file used to be its own crate that linked
 //! dfdx and ratatui again, which made a fresh build several times slower.
 
+mod rel_http;
 mod rel_support;
 mod support;
 mod ui_common;
@@ -9,6 +10,7 @@ mod bounded_inputs;
 mod data_bad_inputs;
 mod data_cli;
 mod data_fetch;
+mod download_limits;
 mod e2e_tmux;
 mod engine;
 mod presets;
