@@ -265,6 +265,9 @@ fn train_loop<N: Network>(
         if eval_due.due(step) || step == total {
             eval(&net, step, &mut values);
         }
+        // Evaluation runs on BN's running statistics, so a NaN there shows up here too.
+        let non_finite = values.iter().find(|(_, v)| !v.is_finite());
+        let message = non_finite.map(|(m, v)| format!("{m} became {v} at step {step}"));
         if !values.is_empty() {
             send(Event::Metrics {
                 id,
@@ -272,6 +275,13 @@ fn train_loop<N: Network>(
                 epoch,
                 values: std::mem::take(&mut values),
             });
+        }
+        if message.is_some() {
+            return Outcome {
+                status: Status::Diverged,
+                step,
+                message,
+            };
         }
         if high_logs >= EXPLODE_LOGS {
             return Outcome {

@@ -6,6 +6,7 @@ mod rel_support;
 mod support;
 mod ui_common;
 
+mod bn_small_batch;
 mod bounded_inputs;
 mod data_bad_inputs;
 mod data_cli;
