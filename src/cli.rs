@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::data::DatasetName;
 use crate::model::{Activation, Init, Variant};
 use crate::presets;
-use crate::train::{ConfigError, Field, OptimizerKind, RunConfig};
+use crate::train::{ConfigError, Field, OptimizerKind, RunConfig, SweepParam};
 use crate::usage::UsageError;
 
 #[derive(Debug, Parser)]
@@ -156,6 +156,22 @@ impl RunArgs {
             )
         })?;
         let mut c = preset.config(dataset);
+        // A preset that sweeps a setting would silently override the flag that sets it.
+        if let Some(sw) = &c.sweep {
+            let (field, given) = match sw.param {
+                SweepParam::LearningRate => (Field::Lr, self.lr.is_some()),
+                SweepParam::InitSigma => (Field::InitSigma, self.init_sigma.is_some()),
+                SweepParam::BatchSize => (Field::BatchSize, self.batch_size.is_some()),
+            };
+            if given {
+                let what = sw.param.as_str();
+                let msg = format!(
+                    "the {} preset sweeps the {what}; choose another preset to set it",
+                    preset.name
+                );
+                return Err(ConfigError::new(field, msg));
+            }
+        }
         if let Some(v) = self.steps {
             c.steps = Some(v);
         }

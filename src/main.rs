@@ -58,7 +58,9 @@ fn run(args: &RunArgs, data_dir: Option<&std::path::Path>) -> anyhow::Result<()>
         .dataset
         .unwrap_or_else(|| data::best_available(data_dir));
     let config = args.to_config(dataset)?;
-    let data = config.prepare_data(data_dir)?;
+    let data = config
+        .prepare_data(data_dir)
+        .map_err(|e| blame_preset(e, args))?;
     if let Some(i) = stop.interrupted() {
         eprintln!("{i} before training started; nothing to save");
         return Err(i.into());
@@ -84,5 +86,19 @@ fn run(args: &RunArgs, data_dir: Option<&std::path::Path>) -> anyhow::Result<()>
     match stop.interrupted() {
         Some(i) => Err(i.into()),
         None => Ok(()),
+    }
+}
+
+/// A batch too large for the data, when the user never passed --batch-size, is the preset's.
+fn blame_preset(e: anyhow::Error, args: &RunArgs) -> anyhow::Error {
+    match e.downcast_ref::<bnlab::train::ConfigError>() {
+        Some(c) if c.field == bnlab::train::Field::BatchSize && args.batch_size.is_none() => {
+            let msg = format!(
+                "the {} preset's batch size: {}; pass a smaller one",
+                args.preset, c.message
+            );
+            bnlab::usage::UsageError::new("--batch-size", msg).into()
+        }
+        _ => e,
     }
 }

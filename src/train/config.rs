@@ -127,6 +127,13 @@ impl RunConfig {
                 format!("must be a positive number, got {}", self.lr),
             ));
         }
+        if self.lr as f32 == 0.0 {
+            let msg = format!(
+                "{:e} is 0 in single precision, which training uses",
+                self.lr
+            );
+            return Err(bad(Field::Lr, msg));
+        }
         if self.lr > 100.0 {
             return Err(bad(
                 Field::Lr,
