@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::data::DatasetName;
 use crate::model::{Activation, Init, Variant};
 use crate::presets;
-use crate::train::{ConfigError, Field, OptimizerKind, RunConfig};
+use crate::train::{ConfigError, Field, OptimizerKind, RunConfig, SweepParam};
 use crate::usage::UsageError;
 
 #[derive(Debug, Parser)]
@@ -28,6 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train the variants of a preset headless and save the run.
+    #[command(after_help = RUN_EXIT_CODES)]
     Run(Box<RunArgs>),
     /// List the experiments.
     Presets,
@@ -38,6 +39,15 @@ pub enum Command {
     /// Measure training and inference speed.
     Bench(crate::bench::BenchArgs),
 }
+
+/// What `bnlab run` exits with, for scripts (also in the README).
+pub const RUN_EXIT_CODES: &str = "Exit codes:
+  0    every trainer finished (or diverged, which is a result) and the run was saved
+  1    a failure: missing or damaged data, an unreadable file
+  2    a usage error: a flag value out of range, named in the message
+  3    the run could not be saved under --out nor any fallback folder (the table is printed)
+  130  interrupted by SIGINT (Ctrl-C); what was measured is saved as interrupted
+  143  interrupted by SIGTERM; likewise saved";
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct RunArgs {
@@ -149,6 +159,24 @@ impl RunArgs {
             )
         })?;
         let mut c = preset.config(dataset);
+        // A preset that sweeps a setting would silently override the flag that sets it.
+        if let Some(sw) = &c.sweep {
+            let (field, given) = match sw.param {
+                SweepParam::LearningRate => (Field::Lr, self.lr.is_some()),
+                SweepParam::InitSigma => (Field::InitSigma, self.init_sigma.is_some()),
+                SweepParam::BatchSize => (Field::BatchSize, self.batch_size.is_some()),
+                // The gain scales the preset's init; a sigma would replace the init it scales.
+                SweepParam::InitGain => (Field::InitSigma, self.init_sigma.is_some()),
+            };
+            if given {
+                let what = sw.param.as_str();
+                let msg = format!(
+                    "the {} preset sweeps the {what}; choose another preset to set it",
+                    preset.name
+                );
+                return Err(ConfigError::new(field, msg));
+            }
+        }
         if let Some(v) = self.steps {
             c.steps = Some(v);
         }

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cli;
 pub mod data;
 pub mod headless;
+pub mod interrupt;
 #[allow(unsafe_code)]
 pub mod kernels;
 pub mod metric;

@@ -68,11 +68,10 @@ struct Case {
 }
 
 pub fn run(args: &BenchArgs, data_dir: Option<&Path>) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        args.samples >= 10_000,
-        "--samples: at least 10000, got {}",
-        args.samples
-    );
+    if args.samples < 10_000 {
+        let msg = format!("at least 10000, got {}", args.samples);
+        return Err(crate::usage::UsageError::new("--samples", msg).into());
+    }
     let base = presets::find("ioffe2015")
         .context("the ioffe2015 preset is missing")?
         .config(DatasetName::Mnist);

@@ -156,11 +156,25 @@ pub fn is_gzip(head: &[u8]) -> bool {
 /// SHA-256 and length of a file's decompressed content. Like the loader, a `.gz` name means
 /// gzip, so "verified" always implies "loadable".
 pub fn digest_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let f = std::io::BufReader::new(std::fs::File::open(path)?);
+    digest_file_upto(path, u64::MAX)
+}
+
+/// [`digest_file`] that stops after `limit` decompressed bytes, so that a gzip bomb costs
+/// neither memory nor minutes: anything longer than the published size is a mismatch anyway.
+/// A folder, FIFO or dangling link is an error (opening a FIFO would block).
+pub fn digest_file_upto(path: &Path, limit: u64) -> std::io::Result<(String, u64)> {
+    let f = super::idx_read::open_regular(path).map_err(|e| match e {
+        super::idx::IdxError::NotAFile { what, .. } => {
+            std::io::Error::other(format!("it is {what}"))
+        }
+        super::idx::IdxError::Io { cause, .. } => cause,
+        other => std::io::Error::other(other.to_string()),
+    })?;
+    let f = std::io::BufReader::new(f);
     if path.extension().is_some_and(|e| e == "gz") {
-        digest_reader(GzDecoder::new(f))
+        digest_reader(GzDecoder::new(f).take(limit))
     } else {
-        digest_reader(f)
+        digest_reader(f.take(limit))
     }
 }
 
@@ -221,7 +235,7 @@ pub fn check_file(dir: &Path, spec: &FileSpec) -> FileCheck {
         };
     };
     let disk_bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
-    let state = match digest_file(&path) {
+    let state = match digest_file_upto(&path, spec.bytes.saturating_add(1)) {
         Ok((sha, _)) if sha == spec.sha256 => FileState::Verified,
         Ok((found, bytes)) => FileState::Mismatch { found, bytes },
         Err(e) => FileState::Unreadable(e.to_string()),

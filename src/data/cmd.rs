@@ -11,6 +11,7 @@ use super::checksums::{self, FileCheck, FileState};
 use super::fetch::{self, FetchOptions, FetchProgress, Stage};
 use super::source::{candidate_dirs, locate, ALL_DATASETS};
 use super::DatasetName;
+use crate::interrupt::StopFlag;
 use crate::usage::UsageError;
 
 #[derive(Debug, Args, Clone)]
@@ -181,6 +182,18 @@ fn verify(dataset: Option<DatasetName>, data_dir: Option<&Path>) -> anyhow::Resu
     let names: Vec<DatasetName> = dataset.map_or_else(|| ALL_DATASETS.to_vec(), |d| vec![d]);
     let mut failed = Vec::new();
     for name in names {
+        // `--data-dir D` without a dataset: D holds one dataset, so the others are not
+        // checked against its files (MNIST and Fashion-MNIST share file names).
+        if let (None, Some(d)) = (dataset, data_dir) {
+            if let Some(other) = locate(name, Some(d)).and_then(|dir| identify(&dir, name)) {
+                println!(
+                    "{:<14} not here     {} holds {other}",
+                    name.as_str(),
+                    d.display()
+                );
+                continue;
+            }
+        }
         let s = status(name, data_dir);
         println!("{}", s.line());
         match (&s.location, &s.verified) {
@@ -202,11 +215,19 @@ fn verify(dataset: Option<DatasetName>, data_dir: Option<&Path>) -> anyhow::Resu
 
 fn check_mirrors(mirrors: &[String]) -> Result<(), UsageError> {
     for m in mirrors {
-        if !(m.starts_with("https://") || m.starts_with("http://")) {
+        let Some(rest) = m
+            .strip_prefix("https://")
+            .or_else(|| m.strip_prefix("http://"))
+        else {
             return Err(UsageError::new(
                 "--mirror",
                 format!("`{m}` is not an http:// or https:// URL"),
             ));
+        };
+        // Without a host the file name would be taken for one (`http://` + `x.gz`).
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if host.is_empty() || host.starts_with(':') {
+            return Err(UsageError::new("--mirror", format!("`{m}` names no host")));
         }
     }
     Ok(())
@@ -223,7 +244,11 @@ fn fetch_cmd(name: DatasetName, dir: Option<&Path>, mirrors: &[String]) -> anyho
     } else {
         mirrors.to_vec()
     };
-    let opts = FetchOptions::new(mirrors);
+    // Ctrl-C and SIGTERM cancel the download (its temporary file is removed) instead of
+    // killing bnlab with the file left behind.
+    let stop = StopFlag::install()?;
+    let mut opts = FetchOptions::new(mirrors);
+    opts.cancel = Some(stop.flag.clone());
     let bar: RefCell<Option<ProgressBar>> = RefCell::new(None);
     let started = Instant::now();
     let received = RefCell::new(0u64);
@@ -285,7 +310,13 @@ fn fetch_cmd(name: DatasetName, dir: Option<&Path>, mirrors: &[String]) -> anyho
     if let Some(b) = bar.take() {
         b.finish_and_clear();
     }
-    let dir = result?;
+    let dir = match (result, stop.interrupted()) {
+        (Err(e), Some(i)) => {
+            eprintln!("{i}: {e}");
+            return Err(i.into());
+        }
+        (result, _) => result?,
+    };
     let secs = started.elapsed().as_secs_f64();
     let bytes = *received.borrow();
     println!(

@@ -4,11 +4,10 @@
 //! Usable from a background thread: progress goes to a callback, cancellation comes
 //! through an `AtomicBool`, and nothing here touches the terminal.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 use super::checksums::{self, DatasetFiles, FileSpec, FileState};
 use super::source::{cache_root, DatasetName};
@@ -61,102 +60,7 @@ pub fn approx_download_mb(name: DatasetName) -> u64 {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct FetchOptions {
-    /// Base URLs under which the files are `<name>.gz`, tried in order.
-    pub mirrors: Vec<String>,
-    /// Tries per mirror for a transfer that breaks off (connection refused or 404 moves on at once).
-    pub attempts: u32,
-    /// Pause before the first retry; doubles each time.
-    pub backoff: Duration,
-    pub connect_timeout: Duration,
-    /// A transfer that receives nothing for this long counts as broken.
-    pub read_timeout: Duration,
-    /// Set to true from another thread to stop; the partial file is removed.
-    pub cancel: Option<Arc<AtomicBool>>,
-}
-
-impl FetchOptions {
-    pub fn new(mirrors: Vec<String>) -> Self {
-        Self {
-            mirrors,
-            attempts: 3,
-            backoff: Duration::from_millis(800),
-            connect_timeout: Duration::from_secs(15),
-            read_timeout: Duration::from_secs(30),
-            cancel: None,
-        }
-    }
-}
-
-/// What is happening to one file.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Stage {
-    /// Requesting `url`.
-    Connecting { url: String },
-    /// Bytes arriving (see `done` and `total`).
-    Downloading,
-    /// Decompressing and hashing the downloaded file.
-    Verifying,
-    /// The transfer broke off; trying the same mirror again.
-    Retrying {
-        url: String,
-        attempt: u32,
-        reason: String,
-    },
-    /// Giving up on this mirror for this file; the next one is tried.
-    MirrorFailed { url: String, reason: String },
-    /// Verified and moved into place.
-    Installed { path: PathBuf },
-    /// Already on disk and verified; not downloaded again.
-    AlreadyPresent { path: PathBuf },
-}
-
-/// One progress report. `done`/`total` are bytes of the current file as transferred
-/// (`total` is the server's Content-Length when it sent one).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FetchProgress {
-    pub file: String,
-    /// 0-based index of the file among `count`.
-    pub index: usize,
-    pub count: usize,
-    pub done: u64,
-    pub total: Option<u64>,
-    /// 0..=1 over the whole dataset, files weighted by their size.
-    pub overall: f64,
-    pub stage: Stage,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error("{0} is embedded in bnlab; there is nothing to download")]
-    NotDownloadable(DatasetName),
-    #[error("no cache folder is known on this system; pass --dir DIR")]
-    NoCacheDir,
-    #[error("no mirror to download from")]
-    NoMirrors,
-    #[error("cannot write to {dir}: {source}. Choose another folder with --dir DIR")]
-    Target {
-        dir: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{file}: every mirror failed:\n{}\nNothing was installed for this file. Without internet: copy the four files \
-             (raw or .gz) into {dir} or pass --data-dir DIR, then check them with `bnlab data verify`; \
-             the embedded mnist-5k digits work offline.", .reasons.iter().map(|r| format!("  {r}")).collect::<Vec<_>>().join("\n"))]
-    AllMirrorsFailed {
-        file: String,
-        dir: PathBuf,
-        reasons: Vec<String>,
-    },
-    #[error("download cancelled; nothing partial was kept")]
-    Cancelled,
-    #[error("{dir} holds the {other} files; downloading {name} there would replace them. Choose another folder with --dir DIR")]
-    WouldOverwrite {
-        dir: PathBuf,
-        name: DatasetName,
-        other: DatasetName,
-    },
-}
+pub use super::fetch_types::{FetchError, FetchOptions, FetchProgress, Stage};
 
 /// Downloads a known dataset into `dir` (default: `<cache>/bnlab/<dataset>`) from `mirrors`
 /// (empty: the default mirrors). Returns the folder holding the four verified files.
@@ -232,6 +136,7 @@ pub fn fetch_files(
         .user_agent(concat!("bnlab/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
+    let until = Instant::now() + opts.deadline;
     let total_weight = spec.total_bytes().max(1) as f64;
     let mut before = 0u64;
     for (index, file) in spec.files.iter().enumerate() {
@@ -253,7 +158,7 @@ pub fn fetch_files(
                 stage,
             });
         };
-        fetch_one(&agent, file, dir, opts, &report)?;
+        fetch_one(&agent, file, dir, opts, until, &report)?;
         before += file.bytes;
     }
     Ok(())
@@ -326,23 +231,14 @@ where
     }
 }
 
-/// Why one attempt failed, and what to do next.
-enum Attempt {
-    /// The transfer broke off or the server had a hiccup (5xx): same mirror again.
-    Retry(String),
-    /// This mirror cannot serve the file (404, unreachable, wrong content): next mirror.
-    NextMirror(String),
-    /// Nothing another try could fix (cannot write the target, cancelled).
-    Fatal(FetchError),
-}
-
-type Report<'a> = &'a dyn Fn(u64, Option<u64>, Stage);
+use super::download::{cancelled, download_once, pause, Attempt, Report};
 
 fn fetch_one(
     agent: &ureq::Agent,
     file: &FileSpec,
     dir: &Path,
     opts: &FetchOptions,
+    until: Instant,
     report: Report,
 ) -> Result<(), FetchError> {
     let present = checksums::check_file(dir, file);
@@ -356,7 +252,7 @@ fn fetch_one(
         let mut delay = opts.backoff;
         for attempt in 1..=opts.attempts.max(1) {
             report(0, None, Stage::Connecting { url: url.clone() });
-            match download_once(agent, &url, file, dir, opts, report) {
+            match download_once(agent, &url, file, dir, opts, until, report) {
                 Ok(path) => {
                     report(0, None, Stage::Installed { path });
                     return Ok(());
@@ -372,7 +268,13 @@ fn fetch_one(
                             reason,
                         },
                     );
-                    std::thread::sleep(delay);
+                    if !pause(delay, opts, until) {
+                        return Err(if cancelled(opts) {
+                            FetchError::Cancelled
+                        } else {
+                            FetchError::Deadline(opts.deadline)
+                        });
+                    }
                     delay *= 2;
                 }
                 Err(Attempt::Retry(reason) | Attempt::NextMirror(reason)) => {
@@ -408,139 +310,6 @@ fn join_url(base: &str, name: &str) -> String {
     } else {
         format!("{base}/{name}")
     }
-}
-
-/// A temporary download that deletes itself unless it was moved into place.
-struct TempFile {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
-fn classify(e: ureq::Error) -> Attempt {
-    match e {
-        ureq::Error::StatusCode(code) if (500..600).contains(&code) => {
-            Attempt::Retry(format!("HTTP {code}"))
-        }
-        ureq::Error::StatusCode(code) => Attempt::NextMirror(format!("HTTP {code}")),
-        ureq::Error::HostNotFound => Attempt::NextMirror("host not found (offline?)".into()),
-        ureq::Error::ConnectionFailed => Attempt::NextMirror("connection failed".into()),
-        ureq::Error::BadUri(u) => Attempt::NextMirror(format!("bad URL {u}")),
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            Attempt::NextMirror(format!("connection refused ({io})"))
-        }
-        other => Attempt::Retry(other.to_string()),
-    }
-}
-
-fn download_once(
-    agent: &ureq::Agent,
-    url: &str,
-    file: &FileSpec,
-    dir: &Path,
-    opts: &FetchOptions,
-    report: Report,
-) -> Result<PathBuf, Attempt> {
-    let cancelled = || {
-        opts.cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
-    };
-    let target_err = |source| {
-        Attempt::Fatal(FetchError::Target {
-            dir: dir.to_owned(),
-            source,
-        })
-    };
-    // Created before the request, so an unwritable folder fails before any network traffic.
-    let mut tmp = TempFile {
-        path: dir.join(format!(".{}.download", file.name)),
-        keep: false,
-    };
-    let mut out = std::fs::File::create(&tmp.path).map_err(target_err)?;
-    let response = agent.get(url).call().map_err(classify)?;
-    let total = response.body().content_length();
-    let mut body = response.into_body().into_reader();
-    let mut buf = vec![0u8; 64 * 1024];
-    let (mut done, mut shown) = (0u64, 0u64);
-    let mut head = Vec::with_capacity(2);
-    loop {
-        if cancelled() {
-            return Err(Attempt::Fatal(FetchError::Cancelled));
-        }
-        let n = match body.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(Attempt::Retry(format!(
-                    "transfer broke off after {done} bytes: {e}"
-                )))
-            }
-        };
-        if head.len() < 2 {
-            head.extend_from_slice(&buf[..n.min(2 - head.len())]);
-        }
-        out.write_all(&buf[..n]).map_err(target_err)?;
-        done += n as u64;
-        // Throttled, so a UI channel is not flooded with one message per 64 KiB.
-        if done - shown >= 256 * 1024 {
-            shown = done;
-            report(done, total, Stage::Downloading);
-        }
-    }
-    if total.is_some_and(|t| done < t) {
-        return Err(Attempt::Retry(format!(
-            "transfer broke off after {done} of {} bytes",
-            total.unwrap_or(0)
-        )));
-    }
-    report(done, total, Stage::Downloading);
-    out.sync_all().map_err(target_err)?;
-    drop(out);
-    report(done, total, Stage::Verifying);
-    // A server may have decoded a gzip Content-Encoding on the way: keep the form that arrived.
-    let gz = checksums::is_gzip(&head);
-    let verify = || -> std::io::Result<(String, u64)> {
-        let f = std::io::BufReader::new(std::fs::File::open(&tmp.path)?);
-        if gz {
-            checksums::digest_reader(flate2::read::GzDecoder::new(f))
-        } else {
-            checksums::digest_reader(f)
-        }
-    };
-    let (sha, bytes) = verify().map_err(|e| {
-        // A gzip stream that ends early is a cut transfer; anything else is bad content.
-        if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            Attempt::Retry(format!("downloaded file is cut short ({e})"))
-        } else {
-            Attempt::NextMirror(format!("downloaded file is not valid gzip ({e})"))
-        }
-    })?;
-    if sha != file.sha256 {
-        return Err(Attempt::NextMirror(format!(
-            "SHA-256 mismatch: got {sha} ({bytes} bytes decompressed), expected {}",
-            file.sha256
-        )));
-    }
-    let (name, other) = if gz {
-        (format!("{}.gz", file.name), file.name.clone())
-    } else {
-        (file.name.clone(), format!("{}.gz", file.name))
-    };
-    let dest = dir.join(name);
-    std::fs::rename(&tmp.path, &dest).map_err(target_err)?;
-    tmp.keep = true;
-    // An older copy in the other form would shadow or confuse the new one.
-    let _ = std::fs::remove_file(dir.join(other));
-    Ok(dest)
 }
 
 #[cfg(test)]

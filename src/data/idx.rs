@@ -8,6 +8,11 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
 
+/// The most images (or labels) one file may hold.
+pub const MAX_ITEMS: u32 = 120_000;
+/// The only image side bnlab's networks take.
+pub const SIDE: u32 = 28;
+
 #[derive(Debug, thiserror::Error)]
 pub enum IdxError {
     // `cause`, not `source`: the message already says why, and a `source` field would make
@@ -34,12 +39,26 @@ pub enum IdxError {
         expected: usize,
         found: usize,
     },
-    #[error("{path}: {found} trailing bytes after the {expected} bytes the header announces")]
+    #[error("{path}: {}{found} trailing bytes after the {expected} bytes the header announces", if *.capped { "at least " } else { "" })]
     Trailing {
         path: PathBuf,
         expected: usize,
         found: usize,
+        /// Counting stopped at a cap: there are at least `found`.
+        capped: bool,
     },
+    #[error("{path}: trailing garbage after gzip data ({found} bytes after the end of the compressed stream)")]
+    GzipTrailing { path: PathBuf, found: u64 },
+    #[error("{path}: header announces {found} {what}; bnlab reads at most {max} per file (twice MNIST's 60,000 training images)", max = MAX_ITEMS)]
+    TooMany {
+        path: PathBuf,
+        found: u32,
+        what: &'static str,
+    },
+    #[error("{path}: more than {limit} bytes once decompressed")]
+    TooLarge { path: PathBuf, limit: u64 },
+    #[error("{path}: is {what}, not an IDX data file")]
+    NotAFile { path: PathBuf, what: String },
     #[error("{path}: file too short for an IDX header ({found} bytes)")]
     ShortHeader { path: PathBuf, found: usize },
     #[error("{path}: unexpected dimensions {dims:?} (expected {what})")]
@@ -70,22 +89,7 @@ pub struct IdxArray {
     pub data: Vec<u8>,
 }
 
-/// Reads a whole file, transparently gunzipping when the name ends in `.gz`.
-pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, IdxError> {
-    let raw = std::fs::read(path).map_err(|cause| IdxError::Io {
-        path: path.to_owned(),
-        cause,
-    })?;
-    if path.extension().is_some_and(|e| e == "gz") {
-        gunzip(&raw).map_err(|cause| IdxError::Gzip {
-            path: path.to_owned(),
-            cause,
-        })
-    } else {
-        Ok(raw)
-    }
-}
-
+/// Gunzips trusted in-memory data (the embedded digits).
 pub fn gunzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len() * 4);
     GzDecoder::new(bytes).read_to_end(&mut out)?;
@@ -137,6 +141,7 @@ pub fn parse(bytes: &[u8], ndim: u8, path: &Path) -> Result<IdxArray, IdxError> 
             path: path.to_owned(),
             expected: len,
             found: body - len,
+            capped: false,
         });
     }
     Ok(IdxArray {
@@ -170,22 +175,7 @@ pub fn parse_pair(
             what: "N x 28 x 28 images",
         });
     }
-    let (n_images, n_labels) = (img.dims[0] as usize, lab.dims[0] as usize);
-    if n_images != n_labels {
-        return Err(IdxError::CountMismatch {
-            images: images_path.to_owned(),
-            labels: labels_path.to_owned(),
-            n_images,
-            n_labels,
-        });
-    }
-    if let Some((index, &label)) = lab.data.iter().enumerate().find(|(_, &l)| l > 9) {
-        return Err(IdxError::Label {
-            path: labels_path.to_owned(),
-            index,
-            label,
-        });
-    }
+    check_labels(images_path, img.dims[0] as usize, labels_path, &lab.data)?;
     Ok(LabelledImages {
         pixels: img.data,
         labels: lab.data,
@@ -194,11 +184,30 @@ pub fn parse_pair(
     })
 }
 
-/// Reads an images/labels pair from disk.
-pub fn read_pair(images: &Path, labels: &Path) -> Result<LabelledImages, IdxError> {
-    let ib = read_maybe_gz(images)?;
-    let lb = read_maybe_gz(labels)?;
-    parse_pair(&ib, images, &lb, labels)
+/// Checks labels against the images they belong to: as many, and each a class 0-9.
+pub fn check_labels(
+    images_path: &Path,
+    n_images: usize,
+    labels_path: &Path,
+    labels: &[u8],
+) -> Result<(), IdxError> {
+    let n_labels = labels.len();
+    if n_images != n_labels {
+        return Err(IdxError::CountMismatch {
+            images: images_path.to_owned(),
+            labels: labels_path.to_owned(),
+            n_images,
+            n_labels,
+        });
+    }
+    if let Some((index, &label)) = labels.iter().enumerate().find(|(_, &l)| l > 9) {
+        return Err(IdxError::Label {
+            path: labels_path.to_owned(),
+            index,
+            label,
+        });
+    }
+    Ok(())
 }
 
 /// Encodes an IDX array; used by tests and by tools that write subsets.
@@ -298,7 +307,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("a-idx1-ubyte.gz");
         std::fs::write(&f, encode(&[1], &[1])).unwrap();
-        let err = read_maybe_gz(&f).unwrap_err();
+        let err = crate::data::idx_read::read_data_file(&f).unwrap_err();
         assert!(matches!(err, IdxError::Gzip { .. }));
         assert!(err.to_string().contains("a-idx1-ubyte.gz"));
     }

@@ -2,8 +2,11 @@
 
 pub mod checksums;
 pub mod cmd;
+pub mod download;
 pub mod fetch;
+pub mod fetch_types;
 pub mod idx;
+pub mod idx_read;
 pub mod nonzero;
 pub mod source;
 pub mod split;

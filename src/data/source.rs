@@ -125,12 +125,14 @@ pub fn candidate_dirs(name: DatasetName, data_dir: Option<&Path>) -> Vec<(PathBu
     out
 }
 
-/// Finds the path of one standard file in a folder, raw or `.gz`.
+/// Finds the path of one standard file in a folder, raw or `.gz`. Any entry of that name
+/// counts, even a folder, FIFO or dangling link, so that the error that follows names it
+/// instead of saying the dataset is missing.
 pub fn find_file(dir: &Path, stem: &str) -> Option<PathBuf> {
     [format!("{stem}.gz"), stem.to_string()]
         .into_iter()
         .map(|n| dir.join(n))
-        .find(|p| p.is_file())
+        .find(|p| p.symlink_metadata().is_ok())
 }
 
 fn has_all_files(dir: &Path) -> bool {
@@ -178,8 +180,8 @@ pub fn load(name: DatasetName, data_dir: Option<&Path>) -> Result<RawDataset, Da
         });
     };
     let file = |stem| find_file(&dir, stem).expect("checked by locate");
-    let train = idx::read_pair(&file(TRAIN_IMAGES), &file(TRAIN_LABELS))?;
-    let test = idx::read_pair(&file(TEST_IMAGES), &file(TEST_LABELS))?;
+    let train = super::idx_read::read_pair(&file(TRAIN_IMAGES), &file(TRAIN_LABELS))?;
+    let test = super::idx_read::read_pair(&file(TEST_IMAGES), &file(TEST_LABELS))?;
     Ok(RawDataset {
         name,
         train: Arc::new(train),

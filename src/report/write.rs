@@ -58,7 +58,7 @@ pub fn write_report(run_dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<
     }
     md.push_str(&DEFINITIONS.replace("BLOWUP", &BLOWUP_MIN_RISE.to_string()));
     let path = out_dir.join(REPORT);
-    runs::folder::write_atomic(&path, md.as_bytes())
+    runs::save::write_atomic(&path, md.as_bytes())
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }

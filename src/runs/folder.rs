@@ -1,10 +1,10 @@
 //! Run folders on disk: `config.json`, `metrics.csv`, `summary.csv`, `timing.csv`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::limits;
 use super::record::{DataInfo, JobRecord, MetricRow, RunRecord};
 use crate::metric::{Metric, UnknownMetric};
 use crate::model::Variant;
@@ -20,10 +20,12 @@ pub const METRICS_HEADER: [&str; 7] = [
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("{path}: {source}")]
+    // `cause`, not `source`: the message already says why, and a `source` field would make
+    // `{:#}` print the reason twice.
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}: not valid run config: {message}")]
     Config { path: PathBuf, message: String },
@@ -37,10 +39,10 @@ pub enum RunError {
     NotARun(PathBuf),
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
-    move |source| RunError::Io {
+pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+    move |cause| RunError::Io {
         path: path.to_owned(),
-        source,
+        cause,
     }
 }
 
@@ -53,52 +55,14 @@ pub struct ConfigFile {
     pub config: RunConfig,
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename, so readers never see half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
-    let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
-    f.write_all(bytes).map_err(io_err(&tmp))?;
-    f.sync_all().map_err(io_err(&tmp))?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io_err(path))
-}
-
-/// A new, empty folder `<parent>/<stamp>-<preset>`; never reuses an existing one.
-pub fn create_run_dir(parent: &Path, preset: &str) -> Result<PathBuf, RunError> {
-    std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-    let safe: String = preset
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    for n in 0..1000 {
-        let name = if n == 0 {
-            format!("{stamp}-{safe}")
-        } else {
-            format!("{stamp}-{safe}-{n}")
+pub(super) fn csv_err(path: &Path, e: csv::Error) -> RunError {
+    // A limit hit while streaming is an I/O error of the file, not a malformed line.
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        return RunError::Io {
+            path: path.to_owned(),
+            cause: std::io::Error::new(io.kind(), io.to_string()),
         };
-        let dir = parent.join(name);
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io_err(&dir)(e)),
-        }
     }
-    Err(io_err(parent)(std::io::Error::other(
-        "too many runs with the same name",
-    )))
-}
-
-fn csv_err(path: &Path, e: csv::Error) -> RunError {
     let line = e.position().map_or(0, |p| p.line());
     RunError::Csv {
         path: path.to_owned(),
@@ -107,97 +71,15 @@ fn csv_err(path: &Path, e: csv::Error) -> RunError {
     }
 }
 
-fn csv_bytes<F>(path: &Path, fill: F) -> Result<Vec<u8>, RunError>
-where
-    F: FnOnce(&mut csv::Writer<&mut Vec<u8>>) -> Result<(), csv::Error>,
-{
-    let mut buf = Vec::new();
-    {
-        let mut w = csv::Writer::from_writer(&mut buf);
-        fill(&mut w).map_err(|e| csv_err(path, e))?;
-        w.flush().map_err(io_err(path))?;
-    }
-    Ok(buf)
-}
-
-/// The bytes of `metrics.csv`: jobs in config order, rows in the order they were measured,
-/// so the file depends only on seed and settings.
-pub fn metrics_csv(record: &RunRecord) -> Vec<u8> {
-    let mut out =
-        String::with_capacity(64 * record.jobs.iter().map(|j| j.rows.len()).sum::<usize>());
-    out.push_str(&METRICS_HEADER.join(","));
-    out.push('\n');
-    for j in &record.jobs {
-        for r in &j.rows {
-            use std::fmt::Write as _;
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{}",
-                j.id.variant, j.id.seed, r.step, r.epoch, r.metric, r.value, j.id.point
-            );
-        }
-    }
-    out.into_bytes()
-}
-
 #[derive(Debug, Serialize, Deserialize)]
-struct TimingRow {
-    variant: String,
-    seed: u64,
-    point: usize,
-    status: String,
-    steps: u64,
-    elapsed_s: f64,
-    samples_per_sec: f64,
-}
-
-/// Writes the whole record into `dir` (which must exist). `summary` holds the rows of
-/// `summary.csv`, header first: they are computed by `analysis`, which sits above this layer.
-pub fn save(record: &RunRecord, dir: &Path, summary: &[Vec<String>]) -> Result<(), RunError> {
-    let cfg = ConfigFile {
-        bnlab_version: env!("CARGO_PKG_VERSION").into(),
-        created: chrono::Local::now().to_rfc3339(),
-        data: record.data_info.clone(),
-        config: record.config.clone(),
-    };
-    let json = serde_json::to_vec_pretty(&cfg).expect("config serializes");
-    write_atomic(&dir.join(CONFIG), &json)?;
-    write_atomic(&dir.join(METRICS), &metrics_csv(record))?;
-    let p = dir.join(SUMMARY);
-    let summary = csv_bytes(&p, |w| {
-        for r in summary {
-            w.write_record(r)?;
-        }
-        Ok(())
-    })?;
-    write_atomic(&p, &summary)?;
-    let p = dir.join(TIMING);
-    let timing = csv_bytes(&p, |w| {
-        for j in &record.jobs {
-            w.serialize(TimingRow {
-                variant: j.id.variant.to_string(),
-                seed: j.id.seed,
-                point: j.id.point,
-                status: j.status.to_string(),
-                steps: j.step,
-                elapsed_s: j.elapsed_s,
-                samples_per_sec: j.samples_per_sec,
-            })?;
-        }
-        Ok(())
-    })?;
-    write_atomic(&p, &timing)
-}
-
-/// Creates a fresh folder under `parent` and saves the record there.
-pub fn save_new(
-    record: &RunRecord,
-    parent: &Path,
-    summary: &[Vec<String>],
-) -> Result<PathBuf, RunError> {
-    let dir = create_run_dir(parent, &record.config.preset)?;
-    save(record, &dir, summary)?;
-    Ok(dir)
+pub(super) struct TimingRow {
+    pub variant: String,
+    pub seed: u64,
+    pub point: usize,
+    pub status: String,
+    pub steps: u64,
+    pub elapsed_s: f64,
+    pub samples_per_sec: f64,
 }
 
 pub fn load_config(dir: &Path) -> Result<ConfigFile, RunError> {
@@ -205,7 +87,7 @@ pub fn load_config(dir: &Path) -> Result<ConfigFile, RunError> {
     if !p.exists() {
         return Err(RunError::NotARun(dir.to_owned()));
     }
-    let bytes = std::fs::read(&p).map_err(io_err(&p))?;
+    let bytes = limits::read(&p, limits::CONFIG_MAX).map_err(io_err(&p))?;
     let cfg: ConfigFile = serde_json::from_slice(&bytes).map_err(|e| RunError::Config {
         path: p.clone(),
         message: e.to_string(),
@@ -213,9 +95,17 @@ pub fn load_config(dir: &Path) -> Result<ConfigFile, RunError> {
     // A hand-edited or damaged file could ask for 10^12 seeds or wrap the seed range;
     // checking it like a command line keeps `RunRecord::new` from looping or panicking.
     cfg.config.validate().map_err(|e| RunError::Config {
-        path: p,
+        path: p.clone(),
         message: e.to_string(),
     })?;
+    let points = cfg.config.sweep.as_ref().map_or(1, |s| s.values.len());
+    let jobs = points.saturating_mul(cfg.config.seeds) * cfg.config.variants.len();
+    if jobs > MAX_JOBS {
+        return Err(RunError::Config {
+            path: p,
+            message: format!("{jobs} trainers; bnlab reads at most {MAX_JOBS} per run"),
+        });
+    }
     Ok(cfg)
 }
 
@@ -224,13 +114,8 @@ pub fn load(dir: &Path) -> Result<RunRecord, RunError> {
     let cfg = load_config(dir)?;
     let mut record = RunRecord::new(cfg.config, cfg.data);
     let p = dir.join(METRICS);
-    let mut rdr = csv::Reader::from_path(&p).map_err(|e| match e.kind() {
-        csv::ErrorKind::Io(_) => RunError::Io {
-            path: p.clone(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, e.to_string()),
-        },
-        _ => csv_err(&p, e),
-    })?;
+    let mut rdr =
+        csv::Reader::from_reader(limits::open(&p, limits::METRICS_MAX).map_err(io_err(&p))?);
     let header = rdr.headers().map_err(|e| csv_err(&p, e))?.clone();
     let names: Vec<&str> = header.iter().collect();
     if names.len() < 6 || names[..6] != METRICS_HEADER[..6] {
@@ -251,7 +136,11 @@ pub fn load(dir: &Path) -> Result<RunRecord, RunError> {
             message: format!("unknown column `{extra}`"),
         });
     }
-    let mut by_id: Vec<(JobId, Vec<MetricRow>)> = Vec::new();
+    // Rows go through the record's thinning as they arrive, as while training, so a file of
+    // any length holds no more points per metric than a run does; files bnlab wrote are
+    // already thinned, so they load unchanged.
+    let mut touched: Vec<usize> = Vec::new();
+    let mut last: Option<usize> = None;
     for rec in rdr.records() {
         let rec = rec.map_err(|e| csv_err(&p, e))?;
         let line = rec.position().map_or(0, |x| x.line());
@@ -293,29 +182,50 @@ pub fn load(dir: &Path) -> Result<RunRecord, RunError> {
             metric,
             value,
         };
-        match by_id.iter_mut().find(|(k, _)| *k == id) {
-            Some((_, rows)) => rows.push(row),
-            None => by_id.push((id, vec![row])),
-        }
+        let i = match last {
+            Some(i) if record.jobs[i].id == id => i,
+            _ => {
+                let i = job_index(&mut record, id);
+                if record.jobs.len() > MAX_JOBS {
+                    return Err(bad(&format!("more than {MAX_JOBS} trainers in one run")));
+                }
+                if !touched.contains(&i) {
+                    touched.push(i);
+                    record.jobs[i].rows.clear();
+                }
+                i
+            }
+        };
+        last = Some(i);
+        let job = &mut record.jobs[i];
+        job.step = job.step.max(step);
+        job.push_rows(std::iter::once(row));
     }
-    for (id, rows) in by_id {
-        let job = job_entry(&mut record, id);
-        job.step = rows.iter().map(|r| r.step).max().unwrap_or(0);
-        job.rows = rows;
-        job.status = Status::Finished;
+    for i in touched {
+        record.jobs[i].status = Status::Finished;
     }
     load_summary(dir, &mut record)?;
     load_timing(dir, &mut record);
     Ok(record)
 }
 
-fn job_entry(record: &mut RunRecord, id: JobId) -> &mut JobRecord {
-    if let Some(i) = record.jobs.iter().position(|j| j.id == id) {
-        &mut record.jobs[i]
-    } else {
-        record.jobs.push(JobRecord::new(id, None));
-        record.jobs.last_mut().expect("just pushed")
+/// The most trainers one run folder may describe: 100 seeds of three variants at 33 sweep
+/// points, which no preset comes near.
+pub const MAX_JOBS: usize = 10_000;
+
+fn job_index(record: &mut RunRecord, id: JobId) -> usize {
+    match record.jobs.iter().position(|j| j.id == id) {
+        Some(i) => i,
+        None => {
+            record.jobs.push(JobRecord::new(id, None));
+            record.jobs.len() - 1
+        }
     }
+}
+
+fn job_entry(record: &mut RunRecord, id: JobId) -> &mut JobRecord {
+    let i = job_index(record, id);
+    &mut record.jobs[i]
 }
 
 fn load_summary(dir: &Path, record: &mut RunRecord) -> Result<(), RunError> {
@@ -323,7 +233,8 @@ fn load_summary(dir: &Path, record: &mut RunRecord) -> Result<(), RunError> {
     if !p.exists() {
         return Ok(());
     }
-    let mut rdr = csv::Reader::from_path(&p).map_err(|e| csv_err(&p, e))?;
+    let mut rdr =
+        csv::Reader::from_reader(limits::open(&p, limits::TABLE_MAX).map_err(io_err(&p))?);
     let headers = rdr.headers().map_err(|e| csv_err(&p, e))?.clone();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| csv_err(&p, e))?;
@@ -388,10 +299,17 @@ fn job_id(variant: &str, seed: u64, point: usize) -> Option<JobId> {
 
 fn load_timing(dir: &Path, record: &mut RunRecord) {
     let p = dir.join(TIMING);
-    let Ok(mut rdr) = csv::Reader::from_path(&p) else {
+    // Timings are decoration: a missing or oversized file leaves them at zero.
+    let Ok(mut rdr) = limits::open(&p, limits::TABLE_MAX).map(csv::Reader::from_reader) else {
         return;
     };
-    for row in rdr.deserialize::<TimingRow>().flatten() {
+    for row in rdr.deserialize::<TimingRow>() {
+        // A damaged row is skipped; a read error (a limit hit) ends the file.
+        let row = match row {
+            Ok(row) => row,
+            Err(e) if e.is_io_error() => break,
+            Err(_) => continue,
+        };
         let Some(id) = job_id(&row.variant, row.seed, row.point) else {
             continue;
         };
@@ -409,6 +327,11 @@ pub fn list(parent: &Path) -> Vec<PathBuf> {
         .flatten()
         .flatten()
         .map(|e| e.path())
+        // Hidden: a save in progress (or cut short by a crash), not a run.
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .filter(|p| p.join(CONFIG).is_file())
         .collect();
     dirs.sort();

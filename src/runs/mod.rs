@@ -1,10 +1,13 @@
 //! Runs: the record of a run in memory, and its folder on disk.
 
 pub mod folder;
+pub mod limits;
 pub mod record;
+pub mod save;
 
-pub use folder::{list, load, save, save_new, RunError};
+pub use folder::{list, load, RunError};
 pub use record::{DataInfo, JobRecord, MetricRow, RunRecord};
+pub use save::{save, save_new};
 
 /// Where runs go unless `--out` says otherwise.
 pub const DEFAULT_DIR: &str = "saved_runs";

@@ -87,7 +87,7 @@ impl JobRecord {
     /// Appends rows, then thins every metric that reached its limit by dropping its
     /// odd-numbered points (its first and latest points stay). The choice depends only on
     /// the order of the rows, so the same seed still gives the same CSV.
-    fn push_rows(&mut self, rows: impl Iterator<Item = MetricRow>) {
+    pub(crate) fn push_rows(&mut self, rows: impl Iterator<Item = MetricRow>) {
         let mut full = false;
         for r in rows {
             let counts = &mut self.tally.counts;

@@ -162,6 +162,13 @@ impl RunConfig {
                 format!("must be a positive number, got {}", self.lr),
             ));
         }
+        if self.lr as f32 == 0.0 {
+            let msg = format!(
+                "{:e} is 0 in single precision, which training uses",
+                self.lr
+            );
+            return Err(bad(Field::Lr, msg));
+        }
         if self.lr > 100.0 {
             return Err(bad(
                 Field::Lr,
@@ -259,6 +266,26 @@ impl RunConfig {
                     ));
                 }
             }
+        }
+        // Batch statistics of one value have no variance (PyTorch refuses this too).
+        let smallest = match &self.sweep {
+            Some(s) if s.param == SweepParam::BatchSize => {
+                s.values.iter().fold(f64::MAX, |a, &v| a.min(v))
+            }
+            _ => self.batch_size as f64,
+        };
+        if let Some(v) = self
+            .variants
+            .iter()
+            .find(|v| v.has_bn())
+            .filter(|_| smallest < 2.0)
+        {
+            let field = if self.sweep.is_some() && smallest != self.batch_size as f64 {
+                Field::Sweep
+            } else {
+                Field::BatchSize
+            };
+            return Err(bad(field, format!("{v} needs batches of at least 2: Expected more than 1 value per channel when training")));
         }
         Ok(())
     }

@@ -17,6 +17,7 @@ fn train_losses(reference_ops: bool) -> BTreeMap<(Variant, u64), f64> {
     c.log_every = 10;
     c.variants = vec![Variant::Plain, Variant::Bn, Variant::BnAfter];
     c.reference_ops = reference_ops;
+    c.seeds = 1;
     let data = data::prepare(&data::load(c.dataset, None).unwrap(), &c.split);
     let session = Session::start(c, Arc::new(data));
     let mut losses = BTreeMap::new();

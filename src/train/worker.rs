@@ -306,6 +306,9 @@ fn train_loop<N: Network>(
         } else if dense.wants(step) {
             dense.keep(step, net.clone());
         }
+        // Evaluation runs on BN's running statistics, so a NaN there shows up here too.
+        let non_finite = values.iter().find(|(_, v)| !v.is_finite());
+        let message = non_finite.map(|(m, v)| format!("{m} became {v} at step {step}"));
         if !values.is_empty() {
             send(Event::Metrics {
                 id,
@@ -313,6 +316,13 @@ fn train_loop<N: Network>(
                 epoch,
                 values: std::mem::take(&mut values),
             });
+        }
+        if message.is_some() {
+            return Outcome {
+                status: Status::Diverged,
+                step,
+                message,
+            };
         }
         if high_logs >= EXPLODE_LOGS {
             return Outcome {

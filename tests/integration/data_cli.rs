@@ -87,7 +87,7 @@ fn fetch_from_loopback_mirror_installs_full_mnist_in_the_cache() {
 
     // One flipped byte inside the gzip stream: verify must now fail with exit 1, naming the file.
     let labels = installed.join("t10k-labels-idx1-ubyte.gz");
-    let mut raw = bnlab::data::idx::read_maybe_gz(&labels).unwrap();
+    let mut raw = bnlab::data::idx_read::read_data_file(&labels).unwrap();
     raw[20] = (raw[20] + 1) % 10;
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     std::io::Write::write_all(&mut enc, &raw).unwrap();

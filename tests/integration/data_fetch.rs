@@ -114,7 +114,8 @@ fn good_download_installs_and_verifies() {
     assert!(check_dir(&dir, &fx.spec)
         .iter()
         .all(|c| c.state == FileState::Verified));
-    let train = idx::read_pair(&dir.join(&fx.gz[0].0), &dir.join(&fx.gz[1].0)).unwrap();
+    let train =
+        bnlab::data::idx_read::read_pair(&dir.join(&fx.gz[0].0), &dir.join(&fx.gz[1].0)).unwrap();
     assert_eq!(train.labels, vec![1, 7, 9]);
 
     let log = log.lock().unwrap();

@@ -1,6 +1,6 @@
 //! Signals sent to a real `bnlab run` process. SIGINT, SIGTERM and SIGHUP stop the run,
 //! which is saved as interrupted with what was measured; the process prints its table and
-//! the folder and exits 0 (main.rs: `headless::run` returns Ok after saving). A SIGHUP that
+//! the folder and exits 128 + the signal (130, 143, 129), so a script can tell it from a finished run. A SIGHUP that
 //! was ignored at start (`nohup`) is left ignored and the run goes on.
 
 use std::path::{Path, PathBuf};
@@ -85,8 +85,9 @@ fn finish(mut child: Child) -> (Option<i32>, String, String) {
 }
 
 /// Checks the documented outcome of a stop signal and returns the saved folder.
-fn assert_saved_as_interrupted(code: Option<i32>, stdout: &str, stderr: &str) -> PathBuf {
-    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+fn assert_saved_as_interrupted(code: Option<i32>, sig: u32, stdout: &str, stderr: &str) -> PathBuf {
+    // 128 + the signal, as a shell reports a process it stopped, so scripts can tell.
+    assert_eq!(code, Some(128 + sig as i32), "{stdout}\n{stderr}");
     assert!(
         stderr.contains("interrupted: saving what was measured so far"),
         "{stderr}"
@@ -121,7 +122,7 @@ fn stops_and_saves(sig: u32, name: &str) {
     std::thread::sleep(Duration::from_millis(500));
     kill(&child, name);
     let (code, stdout, stderr) = finish(child);
-    let dir = assert_saved_as_interrupted(code, &stdout, &stderr);
+    let dir = assert_saved_as_interrupted(code, sig, &stdout, &stderr);
     assert!(dir.starts_with(tmp.path().join("out")), "{}", dir.display());
 }
 
@@ -155,5 +156,5 @@ fn a_sighup_ignored_at_start_stays_ignored_and_the_run_goes_on() {
     );
     kill(&child, "TERM");
     let (code, stdout, stderr) = finish(child);
-    assert_saved_as_interrupted(code, &stdout, &stderr);
+    assert_saved_as_interrupted(code, SIGTERM, &stdout, &stderr);
 }

@@ -95,7 +95,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x-idx1-ubyte.gz");
         std::fs::write(&p, &bytes).unwrap();
-        if let Err(e) = idx::read_pair(&p, &p) {
+        if let Err(e) = bnlab::data::idx_read::read_pair(&p, &p) {
             prop_assert!(e.to_string().contains("x-idx1-ubyte.gz"), "{}", e);
         }
     }

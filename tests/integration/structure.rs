@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules from the bottom up; a module may import only those of a lower rank.
 const LAYERS: &[&[&str]] = &[
-    &["seeds", "usage", "metric", "kernels"],
+    &["seeds", "usage", "metric", "kernels", "interrupt"],
     &["data"],
     &["model"],
     &["train"],
