@@ -34,29 +34,7 @@ fn run(home: &Path, args: &[&str]) -> (i32, String) {
     (o.status.code().unwrap_or(-1), t)
 }
 
-/// A small but valid MNIST-style folder (raw IDX files, 20 train / 10 test images).
-fn idx_folder(root: &Path, name: &str) -> PathBuf {
-    use bnlab::data::idx::encode;
-    let d = root.join(name);
-    std::fs::create_dir_all(&d).unwrap();
-    let labels = |n: usize| (0..n).map(|i| (i % 10) as u8).collect::<Vec<_>>();
-    let files = [
-        (
-            "train-images-idx3-ubyte",
-            encode(&[20, 28, 28], &vec![9u8; 20 * 784]),
-        ),
-        ("train-labels-idx1-ubyte", encode(&[20], &labels(20))),
-        (
-            "t10k-images-idx3-ubyte",
-            encode(&[10, 28, 28], &vec![3u8; 10 * 784]),
-        ),
-        ("t10k-labels-idx1-ubyte", encode(&[10], &labels(10))),
-    ];
-    for (f, b) in files {
-        std::fs::write(d.join(f), b).unwrap();
-    }
-    d
-}
+use crate::rel_support::idx_folder;
 
 fn run_on(home: &Path, dir: &Path) -> (i32, String) {
     run(
