@@ -71,9 +71,8 @@ where
             },
         )?;
         let layout = seen.into_inner().unwrap_or_default();
-        let bn_name = |i: usize| format!("hidden.{i}.bn");
         let (lin_names, bn_names): (Vec<String>, Vec<String>) = (0..layout.0.len())
-            .map(|i| (format!("hidden.{i}.lin"), bn_name(i)))
+            .map(|i| (format!("hidden.{i}.lin"), format!("hidden.{i}.bn")))
             .unzip();
         // Zero or one BN field per layer, as the layout says.
         let bn_fields = |i: usize| {
