@@ -84,7 +84,7 @@ pub struct RunArgs {
     /// Gaussian init N(0, sigma²) for the weights.
     #[arg(long, allow_negative_numbers = true)]
     pub init_sigma: Option<f32>,
-    /// Hidden layers: 3 or 10.
+    /// Hidden layers, 1 to 60.
     #[arg(long)]
     pub depth: Option<usize>,
     /// Validation images (default 5000 for full MNIST, 20% for mnist-5k).

@@ -265,19 +265,14 @@ fn inference_ms(variant: Variant, base: &RunConfig, data: &Prepared) -> (f64, Op
         let dev = Dev::default();
         let spec = NetSpec {
             variant,
+            depth: base.depth,
             activation: base.activation,
             init: base.init,
             seed: base.seed,
         };
         let mut times = Vec::new();
         let cpu0 = mem::cpu_seconds();
-        if variant.has_bn() {
-            let net: model::BnNet = model::build(&dev, &spec);
-            time_eval(&net, &dev, data, &mut times);
-        } else {
-            let net: model::PlainNet = model::build(&dev, &spec);
-            time_eval(&net, &dev, data, &mut times);
-        }
+        time_eval(&model::build(&dev, &spec), &dev, data, &mut times);
         // The warm-up pass counts in the CPU time too: 8 passes.
         let cpu = mem::cpu_seconds()
             .zip(cpu0)

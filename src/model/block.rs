@@ -1,30 +1,63 @@
-//! Hidden blocks: a linear layer followed by an activation, with or without BatchNorm.
+//! A hidden block: a linear layer to the hidden width, an optional BatchNorm before or after
+//! the activation, and the activation, all chosen at run time.
 
 use dfdx::nn::modules::{BatchNorm1D, Linear};
 use dfdx::prelude::*;
 
 use super::flat_layer::{BnAffine, FlatLayer};
 use super::fused;
-use super::kinds::Activation;
+use super::kinds::{Activation, Norm};
 pub use super::types::{Batch, Dev, Traced, E};
 
-/// What the forward passes of a hidden block need, for one compiled network type per shape.
-pub trait Block<const I: usize, const O: usize> {
-    /// Training forward with the fused ops; `input_grad: false` skips the gradient of `x`.
-    fn forward_train(&mut self, x: Batch<I, Traced>, input_grad: bool) -> Batch<O, Traced>;
-    /// Training forward built from dfdx's own ops: the reference the fused ops are checked
-    /// against, and the path for BN after the activation.
-    fn forward_train_dfdx(&mut self, x: Batch<I, Traced>) -> Batch<O, Traced>;
-    /// The block's parameters copied out for inference.
-    fn flat(&self) -> FlatLayer;
-    /// Inference forward; `tap` receives the input of the non-linearity (for the probes).
-    fn forward_infer(&self, x: Batch<I>, tap: Option<&mut Vec<E>>) -> Batch<O>;
-    fn linear(&self) -> &Linear<I, O, E, Dev>;
-    fn linear_mut(&mut self) -> &mut Linear<I, O, E, Dev>;
-    fn batchnorm(&self) -> Option<&BatchNorm1D<O, E, Dev>>;
-    fn configure(&mut self, act: Activation, bn_after: bool);
-    fn activation(&self) -> Activation;
-    fn bn_after(&self) -> bool;
+/// Every hidden layer is this wide.
+pub const HIDDEN: usize = 100;
+
+/// `I` inputs to `HIDDEN` outputs. `bn` is present exactly when `norm` uses it, so a block
+/// without normalization holds no BN parameters for an optimizer or a probe to meet.
+#[derive(Debug, Clone)]
+pub struct Layer<const I: usize, E2: Dtype, D: Storage<E2>> {
+    pub lin: Linear<I, HIDDEN, E2, D>,
+    bn: Option<BatchNorm1D<HIDDEN, E2, D>>,
+    norm: Norm,
+    act: Activation,
+}
+
+impl<const I: usize, E2: Dtype, D: Storage<E2>> Layer<I, E2, D> {
+    /// A block from its parts; panics when `bn`'s presence disagrees with `norm`.
+    pub fn from_parts(
+        lin: Linear<I, HIDDEN, E2, D>,
+        bn: Option<BatchNorm1D<HIDDEN, E2, D>>,
+        norm: Norm,
+        act: Activation,
+    ) -> Self {
+        assert_eq!(
+            bn.is_some(),
+            norm.uses_bn(),
+            "a BN exactly when {norm:?} uses one"
+        );
+        Self { lin, bn, norm, act }
+    }
+
+    pub fn norm(&self) -> Norm {
+        self.norm
+    }
+
+    pub fn activation(&self) -> Activation {
+        self.act
+    }
+
+    pub fn batchnorm(&self) -> Option<&BatchNorm1D<HIDDEN, E2, D>> {
+        self.bn.as_ref()
+    }
+
+    pub fn batchnorm_mut(&mut self) -> Option<&mut BatchNorm1D<HIDDEN, E2, D>> {
+        self.bn.as_mut()
+    }
+
+    /// The parts, for a conversion to another dtype or device.
+    pub fn into_parts(self) -> (Linear<I, HIDDEN, E2, D>, Option<BatchNorm1D<HIDDEN, E2, D>>) {
+        (self.lin, self.bn)
+    }
 }
 
 fn activate<S: Shape, T: Tape<E, Dev>>(
@@ -51,66 +84,6 @@ fn tap_into<S: Shape>(tap: Option<&mut Vec<E>>, x: &Tensor<S, E, Dev>) {
     }
 }
 
-/// Linear, then activation.
-#[derive(Debug, Clone)]
-pub struct PlainBlock<const I: usize, const O: usize, E2: Dtype, D: Storage<E2>> {
-    pub lin: Linear<I, O, E2, D>,
-    pub act: Activation,
-}
-
-/// Linear, BatchNorm and activation; `bn_after` puts BN after the activation.
-#[derive(Debug, Clone)]
-pub struct BnBlock<const I: usize, const O: usize, E2: Dtype, D: Storage<E2>> {
-    pub lin: Linear<I, O, E2, D>,
-    pub bn: BatchNorm1D<O, E2, D>,
-    pub act: Activation,
-    pub bn_after: bool,
-}
-
-impl<const I: usize, const O: usize, E2, D> TensorCollection<E2, D> for PlainBlock<I, O, E2, D>
-where
-    E2: Dtype + num_traits::Float + rand_distr::uniform::SampleUniform,
-    D: Device<E2>,
-{
-    type To<E3: Dtype, D3: Device<E3>> = PlainBlock<I, O, E3, D3>;
-
-    fn iter_tensors<V: ModuleVisitor<Self, E2, D>>(
-        visitor: &mut V,
-    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(Self::module("lin", |s| &s.lin, |s| &mut s.lin), |lin| {
-            PlainBlock {
-                lin,
-                act: Activation::default(),
-            }
-        })
-    }
-}
-
-impl<const I: usize, const O: usize, E2, D> TensorCollection<E2, D> for BnBlock<I, O, E2, D>
-where
-    E2: Dtype + num_traits::Float + rand_distr::uniform::SampleUniform,
-    D: Device<E2>,
-{
-    type To<E3: Dtype, D3: Device<E3>> = BnBlock<I, O, E3, D3>;
-
-    fn iter_tensors<V: ModuleVisitor<Self, E2, D>>(
-        visitor: &mut V,
-    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            (
-                Self::module("lin", |s| &s.lin, |s| &mut s.lin),
-                Self::module("bn", |s| &s.bn, |s| &mut s.bn),
-            ),
-            |(lin, bn)| BnBlock {
-                lin,
-                bn,
-                act: Activation::default(),
-                bn_after: false,
-            },
-        )
-    }
-}
-
 fn flat_linear<const I: usize, const O: usize>(lin: &Linear<I, O, E, Dev>) -> FlatLayer {
     FlatLayer {
         inputs: I,
@@ -128,108 +101,88 @@ pub fn flat_head<const I: usize, const O: usize>(lin: &Linear<I, O, E, Dev>) -> 
     flat_linear(lin)
 }
 
-impl<const I: usize, const O: usize> Block<I, O> for PlainBlock<I, O, E, Dev> {
-    fn forward_train(&mut self, x: Batch<I, Traced>, input_grad: bool) -> Batch<O, Traced> {
-        fused::linear_act(x, &self.lin, Some(self.act), input_grad)
-    }
-    fn forward_train_dfdx(&mut self, x: Batch<I, Traced>) -> Batch<O, Traced> {
-        activate(self.act, self.lin.forward(x))
-    }
-    fn flat(&self) -> FlatLayer {
-        FlatLayer {
-            act: Some(self.act),
-            ..flat_linear(&self.lin)
-        }
-    }
-    fn forward_infer(&self, x: Batch<I>, tap: Option<&mut Vec<E>>) -> Batch<O> {
-        let z = self.lin.forward(x);
-        tap_into(tap, &z);
-        activate(self.act, z)
-    }
-    fn linear(&self) -> &Linear<I, O, E, Dev> {
-        &self.lin
-    }
-    fn linear_mut(&mut self) -> &mut Linear<I, O, E, Dev> {
-        &mut self.lin
-    }
-    fn batchnorm(&self) -> Option<&BatchNorm1D<O, E, Dev>> {
-        None
-    }
-    fn configure(&mut self, act: Activation, _bn_after: bool) {
-        self.act = act;
-    }
-    fn activation(&self) -> Activation {
-        self.act
-    }
-    fn bn_after(&self) -> bool {
-        false
+/// BN with its running statistics folded into an affine map, as dfdx's inference computes
+/// it: γ / sqrt(var + ε), then (x − mean)·scale + β.
+fn bn_affine(bn: &BatchNorm1D<HIDDEN, E, Dev>) -> BnAffine {
+    let eps = bn.epsilon as E;
+    let gamma = values(&bn.scale);
+    let var = values(&bn.running_var);
+    BnAffine {
+        mean: values(&bn.running_mean),
+        scale: gamma
+            .iter()
+            .zip(&var)
+            .map(|(g, v)| g / (v + eps).sqrt())
+            .collect(),
+        shift: values(&bn.bias),
     }
 }
 
-impl<const I: usize, const O: usize> Block<I, O> for BnBlock<I, O, E, Dev> {
-    fn forward_train(&mut self, x: Batch<I, Traced>, input_grad: bool) -> Batch<O, Traced> {
-        assert!(
-            !self.bn_after,
-            "BN after the activation trains through dfdx's ops"
-        );
-        fused::linear_bn_act(x, &self.lin, &mut self.bn, self.act, input_grad)
+impl<const I: usize> Layer<I, E, Dev> {
+    /// A block with fresh parameters on `dev`, built in the order dfdx builds a module
+    /// (linear, then BN), so the device's random stream is consumed as before.
+    pub fn new(dev: &Dev, norm: Norm, act: Activation) -> Self {
+        let lin = Linear::<I, HIDDEN, E, Dev>::build(dev);
+        let bn = norm
+            .uses_bn()
+            .then(|| BatchNorm1D::<HIDDEN, E, Dev>::build(dev));
+        Self::from_parts(lin, bn, norm, act)
     }
-    fn flat(&self) -> FlatLayer {
-        let eps = self.bn.epsilon as E;
-        let gamma = values(&self.bn.scale);
-        let var = values(&self.bn.running_var);
+
+    /// Training forward with the fused ops; `input_grad: false` skips the gradient of `x`.
+    /// BN after the activation has no fused op: the net trains it through `forward_train_dfdx`.
+    pub fn forward_train(
+        &mut self,
+        x: Batch<I, Traced>,
+        input_grad: bool,
+    ) -> Batch<HIDDEN, Traced> {
+        match (&mut self.bn, self.norm) {
+            (None, _) => fused::linear_act(x, &self.lin, Some(self.act), input_grad),
+            (Some(bn), Norm::BnBefore) => {
+                fused::linear_bn_act(x, &self.lin, bn, self.act, input_grad)
+            }
+            (Some(_), norm) => panic!("{norm:?} trains through dfdx's ops"),
+        }
+    }
+
+    /// Training forward built from dfdx's own ops: the reference the fused ops are checked
+    /// against, and the path for BN after the activation.
+    pub fn forward_train_dfdx(&mut self, x: Batch<I, Traced>) -> Batch<HIDDEN, Traced> {
+        let z = self.lin.forward(x);
+        match (&mut self.bn, self.norm) {
+            (Some(bn), Norm::BnAfter) => bn.forward_mut(activate(self.act, z)),
+            (Some(bn), _) => activate(self.act, bn.forward_mut(z)),
+            (None, _) => activate(self.act, z),
+        }
+    }
+
+    /// The block's parameters copied out for inference.
+    pub fn flat(&self) -> FlatLayer {
         FlatLayer {
             act: Some(self.act),
-            bn: Some(BnAffine {
-                mean: values(&self.bn.running_mean),
-                // As dfdx's inference: γ / sqrt(var + ε), then (x − mean)·scale + β.
-                scale: gamma
-                    .iter()
-                    .zip(&var)
-                    .map(|(g, v)| g / (v + eps).sqrt())
-                    .collect(),
-                shift: values(&self.bn.bias),
-            }),
-            bn_after: self.bn_after,
+            bn: self.bn.as_ref().map(bn_affine),
+            bn_after: self.norm == Norm::BnAfter,
             ..flat_linear(&self.lin)
         }
     }
-    fn forward_train_dfdx(&mut self, x: Batch<I, Traced>) -> Batch<O, Traced> {
+
+    /// Inference forward; `tap` receives the input of the non-linearity (for the probes).
+    pub fn forward_infer(&self, x: Batch<I>, tap: Option<&mut Vec<E>>) -> Batch<HIDDEN> {
         let z = self.lin.forward(x);
-        if self.bn_after {
-            self.bn.forward_mut(activate(self.act, z))
-        } else {
-            activate(self.act, self.bn.forward_mut(z))
+        match (&self.bn, self.norm) {
+            (Some(bn), Norm::BnAfter) => {
+                tap_into(tap, &z);
+                bn.forward(activate(self.act, z))
+            }
+            (Some(bn), _) => {
+                let n = bn.forward(z);
+                tap_into(tap, &n);
+                activate(self.act, n)
+            }
+            (None, _) => {
+                tap_into(tap, &z);
+                activate(self.act, z)
+            }
         }
-    }
-    fn forward_infer(&self, x: Batch<I>, tap: Option<&mut Vec<E>>) -> Batch<O> {
-        let z = self.lin.forward(x);
-        if self.bn_after {
-            tap_into(tap, &z);
-            self.bn.forward(activate(self.act, z))
-        } else {
-            let n = self.bn.forward(z);
-            tap_into(tap, &n);
-            activate(self.act, n)
-        }
-    }
-    fn linear(&self) -> &Linear<I, O, E, Dev> {
-        &self.lin
-    }
-    fn linear_mut(&mut self) -> &mut Linear<I, O, E, Dev> {
-        &mut self.lin
-    }
-    fn batchnorm(&self) -> Option<&BatchNorm1D<O, E, Dev>> {
-        Some(&self.bn)
-    }
-    fn configure(&mut self, act: Activation, bn_after: bool) {
-        self.act = act;
-        self.bn_after = bn_after;
-    }
-    fn activation(&self) -> Activation {
-        self.act
-    }
-    fn bn_after(&self) -> bool {
-        self.bn_after
     }
 }

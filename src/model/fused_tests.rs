@@ -7,7 +7,6 @@ use dfdx::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::block::Block;
 use super::*;
 
 const TOL: f32 = 1e-5;
@@ -52,14 +51,7 @@ fn batch(
 }
 
 /// Every trainable tensor's gradient, and the BN running statistics, in a fixed order.
-fn collect<B1, BH, const K: usize>(
-    net: &net::Mlp<B1, BH, net::Head, K>,
-    grads: &Gradients<E, Dev>,
-) -> Vec<(String, Vec<f32>)>
-where
-    B1: Block<INPUT, HIDDEN>,
-    BH: Block<HIDDEN, HIDDEN>,
-{
+fn collect(net: &Net, grads: &Gradients<E, Dev>) -> Vec<(String, Vec<f32>)> {
     let mut out = Vec::new();
     let mut layer = |name: String, lin_w: Vec<f32>, lin_b: Vec<f32>| {
         out.push((format!("{name}.weight.grad"), lin_w));
@@ -67,14 +59,14 @@ where
     };
     layer(
         "l1".into(),
-        grads.get(&net.first.linear().weight).as_vec(),
-        grads.get(&net.first.linear().bias).as_vec(),
+        grads.get(&net.first.lin.weight).as_vec(),
+        grads.get(&net.first.lin.bias).as_vec(),
     );
-    for (i, b) in net.hidden.modules.iter().enumerate() {
+    for (i, b) in net.hidden.iter().enumerate() {
         layer(
             format!("l{}", i + 2),
-            grads.get(&b.linear().weight).as_vec(),
-            grads.get(&b.linear().bias).as_vec(),
+            grads.get(&b.lin.weight).as_vec(),
+            grads.get(&b.lin.bias).as_vec(),
         );
     }
     layer(
@@ -82,10 +74,8 @@ where
         grads.get(&net.head.weight).as_vec(),
         grads.get(&net.head.bias).as_vec(),
     );
-    let bns = std::iter::once(net.first.batchnorm())
-        .chain(net.hidden.modules.iter().map(|b| b.batchnorm()));
-    for (i, bn) in bns.enumerate() {
-        if let Some(bn) = bn {
+    for i in 0..net.depth() {
+        if let Some(bn) = net.bn_of(i) {
             out.push((format!("bn{i}.gamma.grad"), grads.get(&bn.scale).as_vec()));
             out.push((format!("bn{i}.beta.grad"), grads.get(&bn.bias).as_vec()));
             out.push((format!("bn{i}.running_mean"), bn.running_mean.as_vec()));
@@ -95,20 +85,17 @@ where
     out
 }
 
-fn check_step<B1, BH, const K: usize>(variant: Variant, act: Activation, rows: usize)
-where
-    B1: Block<INPUT, HIDDEN> + Clone + Send + 'static,
-    BH: Block<HIDDEN, HIDDEN> + Clone + Send + 'static,
-    net::Mlp<B1, BH, net::Head, K>: Network,
-{
+fn check_step(variant: Variant, act: Activation, rows: usize, depth: usize) {
     let dev = Dev::seed_from_u64(7);
     let spec = NetSpec {
         variant,
+        depth,
         activation: act,
         init: Init::Gaussian { sigma: 0.1 },
         seed: 3,
     };
-    let mut fused: net::Mlp<B1, BH, net::Head, K> = build(&dev, &spec);
+    let mut fused = build(&dev, &spec);
+    assert_eq!(fused.hidden_layers(), depth);
     let mut opt = Sgd::new(&fused, sgd());
     let mut gf = fused.alloc_grads();
     for step in 0..3 {
@@ -130,6 +117,7 @@ where
         gf = loss_f.backward();
         let gr = loss_r.backward();
         let (cf, cr) = (collect(&fused, &gf), collect(&reference, &gr));
+        assert_eq!(cf.len(), cr.len());
         for ((name, a), (_, b)) in cf.iter().zip(cr.iter()) {
             close(&format!("step {step} {name}"), a, b);
         }
@@ -145,6 +133,7 @@ where
         let yf = fused.forward_infer(x.clone(), Some(&mut tf)).as_vec();
         let yr = reference.forward_infer_dfdx(x, Some(&mut tr)).as_vec();
         close("inference logits", &yf, &yr);
+        assert_eq!(tf.len(), depth);
         assert_eq!(tf.len(), tr.len());
         for (i, (a, b)) in tf.iter().zip(&tr).enumerate() {
             close(&format!("tap {i}"), a, b);
@@ -160,29 +149,33 @@ fn sgd() -> SgdConfig {
     }
 }
 
-type P1 = block::PlainBlock<INPUT, HIDDEN, E, Dev>;
-type PH = block::PlainBlock<HIDDEN, HIDDEN, E, Dev>;
-type B1 = block::BnBlock<INPUT, HIDDEN, E, Dev>;
-type BH = block::BnBlock<HIDDEN, HIDDEN, E, Dev>;
-
 #[test]
 fn plain_matches_dfdx_for_every_activation() {
     for act in [Activation::Sigmoid, Activation::Relu, Activation::Tanh] {
-        check_step::<P1, PH, 2>(Variant::Plain, act, 60);
+        check_step(Variant::Plain, act, 60, 3);
     }
 }
 
 #[test]
 fn bn_matches_dfdx_for_every_activation() {
     for act in [Activation::Sigmoid, Activation::Relu, Activation::Tanh] {
-        check_step::<B1, BH, 2>(Variant::Bn, act, 60);
+        check_step(Variant::Bn, act, 60, 3);
     }
 }
 
 #[test]
 fn bn_after_and_odd_batches_match_dfdx() {
-    check_step::<B1, BH, 2>(Variant::BnAfter, Activation::Sigmoid, 60);
-    check_step::<P1, PH, 2>(Variant::Plain, Activation::Sigmoid, 7);
-    check_step::<B1, BH, 2>(Variant::Bn, Activation::Sigmoid, 5);
-    check_step::<B1, BH, 9>(Variant::Bn, Activation::Sigmoid, 256);
+    check_step(Variant::BnAfter, Activation::Sigmoid, 60, 3);
+    check_step(Variant::Plain, Activation::Sigmoid, 7, 3);
+    check_step(Variant::Bn, Activation::Sigmoid, 5, 3);
+    check_step(Variant::Bn, Activation::Sigmoid, 256, 10);
+}
+
+#[test]
+fn any_depth_matches_dfdx() {
+    for depth in [1, 2, 5] {
+        check_step(Variant::Plain, Activation::Tanh, 16, depth);
+        check_step(Variant::Bn, Activation::Relu, 16, depth);
+        check_step(Variant::BnAfter, Activation::Sigmoid, 16, depth);
+    }
 }

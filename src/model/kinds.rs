@@ -52,6 +52,33 @@ impl Variant {
     pub fn has_bn(self) -> bool {
         self != Variant::Plain
     }
+
+    /// The normalization every hidden block of this variant's net uses.
+    pub fn norm(self) -> Norm {
+        match self {
+            Variant::Plain => Norm::None,
+            Variant::Bn => Norm::BnBefore,
+            Variant::BnAfter => Norm::BnAfter,
+        }
+    }
+}
+
+/// A hidden block's normalization, chosen at run time: one compiled network type serves them
+/// all, so a new kind costs a match arm, not a new monomorphized network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Norm {
+    #[default]
+    None,
+    /// BatchNorm between the linear layer and the activation.
+    BnBefore,
+    /// BatchNorm after the activation.
+    BnAfter,
+}
+
+impl Norm {
+    pub fn uses_bn(self) -> bool {
+        self != Norm::None
+    }
 }
 
 impl std::fmt::Display for Variant {

@@ -1,68 +1,69 @@
-//! The MLP as a dfdx type: first block, `K` repeated hidden blocks, a linear head.
+//! The MLP as one dfdx type: a first block from the pixels, any number of hidden blocks, a
+//! linear head. Depth, normalization and activation are run-time values, so every form of the
+//! net is the same compiled type.
 
-use dfdx::nn::modules::{BatchNorm1D, Linear, Repeated};
+use dfdx::nn::modules::{BatchNorm1D, Linear};
 use dfdx::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Uniform};
 
-use super::block::{flat_head, values, Batch, Block, BnBlock, Dev, PlainBlock, Traced, E};
+pub use super::block::HIDDEN;
+use super::block::{flat_head, values, Batch, Dev, Layer, Traced, E};
 use super::flat::{FlatNet, Scratch};
 use super::fused;
-use super::kinds::{Activation, Init, Variant};
+use super::kinds::{Activation, Init, Norm, Variant};
 use crate::seeds::mix;
 
 pub const INPUT: usize = 784;
-pub const HIDDEN: usize = 100;
 pub const OUTPUT: usize = 10;
+/// The deepest net a run may ask for (hidden layers, the first one included).
+pub const MAX_DEPTH: usize = 60;
 
 /// `first` maps pixels to the hidden width, `hidden` holds the other hidden layers,
-/// `head` produces the logits.
+/// `head` produces the logits. Its dfdx tensor collection is in `collection`.
 #[derive(Debug, Clone)]
-pub struct Mlp<B1, BH, H, const K: usize> {
-    pub first: B1,
-    pub hidden: Repeated<BH, K>,
-    pub head: H,
+pub struct Net<E2: Dtype = E, D: Storage<E2> = Dev> {
+    pub first: Layer<INPUT, E2, D>,
+    pub hidden: Vec<Layer<HIDDEN, E2, D>>,
+    pub head: Linear<HIDDEN, OUTPUT, E2, D>,
 }
 
-impl<B1, BH, H, const K: usize, E2, D> TensorCollection<E2, D> for Mlp<B1, BH, H, K>
-where
-    E2: Dtype,
-    D: Device<E2>,
-    B1: TensorCollection<E2, D>,
-    BH: TensorCollection<E2, D>,
-    H: TensorCollection<E2, D>,
-{
-    type To<E3: Dtype, D3: Device<E3>> = Mlp<B1::To<E3, D3>, BH::To<E3, D3>, H::To<E3, D3>, K>;
+impl<E2: Dtype, D: Storage<E2>> Net<E2, D> {
+    /// Hidden layers, the first one included.
+    pub fn depth(&self) -> usize {
+        1 + self.hidden.len()
+    }
 
-    fn iter_tensors<V: ModuleVisitor<Self, E2, D>>(
-        visitor: &mut V,
-    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
-        visitor.visit_fields(
-            (
-                Self::module("first", |s| &s.first, |s| &mut s.first),
-                Self::module("hidden", |s| &s.hidden, |s| &mut s.hidden),
-                Self::module("head", |s| &s.head, |s| &mut s.head),
-            ),
-            |(first, hidden, head)| Mlp {
-                first,
-                hidden,
-                head,
-            },
-        )
+    /// The BatchNorm of hidden layer `layer` (0 = the first), if it has one.
+    pub fn bn_of(&self, layer: usize) -> Option<&BatchNorm1D<HIDDEN, E2, D>> {
+        match layer {
+            0 => self.first.batchnorm(),
+            l => self.hidden.get(l - 1).and_then(|b| b.batchnorm()),
+        }
+    }
+
+    pub fn bn_of_mut(&mut self, layer: usize) -> Option<&mut BatchNorm1D<HIDDEN, E2, D>> {
+        match layer {
+            0 => self.first.batchnorm_mut(),
+            l => self.hidden.get_mut(l - 1).and_then(|b| b.batchnorm_mut()),
+        }
+    }
+
+    /// Each hidden layer's normalization and activation, the first layer's first.
+    pub fn layout(&self) -> Vec<(Norm, Activation)> {
+        std::iter::once((self.first.norm(), self.first.activation()))
+            .chain(self.hidden.iter().map(|b| (b.norm(), b.activation())))
+            .collect()
     }
 }
-
-pub type Head = Linear<HIDDEN, OUTPUT, E, Dev>;
-pub type PlainMlp<const K: usize> =
-    Mlp<PlainBlock<INPUT, HIDDEN, E, Dev>, PlainBlock<HIDDEN, HIDDEN, E, Dev>, Head, K>;
-pub type BnMlp<const K: usize> =
-    Mlp<BnBlock<INPUT, HIDDEN, E, Dev>, BnBlock<HIDDEN, HIDDEN, E, Dev>, Head, K>;
 
 /// Everything that decides a network's initial state.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NetSpec {
     pub variant: Variant,
+    /// Hidden layers, 1 to `MAX_DEPTH`.
+    pub depth: usize,
     pub activation: Activation,
     pub init: Init,
     pub seed: u64,
@@ -84,10 +85,10 @@ pub struct BnStats {
     pub running_var: Vec<E>,
 }
 
-/// What a trainer needs of a network; implemented once for every `Mlp` shape.
+/// What a trainer needs of a network; `Net` is its one implementation, for every depth,
+/// normalization and activation.
 pub trait Network: TensorCollection<E, Dev, To<E, Dev> = Self> + Clone + Send + 'static {
     fn hidden_layers(&self) -> usize;
-    fn configure(&mut self, spec: &NetSpec);
     /// Training forward through the fused ops (one tape op per layer).
     fn forward_train(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced>;
     /// Training forward through dfdx's own ops, the reference for the fused ones.
@@ -112,10 +113,25 @@ pub trait Network: TensorCollection<E, Dev, To<E, Dev> = Self> + Clone + Send + 
     fn bn_inputs_first_layer(&self, pixels: &[E], unit: usize) -> Vec<E>;
 }
 
-/// Builds the network a spec asks for.
-pub fn build<N: Network>(dev: &Dev, spec: &NetSpec) -> N {
-    let mut net = N::build(dev);
-    net.configure(spec);
+/// Builds the network a spec asks for. The parameters are made in dfdx's build order (each
+/// block's linear layer, then its BN), then the weights are drawn from their seeded streams.
+pub fn build(dev: &Dev, spec: &NetSpec) -> Net {
+    assert!(
+        (1..=MAX_DEPTH).contains(&spec.depth),
+        "depth {} is outside 1..={MAX_DEPTH}",
+        spec.depth
+    );
+    let (norm, act) = (spec.variant.norm(), spec.activation);
+    let first = Layer::new(dev, norm, act);
+    let hidden = (1..spec.depth)
+        .map(|_| Layer::new(dev, norm, act))
+        .collect();
+    let head = Linear::<HIDDEN, OUTPUT, E, Dev>::build(dev);
+    let mut net = Net {
+        first,
+        hidden,
+        head,
+    };
     net.init_weights(spec.init, spec.seed);
     net
 }
@@ -197,32 +213,19 @@ fn linear_stats<const I: usize, const O: usize>(
     }
 }
 
-impl<B1, BH, const K: usize> Network for Mlp<B1, BH, Head, K>
-where
-    B1: Block<INPUT, HIDDEN> + Clone + Send + 'static,
-    BH: Block<HIDDEN, HIDDEN> + Clone + Send + 'static,
-    Self: TensorCollection<E, Dev, To<E, Dev> = Self>,
-{
+impl Network for Net {
     fn hidden_layers(&self) -> usize {
-        K + 1
-    }
-
-    fn configure(&mut self, spec: &NetSpec) {
-        let after = spec.variant == Variant::BnAfter;
-        self.first.configure(spec.activation, after);
-        for b in self.hidden.modules.iter_mut() {
-            b.configure(spec.activation, after);
-        }
+        self.depth()
     }
 
     fn forward_train(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced> {
         // BN after the activation has no fused op; its backward divides by the small spread
         // of activation outputs, so the whole net stays on one path rather than mixing.
-        if self.first.bn_after() {
+        if self.first.norm() == Norm::BnAfter {
             return self.forward_train_dfdx(x);
         }
         let mut h = self.first.forward_train(x, false);
-        for b in self.hidden.modules.iter_mut() {
+        for b in self.hidden.iter_mut() {
             h = b.forward_train(h, true);
         }
         fused::linear_act(h, &self.head, None, true)
@@ -230,7 +233,7 @@ where
 
     fn forward_train_dfdx(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced> {
         let mut h = self.first.forward_train_dfdx(x);
-        for b in self.hidden.modules.iter_mut() {
+        for b in self.hidden.iter_mut() {
             h = b.forward_train_dfdx(h);
         }
         self.head.forward(h)
@@ -246,7 +249,7 @@ where
 
     fn flat(&self) -> FlatNet {
         let mut layers = vec![self.first.flat()];
-        layers.extend(self.hidden.modules.iter().map(|b| b.flat()));
+        layers.extend(self.hidden.iter().map(|b| b.flat()));
         layers.push(flat_head(&self.head));
         FlatNet { layers }
     }
@@ -257,34 +260,30 @@ where
         mut taps: Option<&mut Vec<Vec<E>>>,
     ) -> Batch<OUTPUT> {
         if let Some(t) = taps.as_deref_mut() {
-            t.resize(K + 1, Vec::new());
+            t.resize(self.depth(), Vec::new());
         }
         let mut h = self
             .first
             .forward_infer(x, taps.as_deref_mut().map(|t| &mut t[0]));
-        for (i, b) in self.hidden.modules.iter().enumerate() {
+        for (i, b) in self.hidden.iter().enumerate() {
             h = b.forward_infer(h, taps.as_deref_mut().map(|t| &mut t[i + 1]));
         }
         self.head.forward(h)
     }
 
     fn init_weights(&mut self, init: Init, seed: u64) {
-        init_linear(self.first.linear_mut(), init, seed, 0);
-        for (i, b) in self.hidden.modules.iter_mut().enumerate() {
-            init_linear(b.linear_mut(), init, seed, i as u64 + 1);
+        init_linear(&mut self.first.lin, init, seed, 0);
+        for (i, b) in self.hidden.iter_mut().enumerate() {
+            init_linear(&mut b.lin, init, seed, i as u64 + 1);
         }
-        init_linear(&mut self.head, init, seed, K as u64 + 1);
+        init_linear(&mut self.head, init, seed, self.hidden.len() as u64 + 1);
     }
 
     fn layer_stats(&self, grads: Option<&Gradients<E, Dev>>) -> Vec<LayerStats> {
-        let mut out = Vec::with_capacity(K + 2);
-        out.push(linear_stats(
-            self.first.linear(),
-            self.first.batchnorm(),
-            grads,
-        ));
-        for b in &self.hidden.modules {
-            out.push(linear_stats(b.linear(), b.batchnorm(), grads));
+        let mut out = Vec::with_capacity(self.depth() + 1);
+        out.push(linear_stats(&self.first.lin, self.first.batchnorm(), grads));
+        for b in &self.hidden {
+            out.push(linear_stats(&b.lin, b.batchnorm(), grads));
         }
         out.push(linear_stats(&self.head, None, grads));
         out
@@ -303,12 +302,12 @@ where
                 (grads.get(&bn.scale).as_vec(), grads.get(&bn.bias).as_vec())
             })
         };
-        let l = self.first.linear();
+        let l = &self.first.lin;
         push(grads.get(&l.weight).as_vec(), grads.get(&l.bias).as_vec());
         let (g, b) = bn_grads(self.first.batchnorm());
         push(g, b);
-        for blk in &self.hidden.modules {
-            let l = blk.linear();
+        for blk in &self.hidden {
+            let l = &blk.lin;
             push(grads.get(&l.weight).as_vec(), grads.get(&l.bias).as_vec());
             let (g, b) = bn_grads(blk.batchnorm());
             push(g, b);
@@ -321,9 +320,9 @@ where
     }
 
     fn grad_norm(&self, grads: &mut Gradients<E, Dev>) -> f64 {
-        let mut norms = vec![weight_grad_norm(self.first.linear(), grads)];
-        for b in &self.hidden.modules {
-            norms.push(weight_grad_norm(b.linear(), grads));
+        let mut norms = vec![weight_grad_norm(&self.first.lin, grads)];
+        for b in &self.hidden {
+            norms.push(weight_grad_norm(&b.lin, grads));
         }
         norms.push(weight_grad_norm(&self.head, grads));
         norms
@@ -334,18 +333,16 @@ where
     }
 
     fn batchnorm(&self, layer: usize) -> Option<&BatchNorm1D<HIDDEN, E, Dev>> {
-        match layer {
-            0 => self.first.batchnorm(),
-            l => self.hidden.modules.get(l - 1).and_then(|b| b.batchnorm()),
-        }
+        self.bn_of(layer)
     }
 
     fn bn_inputs_first_layer(&self, pixels: &[E], unit: usize) -> Vec<E> {
-        let lin = self.first.linear();
+        let lin = &self.first.lin;
         let w = values(&lin.weight);
         let row = &w[unit * INPUT..(unit + 1) * INPUT];
         let bias = values(&lin.bias)[unit];
-        let (act, after) = (self.first.activation(), self.first.bn_after());
+        let act = self.first.activation();
+        let after = self.first.norm() == Norm::BnAfter;
         pixels
             .chunks_exact(INPUT)
             .map(|p| {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::field::{ConfigError, Field};
 use crate::data::{self, DatasetName, Prepared, SplitConfig, SplitError};
-use crate::model::{Activation, Init, Variant, DEEP_DEPTH, SHALLOW_DEPTH};
+use crate::model::{Activation, Init, Variant, MAX_DEPTH, SHALLOW_DEPTH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -220,13 +220,10 @@ impl RunConfig {
                 ),
             ));
         }
-        if self.depth != SHALLOW_DEPTH && self.depth != DEEP_DEPTH {
+        if !(1..=MAX_DEPTH).contains(&self.depth) {
             return Err(bad(
                 Field::Depth,
-                format!(
-                    "must be {SHALLOW_DEPTH} or {DEEP_DEPTH}, got {}",
-                    self.depth
-                ),
+                format!("must be 1 to {MAX_DEPTH} hidden layers, got {}", self.depth),
             ));
         }
         if let Init::Glorot { gain } | Init::He { gain } = self.init {

@@ -18,10 +18,7 @@ use super::events::{BnUnit, Control, Event, Status};
 use super::optim::Opt;
 use crate::data::{Prepared, CLASSES, PIXELS};
 use crate::metric::ACC_THRESHOLDS;
-use crate::model::{
-    self, probe, BnNet, DeepBnNet, DeepPlainNet, Dev, NetSpec, Network, PlainNet, Variant, E,
-    HIDDEN,
-};
+use crate::model::{self, probe, Dev, Net, NetSpec, Network, E, HIDDEN};
 use crate::seeds::mix;
 
 /// Images in the fixed probe batch (the first validation images).
@@ -49,15 +46,10 @@ pub struct Job {
     pub control: Arc<Control>,
 }
 
-/// Runs a job to the end on the current thread, whatever network it needs.
+/// Runs a job to the end on the current thread; one network type serves every variant and
+/// depth.
 pub fn run(job: &Job) {
-    let deep = job.config.depth == model::DEEP_DEPTH;
-    match (job.spec.id.variant, deep) {
-        (Variant::Plain, false) => train::<PlainNet>(job),
-        (Variant::Plain, true) => train::<DeepPlainNet>(job),
-        (_, false) => train::<BnNet>(job),
-        (_, true) => train::<DeepBnNet>(job),
-    }
+    train(job)
 }
 
 struct Outcome {
@@ -66,11 +58,11 @@ struct Outcome {
     message: Option<String>,
 }
 
-fn train<N: Network>(job: &Job) {
+fn train(job: &Job) {
     let t0 = Instant::now();
     let mut paused = std::time::Duration::ZERO;
     let mut samples = 0u64;
-    let outcome = train_loop::<N>(job, &mut paused, &mut samples);
+    let outcome = train_loop(job, &mut paused, &mut samples);
     let elapsed = (t0.elapsed() - paused).as_secs_f64();
     let _ = job.events.send(Event::Finished {
         id: job.spec.id,
@@ -82,18 +74,15 @@ fn train<N: Network>(job: &Job) {
     });
 }
 
-fn train_loop<N: Network>(
-    job: &Job,
-    paused: &mut std::time::Duration,
-    samples: &mut u64,
-) -> Outcome {
+fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) -> Outcome {
     let (cfg, data, spec) = (&*job.config, &*job.data, &job.spec);
     let id = spec.id;
     let dev = Dev::seed_from_u64(mix(id.seed, 0xDE7));
-    let mut net: N = model::build(
+    let mut net = model::build(
         &dev,
         &NetSpec {
             variant: id.variant,
+            depth: cfg.depth,
             activation: cfg.activation,
             init: spec.init,
             seed: id.seed,
@@ -145,7 +134,7 @@ fn train_loop<N: Network>(
     let run_t = Instant::now();
 
     // Returns the validation accuracy, which decides whether the thresholds were crossed.
-    let eval = |net: &N, step: u64, out: &mut Vec<(Metric, f64)>| -> f64 {
+    let eval = |net: &Net, step: u64, out: &mut Vec<(Metric, f64)>| -> f64 {
         let (l, a) = evaluate(net, &dev, &data.val, &data.norm);
         out.push((Metric::ValLoss, l));
         out.push((Metric::ValAcc, a));

@@ -167,7 +167,8 @@ fn cli_values_out_of_range_exit_2() {
         (&["run", "--lr", "nan"][..], "--lr"),
         (&["run", "--preset", "nope"][..], "--preset"),
         (&["run", "--seeds", "0"][..], "--seeds"),
-        (&["run", "--depth", "7"][..], "--depth"),
+        (&["run", "--depth", "0"][..], "--depth"),
+        (&["run", "--depth", "61"][..], "--depth"),
         (&["run", "--momentum", "1.5"][..], "--momentum"),
         (
             &["run", "--seed", "18446744073709551615", "--seeds", "2"][..],

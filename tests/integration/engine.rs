@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bnlab::data::{self, DatasetName, SplitConfig};
-use bnlab::model::{self, Activation, BnNet, Init, NetSpec, PlainNet, Variant};
+use bnlab::model::{self, Activation, Init, NetSpec, Variant};
 use bnlab::runs;
 use bnlab::train::worker::epoch_order;
 use bnlab::train::{RunConfig, Session, Status};
@@ -31,13 +31,14 @@ fn both_variants_start_from_identical_shared_weights() {
     let dev = Cpu::default();
     let spec = |variant| NetSpec {
         variant,
+        depth: model::SHALLOW_DEPTH,
         activation: Activation::Sigmoid,
         init: Init::Gaussian { sigma: 0.1 },
         seed: 42,
     };
-    let plain: PlainNet = model::build(&dev, &spec(Variant::Plain));
-    let bn: BnNet = model::build(&dev, &spec(Variant::Bn));
-    let after: BnNet = model::build(&dev, &spec(Variant::BnAfter));
+    let plain = model::build(&dev, &spec(Variant::Plain));
+    let bn = model::build(&dev, &spec(Variant::Bn));
+    let after = model::build(&dev, &spec(Variant::BnAfter));
     assert_eq!(
         plain.first.lin.weight.as_vec(),
         bn.first.lin.weight.as_vec()
@@ -46,13 +47,13 @@ fn both_variants_start_from_identical_shared_weights() {
         plain.first.lin.weight.as_vec(),
         after.first.lin.weight.as_vec()
     );
-    for (p, b) in plain.hidden.modules.iter().zip(&bn.hidden.modules) {
+    for (p, b) in plain.hidden.iter().zip(&bn.hidden) {
         assert_eq!(p.lin.weight.as_vec(), b.lin.weight.as_vec());
         assert_eq!(p.lin.bias.as_vec(), b.lin.bias.as_vec());
     }
     assert_eq!(plain.head.weight.as_vec(), bn.head.weight.as_vec());
     // A different seed gives different weights, and layers differ from each other.
-    let other: PlainNet = model::build(
+    let other = model::build(
         &dev,
         &NetSpec {
             seed: 43,
@@ -64,8 +65,8 @@ fn both_variants_start_from_identical_shared_weights() {
         other.first.lin.weight.as_vec()
     );
     assert_ne!(
-        plain.hidden.modules[0].lin.weight.as_vec(),
-        plain.hidden.modules[1].lin.weight.as_vec()
+        plain.hidden[0].lin.weight.as_vec(),
+        plain.hidden[1].lin.weight.as_vec()
     );
     let w = plain.first.lin.weight.as_vec();
     let std = (w.iter().map(|v| v * v).sum::<f32>() / w.len() as f32).sqrt();
