@@ -7,7 +7,7 @@ use crate::support::reference::{self, max_rel_diff};
 
 use bnlab::data::DatasetName;
 use bnlab::model::sgd::PlainSgd;
-use bnlab::model::{self, Activation, BnNet, Init, NetSpec, Network, Variant};
+use bnlab::model::{self, Activation, Init, Net, NetSpec, Network, Variant};
 use dfdx::losses::cross_entropy_with_logits_loss;
 use dfdx::prelude::*;
 
@@ -35,15 +35,16 @@ fn onehot(dev: &Cpu, y: &[u8]) -> Tensor<(usize, Const<10>), f32, Cpu> {
 }
 
 /// A sigmoid BN net after 150 SGD steps through the fused ops, and the data it saw.
-fn trained() -> (Cpu, BnNet, bnlab::data::Prepared) {
+fn trained() -> (Cpu, Net, bnlab::data::Prepared) {
     let dev = Cpu::default();
     let cfg = bnlab::presets::find("ioffe2015")
         .unwrap()
         .config(DatasetName::Mnist5k);
     let data = cfg.prepare_data(None).unwrap();
-    let mut net: BnNet = model::build(
+    let mut net: Net = model::build(
         &dev,
         &NetSpec {
+            depth: 3,
             variant: Variant::Bn,
             activation: Activation::Sigmoid,
             init: Init::Default,
@@ -67,7 +68,10 @@ fn trained() -> (Cpu, BnNet, bnlab::data::Prepared) {
 fn fused_bn_training_and_flat_inference_match_the_reference_after_training() {
     let (dev, mut net, data) = trained();
     // Training moved the running statistics well away from their start (0 and 1).
-    for bn in [&net.first.bn, &net.hidden.modules[1].bn] {
+    for bn in [
+        net.first.batchnorm().unwrap(),
+        net.hidden[1].batchnorm().unwrap(),
+    ] {
         let m = bn.running_mean.as_vec();
         let v = bn.running_var.as_vec();
         assert!(m.iter().any(|x| x.abs() > 0.1), "running mean {m:?}");

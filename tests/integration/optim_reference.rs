@@ -6,7 +6,7 @@ use bnlab::metric::Metric;
 use std::sync::Arc;
 
 use bnlab::data::DatasetName;
-use bnlab::model::{self, Activation, Init, NetSpec, Network, PlainNet, Variant};
+use bnlab::model::{self, Activation, Init, Net, NetSpec, Network, Variant};
 use bnlab::runs::RunRecord;
 use bnlab::train::optim::Opt;
 use bnlab::train::{OptimizerKind, RunConfig, Session, Status};
@@ -38,20 +38,20 @@ fn push_grads<const I: usize, const O: usize>(
     out.extend(g.get(&l.bias).as_vec().iter().map(|&v| f64::from(v)));
 }
 
-fn params(net: &PlainNet) -> Vec<f64> {
+fn params(net: &Net) -> Vec<f64> {
     let mut v = Vec::new();
     push(&net.first.lin, &mut v);
-    for b in &net.hidden.modules {
+    for b in &net.hidden {
         push(&b.lin, &mut v);
     }
     push(&net.head, &mut v);
     v
 }
 
-fn grads_of(net: &PlainNet, g: &Gradients<f32, Cpu>) -> Vec<f64> {
+fn grads_of(net: &Net, g: &Gradients<f32, Cpu>) -> Vec<f64> {
     let mut v = Vec::new();
     push_grads(&net.first.lin, g, &mut v);
-    for b in &net.hidden.modules {
+    for b in &net.hidden {
         push_grads(&b.lin, g, &mut v);
     }
     push_grads(&net.head, g, &mut v);
@@ -68,9 +68,10 @@ fn trajectory(
 ) -> (Vec<f64>, Vec<Vec<f64>>, Vec<Vec<f64>>) {
     let dev = Cpu::default();
     let data = data();
-    let mut net: PlainNet = model::build(
+    let mut net: Net = model::build(
         &dev,
         &NetSpec {
+            depth: 3,
             variant: Variant::Plain,
             activation: Activation::Sigmoid,
             init: Init::Gaussian { sigma: 0.5 },

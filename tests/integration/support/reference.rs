@@ -1,7 +1,7 @@
 //! The MLP's maths written out again in f64, from a network's parameters: the reference the
 //! tests hold bnlab's fused training ops and flat inference path against.
 
-use bnlab::model::{BnNet, PlainNet};
+use bnlab::model::Net;
 use dfdx::nn::modules::{BatchNorm1D, Linear};
 use dfdx::prelude::*;
 
@@ -54,19 +54,19 @@ fn layer<const I: usize, const O: usize>(
 }
 
 /// The layers of a sigmoid BN net (BN before the activation), head last.
-pub fn bn_layers(net: &BnNet) -> Vec<RefLayer> {
-    let mut v = vec![layer(&net.first.lin, Some(&net.first.bn), true)];
-    for b in &net.hidden.modules {
-        v.push(layer(&b.lin, Some(&b.bn), true));
+pub fn bn_layers(net: &Net) -> Vec<RefLayer> {
+    let mut v = vec![layer(&net.first.lin, net.first.batchnorm(), true)];
+    for b in &net.hidden {
+        v.push(layer(&b.lin, b.batchnorm(), true));
     }
     v.push(layer(&net.head, None, false));
     v
 }
 
 /// The layers of a sigmoid plain net, head last.
-pub fn plain_layers(net: &PlainNet) -> Vec<RefLayer> {
+pub fn plain_layers(net: &Net) -> Vec<RefLayer> {
     let mut v = vec![layer(&net.first.lin, None, true)];
-    for b in &net.hidden.modules {
+    for b in &net.hidden {
         v.push(layer(&b.lin, None, true));
     }
     v.push(layer(&net.head, None, false));
