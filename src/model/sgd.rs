@@ -15,19 +15,30 @@ pub struct PlainSgd {
     pub lr: f64,
 }
 
+/// An optimizer step that the tensor backend refused; carries the backend's own words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{optimizer} update failed: {detail}")]
+pub struct UpdateError {
+    pub optimizer: &'static str,
+    pub detail: String,
+}
+
 impl PlainSgd {
     pub fn update<M: TensorCollection<E, Dev>>(
         &self,
         module: &mut M,
         grads: &Gradients<E, Dev>,
-    ) -> Result<(), String> {
+    ) -> Result<(), UpdateError> {
         let mut step = Step { lr: self.lr, grads };
         M::iter_tensors(&mut RecursiveWalker {
             m: module,
             f: &mut step,
         })
         .map(|_| ())
-        .map_err(|e| format!("SGD update failed: {e:?}"))
+        .map_err(|e| UpdateError {
+            optimizer: "SGD",
+            detail: format!("{e:?}"),
+        })
     }
 }
 

@@ -4,7 +4,7 @@ use dfdx::optim::{Adam, AdamConfig, Momentum, Optimizer, Sgd, SgdConfig};
 use dfdx::prelude::*;
 
 use super::config::OptimizerKind;
-use crate::model::sgd::PlainSgd;
+use crate::model::sgd::{PlainSgd, UpdateError};
 use crate::model::{Dev, Network, E};
 
 pub enum Opt<N: Network> {
@@ -38,12 +38,15 @@ impl<N: Network> Opt<N> {
         }
     }
 
-    pub fn update(&mut self, net: &mut N, grads: &Gradients<E, Dev>) -> Result<(), String> {
-        match self {
+    pub fn update(&mut self, net: &mut N, grads: &Gradients<E, Dev>) -> Result<(), UpdateError> {
+        let (optimizer, r) = match self {
             Opt::PlainSgd(o) => return o.update(net, grads),
-            Opt::Sgd(o) => o.update(net, grads),
-            Opt::Adam(o) => o.update(net, grads),
-        }
-        .map_err(|e| format!("optimizer update failed: {e:?}"))
+            Opt::Sgd(o) => ("SGD", o.update(net, grads)),
+            Opt::Adam(o) => ("Adam", o.update(net, grads)),
+        };
+        r.map_err(|e| UpdateError {
+            optimizer,
+            detail: format!("{e:?}"),
+        })
     }
 }

@@ -269,7 +269,7 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
             return Outcome {
                 status: Status::Failed,
                 step,
-                message: Some(e),
+                message: Some(e.to_string()),
             };
         }
         net.zero_grads(&mut grads);
