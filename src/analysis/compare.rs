@@ -388,6 +388,14 @@ pub struct Groups {
 }
 
 impl Groups {
+    /// Every trainer of a run, measured and grouped.
+    pub fn of_record(record: &crate::runs::RunRecord) -> Self {
+        Self::new(
+            record.jobs.iter().map(JobMetrics::of).collect(),
+            &record.config.variants,
+        )
+    }
+
     pub fn new(jobs: Vec<JobMetrics>, config_variants: &[Variant]) -> Self {
         let mut variants: Vec<Variant> = config_variants.to_vec();
         for j in &jobs {

@@ -6,6 +6,12 @@ pub fn mean(xs: &[f64]) -> Option<f64> {
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
+/// Geometric mean of the positive finite values; `None` when there are none.
+pub fn geo_mean(xs: &[f64]) -> Option<f64> {
+    let logs: Vec<f64> = xs.iter().filter(|x| **x > 0.0).map(|x| x.ln()).collect();
+    mean(&logs).map(f64::exp)
+}
+
 /// Sample standard deviation (n − 1); needs at least two values.
 pub fn std(xs: &[f64]) -> Option<f64> {
     let v: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use super::curves::{self, Clock, SeriesIndex, SmoothCache};
 use crate::analysis::compare::Groups;
-use crate::analysis::metrics::JobMetrics;
 use crate::analysis::summary;
 use crate::analysis::verdict::Verdict;
 use crate::model::Variant;
@@ -129,12 +128,7 @@ impl RunView {
         if !self.record.all_final() {
             return None;
         }
-        let preset = crate::presets::find(&self.record.config.preset)?;
-        let groups = Groups::new(
-            self.record.jobs.iter().map(JobMetrics::of).collect(),
-            &self.record.config.variants,
-        );
-        crate::analysis::verdict::judge(preset.name, preset.claim, &groups)
+        crate::analysis::verdict::judge_run(&self.record, &Groups::of_record(&self.record))
     }
 
     pub fn saved(mut record: RunRecord, dir: PathBuf) -> Self {

@@ -106,14 +106,7 @@ pub fn write_all(record: &RunRecord, dir: &Path, prefix: &str) -> anyhow::Result
     };
     if let Some(sweep) = &record.config.sweep {
         let param = sweep.param.as_str();
-        let g = crate::analysis::compare::Groups::new(
-            record
-                .jobs
-                .iter()
-                .map(crate::analysis::metrics::JobMetrics::of)
-                .collect(),
-            &record.config.variants,
-        );
+        let g = crate::analysis::compare::Groups::of_record(record);
         let xs: Vec<f64> = g
             .points()
             .iter()

@@ -1,7 +1,6 @@
 //! The side-by-side comparison table printed by `bnlab run`.
 
 use crate::analysis::compare::Groups;
-use crate::analysis::metrics::JobMetrics;
 use crate::analysis::summary::summarize;
 use crate::runs::RunRecord;
 
@@ -74,14 +73,7 @@ pub fn comparison_table(record: &RunRecord) -> String {
 
 /// The claim's verdict under the table, as the report and the UI give it.
 fn verdict_lines(record: &RunRecord) -> String {
-    let Some(p) = crate::presets::find(&record.config.preset) else {
-        return String::new();
-    };
-    let groups = Groups::new(
-        record.jobs.iter().map(JobMetrics::of).collect(),
-        &record.config.variants,
-    );
-    let Some(v) = crate::analysis::verdict::judge(p.name, p.claim, &groups) else {
+    let Some(v) = crate::analysis::verdict::judge_run(record, &Groups::of_record(record)) else {
         return String::new();
     };
     let mut out = format!("\nclaim: {}\nverdict: {}\n", v.claim, v.label());

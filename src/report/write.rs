@@ -9,7 +9,7 @@ use super::discuss::{discussion, Pair};
 use super::figures;
 use crate::analysis::compare::{Groups, TABLE};
 use crate::analysis::fmt::{cell, effect, int, pct};
-use crate::analysis::metrics::{JobMetrics, BLOWUP_MIN_RISE, CHANCE_BAND};
+use crate::analysis::metrics::{BLOWUP_MIN_RISE, CHANCE_BAND};
 use crate::runs::{self, RunRecord};
 
 pub const REPORT: &str = "report.md";
@@ -255,10 +255,7 @@ fn run_section(
     prefix: &str,
     h: &str,
 ) -> anyhow::Result<String> {
-    let g = Groups::new(
-        rec.jobs.iter().map(JobMetrics::of).collect(),
-        &rec.config.variants,
-    );
+    let g = Groups::of_record(rec);
     let title = crate::presets::find(&rec.config.preset)
         .map_or(rec.config.preset.clone(), |p| p.title.to_string());
     let mut md = format!(
@@ -334,9 +331,7 @@ fn run_section(
 /// The claim and what the run says of it, first, so a reader sees the conclusion before
 /// the numbers behind it.
 fn verdict_section(rec: &RunRecord, g: &Groups, h: &str) -> String {
-    let Some(v) = crate::presets::find(&rec.config.preset)
-        .and_then(|p| crate::analysis::verdict::judge(p.name, p.claim, g))
-    else {
+    let Some(v) = crate::analysis::verdict::judge_run(rec, g) else {
         return String::new();
     };
     let mut md = format!(

@@ -147,6 +147,12 @@ fn final_acc(j: &JobMetrics) -> Option<f64> {
     j.final_val_acc.map(|p| p.1)
 }
 
+/// Judges the claim of the run's preset; `None` for a run of no known preset.
+pub fn judge_run(record: &crate::runs::RunRecord, g: &Groups) -> Option<Verdict> {
+    let p = crate::presets::find(&record.config.preset)?;
+    judge(p.name, p.claim, g)
+}
+
 /// Judges the claim of `preset` on the grouped jobs of a run; `None` when the run lacks the
 /// variants the claim compares.
 pub fn judge(preset: &str, claim: &str, g: &Groups) -> Option<Verdict> {

@@ -118,9 +118,7 @@ pub(super) fn high_lr(g: &Groups, bn: Variant, notes: &mut Vec<String>) -> Vec<P
             lb.push(b);
         }
     }
-    let gm = |v: &[f64]| {
-        super::super::stats::mean(&v.iter().map(|x| x.ln()).collect::<Vec<_>>()).map(f64::exp)
-    };
+    let gm = super::super::stats::geo_mean;
     let at_top = |v: &[f64]| {
         if !v.is_empty() && v.iter().all(|x| *x >= top) {
             " (the top of the grid: at least that)"
@@ -240,9 +238,7 @@ pub(super) fn deep(g: &Groups, bn: Variant, notes: &mut Vec<String>) -> Vec<Part
         if p == base || d.is_empty() {
             continue;
         }
-        let gm = |v: &[f64]| {
-            super::super::stats::mean(&v.iter().map(|x| x.ln()).collect::<Vec<_>>()).map(f64::exp)
-        };
+        let gm = super::super::stats::geo_mean;
         parts.push(Part::new(
             format!(
                 "init gain {}: relative gradient at the first step moved {} from its value at gain 1 for plain, {} for BN",
