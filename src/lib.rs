@@ -13,6 +13,7 @@ pub mod interrupt;
 pub mod kernels;
 pub mod metric;
 pub mod model;
+pub mod palette;
 pub mod presets;
 pub mod report;
 pub mod runs;

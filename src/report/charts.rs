@@ -8,12 +8,10 @@ use plotters::prelude::*;
 
 use crate::model::Variant;
 
+/// The variant's colour from the shared palette, the same as on screen.
 pub fn color(v: Variant) -> RGBColor {
-    match v {
-        Variant::Plain => RGBColor(31, 119, 180),
-        Variant::Bn => RGBColor(214, 39, 40),
-        Variant::BnAfter => RGBColor(44, 160, 44),
-    }
+    let (r, g, b) = crate::palette::rgb(v);
+    RGBColor(r, g, b)
 }
 
 /// Distinct colors for lines inside one panel (layers, bands).

@@ -4,31 +4,22 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::model::Variant;
+use crate::palette;
 use crate::train::Status;
 
-pub const ORANGE: Color = Color::Rgb(0xE6, 0x9F, 0x00);
-pub const BLUE: Color = Color::Rgb(0x00, 0x72, 0xB2);
-pub const GREEN: Color = Color::Rgb(0x00, 0x9E, 0x73);
 pub const VERMILION: Color = Color::Rgb(0xD5, 0x5E, 0x00);
 pub const SKY: Color = Color::Rgb(0x56, 0xB4, 0xE9);
 pub const YELLOW: Color = Color::Rgb(0xF0, 0xE4, 0x42);
 pub const MUTED: Color = Color::Gray;
 
 pub fn variant(v: Variant) -> Color {
-    match v {
-        Variant::Plain => ORANGE,
-        Variant::Bn => BLUE,
-        Variant::BnAfter => GREEN,
-    }
+    let (r, g, b) = palette::rgb(v);
+    Color::Rgb(r, g, b)
 }
 
 /// The symbol drawn next to a variant's name, so colour is not the only cue.
 pub fn variant_mark(v: Variant) -> &'static str {
-    match v {
-        Variant::Plain => "●",
-        Variant::Bn => "■",
-        Variant::BnAfter => "▲",
-    }
+    palette::mark(v)
 }
 
 pub fn status(s: Status) -> Style {

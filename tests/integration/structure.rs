@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["seeds", "usage", "metric", "kernels", "interrupt"],
     &["data"],
     &["model"],
-    &["train"],
+    &["train", "palette"],
     &["presets"],
     &["runs"],
     &["analysis"],

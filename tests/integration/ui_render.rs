@@ -88,11 +88,11 @@ fn run_screen_draws_both_variants_with_legend_gauges_and_table() {
     assert!(t.contains("step 400/1000"), "{t}");
     assert!(t.contains("Comparison") && t.contains("→95%"), "{t}");
     assert!(
-        plotted_cells(&b, theme::ORANGE) > 20,
+        plotted_cells(&b, theme::variant(bnlab::model::Variant::Plain)) > 20,
         "plain curve not drawn\n{t}"
     );
     assert!(
-        plotted_cells(&b, theme::BLUE) > 20,
+        plotted_cells(&b, theme::variant(bnlab::model::Variant::Bn)) > 20,
         "bn curve not drawn\n{t}"
     );
 }
