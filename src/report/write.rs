@@ -35,6 +35,11 @@ pub fn write_report(run_dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<
         .iter()
         .map(|d| load_run(d))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // The task folders of one grid are one run, pooled; other folders each keep a section.
+    let records = match runs::pool::pool(run_dirs.iter().cloned().zip(records).collect())? {
+        runs::pool::Pooled::Merged(cells) => return super::pooled::write(cells, first, out),
+        runs::pool::Pooled::Separate(runs) => runs.into_iter().map(|r| r.1).collect::<Vec<_>>(),
+    };
     let out_dir = out.unwrap_or(first).to_path_buf();
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let mut md = String::new();
@@ -248,7 +253,7 @@ fn per_seed_table(g: &Groups, param: Option<&str>) -> String {
     md
 }
 
-fn run_section(
+pub(super) fn run_section(
     rec: &RunRecord,
     dir: &Path,
     out_dir: &Path,
@@ -349,7 +354,7 @@ fn verdict_section(rec: &RunRecord, g: &Groups, h: &str) -> String {
     md
 }
 
-const DEFINITIONS: &str = "\n## How the numbers are defined\n\n\
+pub(super) const DEFINITIONS: &str = "\n## How the numbers are defined\n\n\
 - **steps / epochs to 90, 95, 97%**: the first validation pass whose `val_acc` is at or above the threshold (its `step` and `epoch` columns). Validation runs about 4 times per epoch unless `eval_every` is set, and densely where a threshold is crossed (see the resolution below). *never* means the threshold was not reached within the run.\n\
 - **area under the validation-loss curve**: trapezoids of `val_loss` against `epoch`, in loss × epochs; lower means the loss fell sooner. Only compared between trainers that ran the same length.\n\
 - **final / best validation accuracy, test accuracy**: last and highest `val_acc`; `test_acc` once at the end on the held-out test split.\n\
