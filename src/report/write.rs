@@ -36,7 +36,9 @@ pub fn write_report(run_dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<
         .map(|d| load_run(d))
         .collect::<anyhow::Result<Vec<_>>>()?;
     // The task folders of one grid are one run, pooled; other folders each keep a section.
-    let records = match runs::pool::pool(run_dirs.iter().cloned().zip(records).collect())? {
+    let pooled = runs::pool::pool(run_dirs.iter().cloned().zip(records).collect())
+        .map_err(|e| crate::usage::UsageError::new("bnlab report", e.to_string()))?;
+    let records = match pooled {
         runs::pool::Pooled::Merged(cells) => return super::pooled::write(cells, first, out),
         runs::pool::Pooled::Separate(runs) => runs.into_iter().map(|r| r.1).collect::<Vec<_>>(),
     };
