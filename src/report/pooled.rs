@@ -72,6 +72,9 @@ pub fn write(
             from.len(),
             names.join(", ")
         );
+        if many {
+            section = section.replacen("bnlab report: ", &format!("bnlab report, {label}: "), 1);
+        }
         // After the title line, before the verdict.
         let at = section.find("\n\n").map_or(section.len(), |i| i + 1);
         section.insert_str(at, &note);
