@@ -15,14 +15,14 @@ use crate::runs::grid::cell_label;
 use crate::runs::RunRecord;
 use crate::train::Status;
 
-/// The numbers given per trainer and per group, under these keys.
-const MEASURES: [(&str, &Measure); 6] = [
-    ("final_val_acc", &FINAL_VAL_ACC),
-    ("best_val_acc", &BEST_VAL_ACC),
-    ("test_acc", &TEST_ACC),
-    ("steps_to_90", &STEPS_90),
-    ("steps_to_95", &STEPS_95),
-    ("steps_to_97", &STEPS_97),
+/// The numbers given per trainer and per group, under the keys `analysis` gives them.
+const MEASURES: [&Measure; 6] = [
+    &FINAL_VAL_ACC,
+    &BEST_VAL_ACC,
+    &TEST_ACC,
+    &STEPS_90,
+    &STEPS_95,
+    &STEPS_97,
 ];
 
 fn num(x: Option<f64>) -> Value {
@@ -57,7 +57,8 @@ pub fn run_json(record: &RunRecord, dir: Option<&Path>) -> Value {
         t.insert("point".into(), j.point.into());
         t.insert("point_value".into(), num(j.point_value));
         t.insert("status".into(), j.status.as_str().into());
-        for (key, m) in MEASURES {
+        for m in MEASURES {
+            let key = m.key;
             t.insert(key.into(), num((m.get)(j)));
         }
         trainers.push(Value::Object(t));
@@ -73,7 +74,8 @@ pub fn run_json(record: &RunRecord, dir: Option<&Path>) -> Value {
             g.insert("point".into(), point.into());
             g.insert("point_value".into(), num(value));
             g.insert("seeds".into(), jobs.len().into());
-            for (key, m) in MEASURES {
+            for m in MEASURES {
+                let key = m.key;
                 let xs = compare::values(m, &jobs);
                 // A mean over only the seeds that reached a threshold would flatter the
                 // slower variant, as in summary.csv.
@@ -97,7 +99,8 @@ pub fn run_json(record: &RunRecord, dir: Option<&Path>) -> Value {
             d.insert("baseline".into(), b.as_str().into());
             d.insert("point".into(), point.into());
             d.insert("point_value".into(), num(value));
-            for (key, m) in MEASURES {
+            for m in MEASURES {
+                let key = m.key;
                 let p = compare::paired(m, &groups.of(point, b), &jobs);
                 let what = match m.pairing {
                     Pairing::Diff => "difference",

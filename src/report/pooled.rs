@@ -7,9 +7,28 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::write::{run_section, DEFINITIONS, REPORT};
+use super::write::{load_run, run_section, write_records, DEFINITIONS, REPORT};
 use crate::analysis::metrics::BLOWUP_MIN_RISE;
 use crate::runs::{self, RunRecord};
+
+/// `bnlab report DIR…`: the task folders of one grid pooled into one run, other folders
+/// each in a section of their own.
+pub fn write_report(run_dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let first = run_dirs.first().context("no run folder given")?;
+    let records = run_dirs
+        .iter()
+        .map(|d| load_run(d))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let pooled = runs::pool::pool(run_dirs.iter().cloned().zip(records).collect())
+        .map_err(|e| crate::usage::UsageError::new("bnlab report", e.to_string()))?;
+    match pooled {
+        runs::pool::Pooled::Merged(cells) => write(cells, first, out),
+        runs::pool::Pooled::Separate(runs) => {
+            let (dirs, records): (Vec<PathBuf>, Vec<RunRecord>) = runs.into_iter().unzip();
+            write_records(&dirs, records, out)
+        }
+    }
+}
 
 /// Where the pool goes without `--out`: beside the first task folder.
 pub fn default_dir(first: &Path) -> PathBuf {
@@ -33,7 +52,7 @@ fn folder_name(label: &str) -> String {
         .collect()
 }
 
-pub fn write(
+fn write(
     cells: Vec<(String, RunRecord, Vec<PathBuf>)>,
     first: &Path,
     out: Option<&Path>,

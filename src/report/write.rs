@@ -30,18 +30,20 @@ pub fn load_run(dir: &Path) -> anyhow::Result<RunRecord> {
 /// Writes `report.md` and its SVG charts for `run_dirs` into `out` (default: the first run
 /// folder) and returns the path of `report.md`.
 pub fn write_report(run_dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let first = run_dirs.first().context("no run folder given")?;
     let records = run_dirs
         .iter()
         .map(|d| load_run(d))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    // The task folders of one grid are one run, pooled; other folders each keep a section.
-    let pooled = runs::pool::pool(run_dirs.iter().cloned().zip(records).collect())
-        .map_err(|e| crate::usage::UsageError::new("bnlab report", e.to_string()))?;
-    let records = match pooled {
-        runs::pool::Pooled::Merged(cells) => return super::pooled::write(cells, first, out),
-        runs::pool::Pooled::Separate(runs) => runs.into_iter().map(|r| r.1).collect::<Vec<_>>(),
-    };
+    write_records(run_dirs, records, out)
+}
+
+/// [`write_report`] for records already read from `run_dirs`.
+pub fn write_records(
+    run_dirs: &[PathBuf],
+    records: Vec<RunRecord>,
+    out: Option<&Path>,
+) -> anyhow::Result<PathBuf> {
+    let first = run_dirs.first().context("no run folder given")?;
     let out_dir = out.unwrap_or(first).to_path_buf();
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let mut md = String::new();

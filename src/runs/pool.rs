@@ -52,7 +52,8 @@ fn show(v: Option<&Value>) -> String {
 /// Pools `runs`, or says why not.
 pub fn pool(runs: Vec<(PathBuf, RunRecord)>) -> Result<Pooled, PoolError> {
     let sliced = runs.iter().filter(|r| r.1.config.slice.is_some()).count();
-    if sliced == 0 {
+    // One folder is reported as it is, a single task included: there is nothing to pool.
+    if sliced == 0 || runs.len() == 1 {
         return Ok(Pooled::Separate(runs));
     }
     if sliced < runs.len() {

@@ -86,6 +86,9 @@ fn runs_without_slices_stay_separate() {
     ])
     .unwrap();
     assert!(matches!(p, Pooled::Separate(v) if v.len() == 2));
+    // One task's folder alone is reported as it is.
+    let one = slices(&g, 2).remove(1);
+    assert!(matches!(pool(vec![one]).unwrap(), Pooled::Separate(v) if v.len() == 1));
     let mut mixed = slices(&g, 2);
     mixed.push(("whole".into(), whole));
     let e = pool(mixed).err().unwrap().to_string();

@@ -86,12 +86,13 @@ fn six_tasks_under_gnu_parallel_pool_into_the_single_process_run() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let one = tmp.path().join("one");
-    ok(bnlab(tmp.path())
+    let table = ok(bnlab(tmp.path())
         .args(GRID)
         .args(["--quiet", "--out"])
         .arg(&one)
         .output()
         .unwrap());
+    seed_groups_are_in_the_table(&table, &run_dirs(&one)[0]);
     let tasks = tmp.path().join("tasks");
     let out = Command::new("parallel")
         .args(["--will-cite", "--halt", "now,fail=1", "-j", "2"])
@@ -169,6 +170,40 @@ fn six_tasks_under_gnu_parallel_pool_into_the_single_process_run() {
         .arg(&pooled)
         .output()
         .unwrap());
+}
+
+/// The run's table gives each variant's mean ± std over its seeds and the paired difference
+/// with its interval, in the words and numbers of `analysis` (issue 15, item 10).
+fn seed_groups_are_in_the_table(table: &str, dir: &Path) {
+    use bnlab::analysis::compare::{paired, Groups, BEST_VAL_ACC, TEST_ACC};
+    use bnlab::analysis::fmt::{cell, effect};
+    use bnlab::model::Variant;
+    let g = Groups::of_record(&bnlab::runs::load(dir).unwrap());
+    for point in [0, 1] {
+        let (plain, bn) = (g.of(point, Variant::Plain), g.of(point, Variant::Bn));
+        assert_eq!((plain.len(), bn.len()), (3, 3));
+        let mean = cell(&BEST_VAL_ACC, &bn);
+        assert!(mean.contains(" ± "), "{mean}");
+        let lr = ["0.1", "0.5"][point];
+        let row = table
+            .lines()
+            .find(|l| l.split_whitespace().take(3).eq([lr, "bn", "3"]))
+            .unwrap_or_else(|| panic!("no bn row at lr {lr}:\n{table}"));
+        assert!(row.contains(&mean), "{row} lacks {mean}");
+        let d = effect(&TEST_ACC, &paired(&TEST_ACC, &plain, &bn).unwrap());
+        assert!(d.contains("95% CI"), "{d}");
+        let head = format!("learning rate {lr}, bn − plain: ");
+        let at = table
+            .find(&head)
+            .unwrap_or_else(|| panic!("{head}:\n{table}"));
+        assert!(
+            table[at..]
+                .lines()
+                .take(4)
+                .any(|l| l.ends_with(&format!("test acc {d}"))),
+            "{table}"
+        );
+    }
 }
 
 fn plan(tmp: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
