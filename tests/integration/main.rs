@@ -8,6 +8,7 @@ mod bn_reference;
 mod bn_small_batch;
 mod bounded_inputs;
 mod cli_messages;
+mod cluster;
 mod data_bad_inputs;
 mod data_cli;
 mod data_fetch;
