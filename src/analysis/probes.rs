@@ -205,3 +205,7 @@ mod tests {
         assert!((r - 1.0).abs() < 1e-12, "{r}");
     }
 }
+
+#[cfg(test)]
+#[path = "probes_more_tests.rs"]
+mod more_tests;
