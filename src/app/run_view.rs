@@ -246,7 +246,7 @@ impl RunView {
     }
 
     /// The mean validation accuracy of a group as a series of the shared analysis.
-    fn val_series(&self, jobs: &[usize]) -> Vec<(u64, f64, f64)> {
+    pub fn val_series(&self, jobs: &[usize]) -> Vec<(u64, f64, f64)> {
         curves::curve(
             &self.record,
             &self.index,
@@ -266,27 +266,30 @@ impl RunView {
     /// Groups that diverged or failed stop early and are left out; `Err` names a group with
     /// no evaluation yet.
     pub fn common_step(&self, groups: &[(Variant, Vec<usize>)]) -> Result<u64, Variant> {
-        let mut common: Option<u64> = None;
-        for (v, jobs) in groups {
-            let st = self.group_status(jobs);
-            if matches!(st, Status::Diverged | Status::Failed) {
-                continue;
-            }
-            match metrics::last(&self.val_series(jobs)) {
-                Some((step, _)) => common = Some(common.map_or(step, |c| c.min(step))),
-                None => return Err(*v),
-            }
-        }
-        common.ok_or_else(|| groups.first().map_or(Variant::ALL[0], |g| g.0))
+        let vals: Vec<_> = groups
+            .iter()
+            .map(|(v, jobs)| (*v, self.group_status(jobs), self.val_series(jobs)))
+            .collect();
+        common_step_of(&vals)
     }
 
     /// [`RunView::stats`] with the accuracy numbers taken from the evaluations at or before
     /// step `upto`.
     pub fn stats_upto(&self, jobs: &[usize], upto: Option<u64>) -> GroupStats {
-        let mut val = self.val_series(jobs);
+        self.stats_of(jobs, self.val_series(jobs), upto)
+    }
+
+    /// [`RunView::stats_upto`] from the group's validation series, already computed.
+    pub fn stats_of(
+        &self,
+        jobs: &[usize],
+        mut val: Vec<(u64, f64, f64)>,
+        upto: Option<u64>,
+    ) -> GroupStats {
         if let Some(u) = upto {
             val.retain(|p| p.0 <= u);
         }
+
         let steps: u64 = jobs.iter().map(|&j| self.record.jobs[j].step).sum();
         let total: u64 = jobs.iter().map(|&j| self.record.jobs[j].total_steps).sum();
         let elapsed = jobs
@@ -313,6 +316,24 @@ impl RunView {
             running: self.live && jobs.iter().any(|&j| !self.record.jobs[j].status.is_final()),
         }
     }
+}
+
+/// A group's variant, status and mean validation series.
+pub type GroupVal = (Variant, Status, Vec<(u64, f64, f64)>);
+
+/// [`RunView::common_step`] from each group's status and validation series.
+pub fn common_step_of(groups: &[GroupVal]) -> Result<u64, Variant> {
+    let mut common: Option<u64> = None;
+    for (v, st, val) in groups {
+        if matches!(st, Status::Diverged | Status::Failed) {
+            continue;
+        }
+        match metrics::last(val) {
+            Some((step, _)) => common = Some(common.map_or(step, |c| c.min(step))),
+            None => return Err(*v),
+        }
+    }
+    common.ok_or_else(|| groups.first().map_or(Variant::ALL[0], |g| g.0))
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -117,40 +117,34 @@ pub struct Built {
     pub cursor_x: Option<f64>,
 }
 
+type Point = (f64, f64);
+
 /// A line at full resolution, before windowing and decimation.
-struct Full {
+struct Full<'a> {
     d: Drawn,
-    pts: Vec<(f64, f64)>,
+    raw: Vec<(f64, f64)>,
+    /// Where its smoothed form is cached, when it is smoothed.
+    smooth: Option<(&'a curves::SmoothCache, String)>,
     buckets: usize,
 }
 
-fn transform(mut v: Vec<(f64, f64)>, log: bool) -> Vec<(f64, f64)> {
-    if log {
-        v.retain(|p| p.1 > 0.0 && p.1.is_finite());
-        for p in &mut v {
-            p.1 = p.1.log10();
-        }
+/// The shown part of `pts` (log scale applied), decimated, and the value at the cursor:
+/// only the window is copied, so a long series costs one pass, not several copies.
+fn finish(
+    pts: &[(f64, f64)],
+    x: [f64; 2],
+    log: bool,
+    buckets: usize,
+    cursor: Option<f64>,
+) -> (Vec<(f64, f64)>, Option<Point>) {
+    let at = cursor.and_then(|cx| value_at(pts, cx));
+    let w = window(pts, x);
+    if !log {
+        return (curves::decimate(w, buckets), at);
     }
-    v
-}
-
-/// `points` smoothed when asked (through the cache when the series only grows).
-fn smoothed(
-    src: &Source,
-    key: String,
-    points: &[(f64, f64)],
-    s: &ChartSettings,
-    smooth: bool,
-) -> Vec<(f64, f64)> {
-    if !smooth || s.raw || s.smoothing <= 0.0 {
-        return points.to_vec();
-    }
-    if s.x_axis == XAxis::Time {
-        // Seconds are re-estimated as the clock learns, so the points do not only grow.
-        return curves::smooth(points, s.smoothing);
-    }
-    src.cache
-        .with_smoothed(&key, points, s.smoothing, |sm| sm.to_vec())
+    let v = curves::log10(w);
+    let at = at.filter(|p| p.1 > 0.0).map(|p| (p.0, p.1.log10()));
+    (curves::decimate(&v, buckets), at)
 }
 
 /// The part of `p` inside `[x0, x1]`, with one point either side so lines reach the edges.
@@ -200,7 +194,8 @@ pub fn build(run: &RunView, series: &[Series], s: &ChartSettings, log: bool, wid
                         src.prefix, ser.pick, s.x_axis
                     )
                 };
-                let mut push = |role: Role, name, pts: Vec<(f64, f64)>, style, n: usize| {
+                let smooth = ser.smooth && !s.raw && s.smoothing > 0.0;
+                let mut push = |role: Role, name, raw: Vec<(f64, f64)>, what: &str, style, n| {
                     let (marker, graph) = match (role, ser.main, src.overlay > 0) {
                         (_, true, true) => (overlay_marker, GraphType::Line),
                         (_, false, _) => (Marker::Dot, GraphType::Scatter),
@@ -219,20 +214,18 @@ pub fn build(run: &RunView, series: &[Series], s: &ChartSettings, log: bool, wid
                             diverged,
                             at_cursor: None,
                         },
-                        pts: transform(pts, log),
+                        raw,
+                        smooth: smooth.then(|| (src.cache, key(what))),
                         buckets: n,
                     });
                 };
                 if ser.main {
-                    for (k, seed) in c.seeds.iter().enumerate() {
-                        let pts = smoothed(&src, key(&format!("seed{k}")), seed, s, ser.smooth);
-                        push(Role::Faint, None, pts, faint, buckets);
+                    for (k, seed) in c.seeds.into_iter().enumerate() {
+                        push(Role::Faint, None, seed, &format!("seed{k}"), faint, buckets);
                     }
-                    if let Some((lo, hi)) = &c.band {
-                        for (b, what) in [(lo, "lo"), (hi, "hi")] {
-                            let pts = smoothed(&src, key(what), b, s, ser.smooth);
-                            push(Role::Faint, None, pts, faint, buckets);
-                        }
+                    if let Some((lo, hi)) = c.band {
+                        push(Role::Faint, None, lo, "lo", faint, buckets);
+                        push(Role::Faint, None, hi, "hi", faint, buckets);
                     }
                 }
                 let n = jobs.len();
@@ -244,16 +237,18 @@ pub fn build(run: &RunView, series: &[Series], s: &ChartSettings, log: bool, wid
                     };
                     format!("{}{} {}{seeds}", src.prefix, theme::variant_mark(v), v)
                 });
-                let pts = smoothed(&src, key("mean"), &c.mean, s, ser.smooth);
                 let nb = if ser.main { buckets * 2 } else { buckets / 2 };
-                push(Role::Main, name, pts, base, nb);
+                push(Role::Main, name, c.mean, "mean", base, nb);
             }
         }
     }
+    // Smoothing and the log scale keep each point's x, so the raw points give the range.
     let ([x0, x1], _) = curves::bounds(
         full.iter()
             .filter(|f| f.d.role != Role::Faint)
-            .map(|f| f.pts.as_slice()),
+            .flat_map(|f| [f.raw.first(), f.raw.last()])
+            .flatten()
+            .map(std::slice::from_ref),
         false,
     );
     let x = framing::x_window([x0, x1], s);
@@ -261,11 +256,23 @@ pub fn build(run: &RunView, series: &[Series], s: &ChartSettings, log: bool, wid
     let lines = full
         .into_iter()
         .map(|mut f| {
-            let w = window(&f.pts, x);
-            f.d.points = curves::decimate(w, f.buckets);
-            if f.d.role == Role::Main {
-                f.d.at_cursor = cursor_x.and_then(|cx| value_at(&f.pts, cx));
-            }
+            let cursor = cursor_x.filter(|_| f.d.role == Role::Main);
+            let (points, at) = match &f.smooth {
+                // Seconds are re-estimated as the clock learns: the points do not only grow.
+                Some(_) if s.x_axis == XAxis::Time => finish(
+                    &curves::smooth(&f.raw, s.smoothing),
+                    x,
+                    log,
+                    f.buckets,
+                    cursor,
+                ),
+                Some((cache, key)) => cache.with_smoothed(key, &f.raw, s.smoothing, |sm| {
+                    finish(sm, x, log, f.buckets, cursor)
+                }),
+                None => finish(&f.raw, x, log, f.buckets, cursor),
+            };
+            f.d.points = points;
+            f.d.at_cursor = at;
             f.d
         })
         .collect();

@@ -40,12 +40,17 @@ pub fn status_text(status: Status, live: bool) -> &'static str {
 }
 
 pub fn variant_rows(run: &RunView) -> (Vec<VariantRow>, At) {
+    // Each group's validation series once, for the common step and for its numbers.
     let groups: Vec<(Variant, Vec<usize>)> = run
         .variants()
         .into_iter()
         .map(|v| (v, run.group(v)))
         .collect();
-    let at = match run.common_step(&groups) {
+    let vals: Vec<_> = groups
+        .iter()
+        .map(|(v, jobs)| (*v, run.group_status(jobs), run.val_series(jobs)))
+        .collect();
+    let at = match crate::app::run_view::common_step_of(&vals) {
         Ok(s) => At::Step(s),
         Err(v) => At::Waiting(v),
     };
@@ -55,8 +60,8 @@ pub fn variant_rows(run: &RunView) -> (Vec<VariantRow>, At) {
     };
     let mut rows: Vec<VariantRow> = groups
         .into_iter()
-        .map(|(variant, jobs)| {
-            let status = run.group_status(&jobs);
+        .zip(vals)
+        .map(|((variant, jobs), (_, status, val))| {
             // A diverged trainer stopped early: its own last numbers are what it has.
             let cut = (!matches!(status, Status::Diverged | Status::Failed))
                 .then_some(upto)
@@ -64,7 +69,7 @@ pub fn variant_rows(run: &RunView) -> (Vec<VariantRow>, At) {
             VariantRow {
                 variant,
                 prefix: String::new(),
-                stats: run.stats_upto(&jobs, cut),
+                stats: run.stats_of(&jobs, val, cut),
                 status,
                 jobs,
             }

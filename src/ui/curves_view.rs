@@ -80,6 +80,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, run: &RunView) {
         compare::comparison_table(f, t, run, &vrows, &at);
     }
     if !msgs.is_empty() {
+        // Shortened on purpose at the edge rather than cut mid-word by it.
+        let w = m.width as usize;
+        let msgs: Vec<Line> = msgs
+            .into_iter()
+            .map(|l| {
+                let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+                if text.chars().count() <= w {
+                    return l;
+                }
+                let style = l.spans.first().map(|s| s.style).unwrap_or_default();
+                Line::from(Span::styled(super::run::shorten(&text, w), style))
+            })
+            .collect();
         f.render_widget(Paragraph::new(msgs), m);
     }
 }
@@ -228,13 +241,16 @@ fn readout(
     let Some(x) = left.cursor_x.or(acc.cursor_x) else {
         return;
     };
+    // Marks, not names, so every series fits on one line at 80 columns.
     let mut spans = vec![Span::styled(
         format!("{} {}: ", s.x_axis.label(), fmt_x(x, s)),
         theme::title(),
     )];
+    let mut used = spans[0].content.chars().count();
     let lname = pick.map_or("loss".to_string(), |p| p.label());
     for (b, what, pct) in [(left, lname.as_str(), false), (acc, "val acc", true)] {
         spans.push(Span::styled(format!("{what} "), theme::dim()));
+        used += what.chars().count() + 1;
         for d in b.lines.iter().filter(|d| d.role == Role::Main) {
             let (Some(v), Some((_, y))) = (d.variant, d.at_cursor) else {
                 continue;
@@ -247,10 +263,15 @@ fn readout(
             };
             let tag = d.name.as_deref().unwrap_or("");
             let tag = tag.split(" N=").next().unwrap_or(tag);
-            spans.push(Span::styled(
-                format!("{tag} {val}  "),
-                Style::default().fg(theme::variant(v)),
-            ));
+            let tag = tag.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>();
+            // "B ● plain" → "B●", "● plain" → "●".
+            let short: String = tag[..tag.len().saturating_sub(1)].concat();
+            let text = format!("{short}{val} ");
+            used += text.chars().count();
+            if used > area.width as usize {
+                break;
+            }
+            spans.push(Span::styled(text, Style::default().fg(theme::variant(v))));
         }
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -13,6 +13,7 @@ mod data_cli;
 mod data_fetch;
 mod determinism;
 mod download_limits;
+mod e2e_flows;
 mod e2e_tmux;
 mod engine;
 mod headless_signals;

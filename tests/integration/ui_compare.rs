@@ -120,7 +120,7 @@ fn zoom_pan_cursor_and_hiding_act_on_the_charts() {
         .find(|l| l.starts_with("steps 400:"))
         .unwrap_or_else(|| panic!("{t}"));
     assert!(
-        line.contains("● plain") && line.contains("■ bn") && line.contains('%'),
+        line.contains("loss ●") && line.contains("■") && line.contains("val acc ●"),
         "{line}"
     );
     for _ in 0..20 {
