@@ -10,7 +10,7 @@ use ratatui::Frame;
 
 use super::charts::{self, Built, Role, Series};
 use super::compare::{self, VariantRow};
-use super::{fmt_val, run, theme};
+use super::{fmt_val, gauges, theme};
 use crate::app::framing::{Kind, YFrame};
 use crate::app::picker::{self, per_step};
 use crate::app::run_view::RunView;
@@ -27,8 +27,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, run: &RunView) {
     } else {
         vrows.len() as u16 + 3
     };
-    let mut msgs = run::failure_lines(run);
-    msgs.extend(run::verdict_lines(run));
+    let mut msgs = gauges::failure_lines(run);
+    msgs.extend(gauges::verdict_lines(run));
     let s = &app.chart;
     let readout_h = u16::from(s.cursor.is_some());
     let [g, legend, c, r, t, m] = Layout::vertical([
@@ -40,7 +40,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, run: &RunView) {
         Constraint::Length(msgs.len().min(4) as u16),
     ])
     .areas(area);
-    run::gauges(f, g, run, &shown);
+    gauges::gauges(f, g, run, &shown);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(c);
     let (lb, lkind) = left_chart(f, left, run, s);
@@ -90,7 +90,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, run: &RunView) {
                     return l;
                 }
                 let style = l.spans.first().map(|s| s.style).unwrap_or_default();
-                Line::from(Span::styled(super::run::shorten(&text, w), style))
+                Line::from(Span::styled(super::shorten(&text, w), style))
             })
             .collect();
         f.render_widget(Paragraph::new(msgs), m);

@@ -23,7 +23,7 @@ fn has_probes(run: &RunView) -> bool {
 pub fn draw(f: &mut Frame, area: Rect, run: &RunView) {
     if !has_probes(run) {
         let msg = if run.record.config.probe_every == 0 {
-            "This run has no probe metrics: its preset turns the internal probes off (probe interval 0).\n\nThe Ioffe & Szegedy 2015 and the 10-layer presets probe every 50–100 steps: start one of them to see the activation-input bands and per-layer gradient norms here."
+            "This run has no probe metrics: its preset turns the internal probes off (probe interval 0).\n\nSet \"probe interval\" in the settings form (for example 100) to see the activation-input bands and per-layer gradient norms here; the Ioffe & Szegedy 2015 and the 10-layer presets probe by default."
         } else {
             "No probe metrics yet: the first probe comes at step 1, then every few dozen steps."
         };

@@ -19,7 +19,7 @@ fn header(f: &mut Frame, area: Rect, app: &App, title: &str) {
     ])
     .areas(r);
     // Both sides are shortened on purpose, with a gap between them, rather than run together.
-    let text = super::run::shorten(&app.data.status, rr.width.saturating_sub(1) as usize);
+    let text = super::shorten(&app.data.status, rr.width.saturating_sub(1) as usize);
     let status = if app.data.loading {
         Span::styled(text, theme::key())
     } else {
@@ -27,7 +27,7 @@ fn header(f: &mut Frame, area: Rect, app: &App, title: &str) {
     };
     f.render_widget(
         Paragraph::new(Span::styled(
-            super::run::shorten(title, l.width.saturating_sub(2) as usize),
+            super::shorten(title, l.width.saturating_sub(2) as usize),
             theme::title(),
         )),
         l,

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod compare;
 mod curves_view;
 pub mod download;
+mod gauges;
 pub mod internals;
 pub mod menu;
 pub mod run;
@@ -142,7 +143,7 @@ pub fn footer(f: &mut Frame, area: Rect, app: &App, hints: &str) {
     let w = area.width as usize;
     let line = match &app.status {
         Some(s) => {
-            let s = run::shorten(s, w);
+            let s = shorten(s, w);
             let left = w.saturating_sub(s.chars().count() + 3);
             Line::from(vec![
                 Span::styled(s, theme::key()),
@@ -183,4 +184,16 @@ pub fn fmt_val(v: f64) -> String {
     } else {
         format!("{v:.3}")
     }
+}
+
+/// `s` in at most `w` columns, ending in "…" when it was shortened.
+pub fn shorten(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
+    if w > 0 {
+        out.push('…');
+    }
+    out
 }
