@@ -130,7 +130,6 @@ impl<const I: usize> Layer<I, E, Dev> {
     }
 
     /// Training forward with the fused ops; `input_grad: false` skips the gradient of `x`.
-    /// BN after the activation has no fused op: the net trains it through `forward_train_dfdx`.
     pub fn forward_train(
         &mut self,
         x: Batch<I, Traced>,
@@ -141,12 +140,15 @@ impl<const I: usize> Layer<I, E, Dev> {
             (Some(bn), Norm::BnBefore) => {
                 fused::linear_bn_act(x, &self.lin, bn, self.act, input_grad)
             }
-            (Some(_), norm) => panic!("{norm:?} trains through dfdx's ops"),
+            (Some(bn), Norm::BnAfter) => {
+                fused::linear_act_bn(x, &self.lin, bn, self.act, input_grad)
+            }
+            (Some(_), Norm::None) => unreachable!("a BN exactly when the norm uses one"),
         }
     }
 
     /// Training forward built from dfdx's own ops: the reference the fused ops are checked
-    /// against, and the path for BN after the activation.
+    /// against (`--reference-ops`).
     pub fn forward_train_dfdx(&mut self, x: Batch<I, Traced>) -> Batch<HIDDEN, Traced> {
         let z = self.lin.forward(x);
         match (&mut self.bn, self.norm) {

@@ -219,11 +219,6 @@ impl Network for Net {
     }
 
     fn forward_train(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced> {
-        // BN after the activation has no fused op; its backward divides by the small spread
-        // of activation outputs, so the whole net stays on one path rather than mixing.
-        if self.first.norm() == Norm::BnAfter {
-            return self.forward_train_dfdx(x);
-        }
         let mut h = self.first.forward_train(x, false);
         for b in self.hidden.iter_mut() {
             h = b.forward_train(h, true);
