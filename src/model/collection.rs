@@ -18,15 +18,17 @@ use dfdx::nn::tensor_collection::{ModuleVisitor, TensorCollection};
 use dfdx::prelude::*;
 
 use super::block::{Layer, HIDDEN};
-use super::kinds::{Activation, Norm};
+use super::kinds::Block;
 use super::net::{Net, INPUT, OUTPUT};
+use super::stream::Stream;
 
-/// Each hidden layer's normalization and activation, the first layer's first.
-struct Layout(Vec<(Norm, Activation)>);
+/// Each hidden block's form, the first one's first, and the net's random stream: what a
+/// net holds besides its tensors.
+struct Layout(Vec<Block>, Stream);
 
 impl Default for Layout {
     fn default() -> Self {
-        Layout(vec![(Norm::None, Activation::default())])
+        Layout(vec![Block::default()], Stream::new(0))
     }
 }
 
@@ -37,8 +39,7 @@ impl Layout {
         lin: Linear<I, HIDDEN, E2, D>,
         mut bn: Vec<BatchNorm1D<HIDDEN, E2, D>>,
     ) -> Layer<I, E2, D> {
-        let (norm, act) = self.0[layer];
-        Layer::from_parts(lin, bn.pop(), norm, act)
+        Layer::from_parts(lin, bn.pop(), self.0[layer])
     }
 }
 
@@ -56,7 +57,8 @@ where
     ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
         let seen = RefCell::new(None);
         let read = |s: &Self| {
-            seen.borrow_mut().get_or_insert_with(|| Layout(s.layout()));
+            seen.borrow_mut()
+                .get_or_insert_with(|| Layout(s.layout(), s.stream.clone()));
         };
         visitor.visit_module::<(), _, _>(
             "layout",
@@ -78,7 +80,7 @@ where
         let bn_fields = |i: usize| {
             let name = &bn_names[i];
             layout.0[i]
-                .0
+                .norm
                 .uses_bn()
                 .then(|| {
                     Self::module(
@@ -122,6 +124,7 @@ where
                 first,
                 hidden,
                 head,
+                stream: layout.1.clone(),
             }
         })
     }
@@ -133,7 +136,7 @@ mod tests {
     use dfdx::optim::{Adam, AdamConfig, Momentum, Optimizer, Sgd, SgdConfig};
     use dfdx::prelude::*;
 
-    use crate::model::{build, Activation, Dev, Init, Net, NetSpec, Network, Norm, Variant, E};
+    use crate::model::{build, Activation, Block, Dev, Init, Net, NetSpec, Network, Variant, E};
 
     fn net(variant: Variant, depth: usize) -> Net {
         let spec = NetSpec {
@@ -142,6 +145,7 @@ mod tests {
             activation: Activation::Relu,
             init: Init::Gaussian { sigma: 0.1 },
             seed: 11,
+            settings: Default::default(),
         };
         build(&Dev::seed_from_u64(3), &spec)
     }
@@ -169,7 +173,7 @@ mod tests {
                 net(Variant::Plain, depth).num_trainable_params(),
                 linear(depth)
             );
-            for v in [Variant::Bn, Variant::BnAfter] {
+            for v in Variant::ALL.into_iter().filter(|v| v.has_bn()) {
                 // γ and β per layer; the running statistics are not trained.
                 assert_eq!(
                     net(v, depth).num_trainable_params(),
@@ -234,7 +238,7 @@ mod tests {
     #[test]
     fn built_from_nothing_it_is_the_one_layer_plain_net() {
         let n = <Net as BuildModule<Dev, E>>::build(&Dev::default());
-        assert_eq!(n.layout(), vec![(Norm::None, Activation::default())]);
+        assert_eq!(n.layout(), vec![Block::default()]);
         assert_eq!(n.num_trainable_params(), 784 * 100 + 100 + 1010);
     }
 }

@@ -93,6 +93,7 @@ fn check_step(variant: Variant, act: Activation, rows: usize, depth: usize) {
         activation: act,
         init: Init::Gaussian { sigma: 0.1 },
         seed: 3,
+        settings: Default::default(),
     };
     let mut fused = build(&dev, &spec);
     assert_eq!(fused.hidden_layers(), depth);
@@ -198,4 +199,12 @@ fn any_depth_matches_dfdx() {
         check_step(Variant::Bn, Activation::Relu, 16, depth);
         check_step(Variant::BnAfter, Activation::Sigmoid, 16, depth);
     }
+}
+
+#[test]
+fn dropout_variants_match_dfdx() {
+    check_step(Variant::PlainDropout, Activation::Relu, 60, 3);
+    check_step(Variant::BnDropout, Activation::Sigmoid, 60, 3);
+    check_step(Variant::BnDropoutBefore, Activation::Tanh, 16, 4);
+    check_step(Variant::BnDropoutBefore, Activation::Sigmoid, 16, 1);
 }

@@ -12,7 +12,8 @@ pub use super::block::HIDDEN;
 use super::block::{flat_head, values, Batch, Dev, Layer, Traced, E};
 use super::flat::{FlatNet, Scratch};
 use super::fused;
-use super::kinds::{Activation, Init, Norm, Variant};
+use super::kinds::{Activation, Block, Init, Norm, Variant, VariantSettings};
+use super::stream::Stream;
 use crate::seeds::mix;
 
 pub const INPUT: usize = 784;
@@ -27,6 +28,8 @@ pub struct Net<E2: Dtype = E, D: Storage<E2> = Dev> {
     pub first: Layer<INPUT, E2, D>,
     pub hidden: Vec<Layer<HIDDEN, E2, D>>,
     pub head: Linear<HIDDEN, OUTPUT, E2, D>,
+    /// What training draws at each step (dropout masks), seeded from the spec's seed.
+    pub stream: Stream,
 }
 
 impl<E2: Dtype, D: Storage<E2>> Net<E2, D> {
@@ -50,10 +53,10 @@ impl<E2: Dtype, D: Storage<E2>> Net<E2, D> {
         }
     }
 
-    /// Each hidden layer's normalization and activation, the first layer's first.
-    pub fn layout(&self) -> Vec<(Norm, Activation)> {
-        std::iter::once((self.first.norm(), self.first.activation()))
-            .chain(self.hidden.iter().map(|b| (b.norm(), b.activation())))
+    /// Each hidden block's form, the first one's first.
+    pub fn layout(&self) -> Vec<Block> {
+        std::iter::once(self.first.block())
+            .chain(self.hidden.iter().map(|b| b.block()))
             .collect()
     }
 }
@@ -67,6 +70,8 @@ pub struct NetSpec {
     pub activation: Activation,
     pub init: Init,
     pub seed: u64,
+    /// The variant's own settings (the dropout rate, …); other variants ignore them.
+    pub settings: VariantSettings,
 }
 
 /// Per linear layer (hidden layers first, the head last), for the probes.
@@ -121,16 +126,17 @@ pub fn build(dev: &Dev, spec: &NetSpec) -> Net {
         "depth {} is outside 1..={MAX_DEPTH}",
         spec.depth
     );
-    let (norm, act) = (spec.variant.norm(), spec.activation);
-    let first = Layer::new(dev, norm, act);
-    let hidden = (1..spec.depth)
-        .map(|_| Layer::new(dev, norm, act))
-        .collect();
+    let blocks = spec
+        .variant
+        .blocks(spec.depth, spec.activation, &spec.settings);
+    let first = Layer::new(dev, blocks[0]);
+    let hidden = blocks[1..].iter().map(|&b| Layer::new(dev, b)).collect();
     let head = Linear::<HIDDEN, OUTPUT, E, Dev>::build(dev);
     let mut net = Net {
         first,
         hidden,
         head,
+        stream: Stream::new(spec.seed),
     };
     net.init_weights(spec.init, spec.seed);
     net
@@ -219,17 +225,17 @@ impl Network for Net {
     }
 
     fn forward_train(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced> {
-        let mut h = self.first.forward_train(x, false);
+        let mut h = self.first.forward_train(x, false, &mut self.stream);
         for b in self.hidden.iter_mut() {
-            h = b.forward_train(h, true);
+            h = b.forward_train(h, true, &mut self.stream);
         }
         fused::linear_act(h, &self.head, None, true)
     }
 
     fn forward_train_dfdx(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced> {
-        let mut h = self.first.forward_train_dfdx(x);
+        let mut h = self.first.forward_train_dfdx(x, &mut self.stream);
         for b in self.hidden.iter_mut() {
-            h = b.forward_train_dfdx(h);
+            h = b.forward_train_dfdx(h, &mut self.stream);
         }
         self.head.forward(h)
     }
