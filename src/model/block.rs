@@ -1,10 +1,10 @@
 //! A hidden block: a linear layer to the hidden width, an optional BatchNorm before or after
 //! the activation, the activation and an optional dropout, all chosen at run time.
 
-use dfdx::nn::modules::{BatchNorm1D, Linear};
+use dfdx::nn::modules::{BatchNorm1D, LayerNorm1D, Linear};
 use dfdx::prelude::*;
 
-use super::flat_layer::{BnAffine, FlatLayer};
+use super::flat_layer::{BnAffine, FlatLayer, LnParams};
 use super::fused;
 use super::kinds::{Activation, Block, Norm};
 use super::stream::Stream;
@@ -19,6 +19,8 @@ pub const HIDDEN: usize = 100;
 pub struct Layer<const I: usize, E2: Dtype, D: Storage<E2>> {
     pub lin: Linear<I, HIDDEN, E2, D>,
     bn: Option<BatchNorm1D<HIDDEN, E2, D>>,
+    /// Present exactly when `norm` is LayerNorm.
+    ln: Option<LayerNorm1D<HIDDEN, E2, D>>,
     norm: Norm,
     act: Activation,
     /// Inverted dropout's rate after the activation, in training only; 0 is none.
@@ -26,11 +28,12 @@ pub struct Layer<const I: usize, E2: Dtype, D: Storage<E2>> {
 }
 
 impl<const I: usize, E2: Dtype, D: Storage<E2>> Layer<I, E2, D> {
-    /// A block from its parts; panics when `bn`'s presence disagrees with the block's norm
-    /// or the dropout rate is outside [0, 1).
+    /// A block from its parts; panics when `bn`'s or `ln`'s presence disagrees with the
+    /// block's norm or the dropout rate is outside [0, 1).
     pub fn from_parts(
         lin: Linear<I, HIDDEN, E2, D>,
         bn: Option<BatchNorm1D<HIDDEN, E2, D>>,
+        ln: Option<LayerNorm1D<HIDDEN, E2, D>>,
         block: Block,
     ) -> Self {
         let Block { norm, act, dropout } = block;
@@ -39,6 +42,11 @@ impl<const I: usize, E2: Dtype, D: Storage<E2>> Layer<I, E2, D> {
             norm.uses_bn(),
             "a BN exactly when {norm:?} uses one"
         );
+        assert_eq!(
+            ln.is_some(),
+            norm.uses_ln(),
+            "a LayerNorm exactly when {norm:?} uses one"
+        );
         assert!(
             (0.0..1.0).contains(&dropout),
             "dropout rate {dropout} is outside [0, 1)"
@@ -46,6 +54,7 @@ impl<const I: usize, E2: Dtype, D: Storage<E2>> Layer<I, E2, D> {
         Self {
             lin,
             bn,
+            ln,
             norm,
             act,
             dropout,
@@ -77,9 +86,12 @@ impl<const I: usize, E2: Dtype, D: Storage<E2>> Layer<I, E2, D> {
         self.bn.as_mut()
     }
 
-    /// The parts, for a conversion to another dtype or device.
-    pub fn into_parts(self) -> (Linear<I, HIDDEN, E2, D>, Option<BatchNorm1D<HIDDEN, E2, D>>) {
-        (self.lin, self.bn)
+    pub fn layernorm(&self) -> Option<&LayerNorm1D<HIDDEN, E2, D>> {
+        self.ln.as_ref()
+    }
+
+    pub fn layernorm_mut(&mut self) -> Option<&mut LayerNorm1D<HIDDEN, E2, D>> {
+        self.ln.as_mut()
     }
 }
 
@@ -116,6 +128,7 @@ fn flat_linear<const I: usize, const O: usize>(lin: &Linear<I, O, E, Dev>) -> Fl
         act: None,
         bn: None,
         bn_after: false,
+        ln: None,
     }
 }
 
@@ -150,7 +163,11 @@ impl<const I: usize> Layer<I, E, Dev> {
             .norm
             .uses_bn()
             .then(|| BatchNorm1D::<HIDDEN, E, Dev>::build(dev));
-        Self::from_parts(lin, bn, block)
+        let ln = block
+            .norm
+            .uses_ln()
+            .then(|| LayerNorm1D::<HIDDEN, E, Dev>::build(dev));
+        Self::from_parts(lin, bn, ln, block)
     }
 
     /// Training forward with the fused ops; `input_grad: false` skips the gradient of `x`.
@@ -162,6 +179,10 @@ impl<const I: usize> Layer<I, E, Dev> {
         stream: &mut Stream,
     ) -> Batch<HIDDEN, Traced> {
         let h = match (&mut self.bn, self.norm) {
+            (None, Norm::LayerNorm) => {
+                let ln = self.ln.as_ref().expect("a LayerNorm block has one");
+                fused::linear_ln_act(x, &self.lin, ln, self.act, input_grad)
+            }
             (None, _) => fused::linear_act(x, &self.lin, Some(self.act), input_grad),
             (Some(bn), Norm::BnBefore) => {
                 fused::linear_bn_act(x, &self.lin, bn, self.act, input_grad)
@@ -169,7 +190,9 @@ impl<const I: usize> Layer<I, E, Dev> {
             (Some(bn), Norm::BnAfter) => {
                 fused::linear_act_bn(x, &self.lin, bn, self.act, input_grad)
             }
-            (Some(_), Norm::None) => unreachable!("a BN exactly when the norm uses one"),
+            (Some(_), Norm::None | Norm::LayerNorm) => {
+                unreachable!("a BN exactly when the norm uses one")
+            }
         };
         self.drop_out(h, stream)
     }
@@ -197,7 +220,10 @@ impl<const I: usize> Layer<I, E, Dev> {
         let h = match (&mut self.bn, self.norm) {
             (Some(bn), Norm::BnAfter) => bn.forward_mut(activate(self.act, z)),
             (Some(bn), _) => activate(self.act, bn.forward_mut(z)),
-            (None, _) => activate(self.act, z),
+            (None, _) => match &self.ln {
+                Some(ln) => activate(self.act, ln.forward(z)),
+                None => activate(self.act, z),
+            },
         };
         self.drop_out(h, stream)
     }
@@ -208,6 +234,11 @@ impl<const I: usize> Layer<I, E, Dev> {
             act: Some(self.act),
             bn: self.bn.as_ref().map(bn_affine),
             bn_after: self.norm == Norm::BnAfter,
+            ln: self.ln.as_ref().map(|ln| LnParams {
+                gamma: values(&ln.gamma),
+                beta: values(&ln.beta),
+                eps: ln.epsilon as E,
+            }),
             ..flat_linear(&self.lin)
         }
     }
@@ -227,8 +258,12 @@ impl<const I: usize> Layer<I, E, Dev> {
                 activate(self.act, n)
             }
             (None, _) => {
-                tap_into(tap, &z);
-                activate(self.act, z)
+                let n = match &self.ln {
+                    Some(ln) => ln.forward(z),
+                    None => z,
+                };
+                tap_into(tap, &n);
+                activate(self.act, n)
             }
         }
     }

@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 
-use dfdx::nn::modules::{BatchNorm1D, Linear};
+use dfdx::nn::modules::{BatchNorm1D, LayerNorm1D, Linear};
 use dfdx::nn::tensor_collection::{ModuleVisitor, TensorCollection};
 use dfdx::prelude::*;
 
@@ -38,8 +38,9 @@ impl Layout {
         layer: usize,
         lin: Linear<I, HIDDEN, E2, D>,
         mut bn: Vec<BatchNorm1D<HIDDEN, E2, D>>,
+        mut ln: Vec<LayerNorm1D<HIDDEN, E2, D>>,
     ) -> Layer<I, E2, D> {
-        Layer::from_parts(lin, bn.pop(), self.0[layer])
+        Layer::from_parts(lin, bn.pop(), ln.pop(), self.0[layer])
     }
 }
 
@@ -76,6 +77,9 @@ where
         let (lin_names, bn_names): (Vec<String>, Vec<String>) = (0..layout.0.len())
             .map(|i| (format!("hidden.{i}.lin"), format!("hidden.{i}.bn")))
             .unzip();
+        let ln_names: Vec<String> = (0..layout.0.len())
+            .map(|i| format!("hidden.{i}.ln"))
+            .collect();
         // Zero or one BN field per layer, as the layout says.
         let bn_fields = |i: usize| {
             let name = &bn_names[i];
@@ -92,6 +96,21 @@ where
                 .into_iter()
                 .collect::<Vec<_>>()
         };
+        let ln_fields = |i: usize| {
+            let name = &ln_names[i];
+            layout.0[i]
+                .norm
+                .uses_ln()
+                .then(|| {
+                    Self::module(
+                        name,
+                        move |s: &Self| s.ln_of(i).expect(WALKED_TWO_NETS),
+                        move |s: &mut Self| s.ln_of_mut(i).expect(WALKED_TWO_NETS),
+                    )
+                })
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
         let hidden = (1..layout.0.len())
             .map(|i| {
                 (
@@ -103,21 +122,23 @@ where
                         },
                     ),
                     bn_fields(i),
+                    ln_fields(i),
                 )
             })
             .collect::<Vec<_>>();
         let fields = (
             Self::module(&lin_names[0], |s| &s.first.lin, |s| &mut s.first.lin),
             bn_fields(0),
+            ln_fields(0),
             hidden,
             Self::module("head", |s| &s.head, |s| &mut s.head),
         );
-        visitor.visit_fields(fields, |(first, first_bn, hidden, head)| {
-            let first: Layer<INPUT, _, _> = layout.block(0, first, first_bn);
+        visitor.visit_fields(fields, |(first, first_bn, first_ln, hidden, head)| {
+            let first: Layer<INPUT, _, _> = layout.block(0, first, first_bn, first_ln);
             let hidden = hidden
                 .into_iter()
                 .enumerate()
-                .map(|(i, (lin, bn))| layout.block(i + 1, lin, bn))
+                .map(|(i, (lin, bn, ln))| layout.block(i + 1, lin, bn, ln))
                 .collect();
             let head: Linear<HIDDEN, OUTPUT, _, _> = head;
             Net {
@@ -161,6 +182,9 @@ mod tests {
             if let Some(bn) = n.bn_of(i) {
                 out.extend([bn.scale.as_vec(), bn.bias.as_vec()]);
             }
+            if let Some(ln) = n.ln_of(i) {
+                out.extend([ln.gamma.as_vec(), ln.beta.as_vec()]);
+            }
         }
         out
     }
@@ -173,7 +197,10 @@ mod tests {
                 net(Variant::Plain, depth).num_trainable_params(),
                 linear(depth)
             );
-            for v in Variant::ALL.into_iter().filter(|v| v.has_bn()) {
+            for v in Variant::ALL
+                .into_iter()
+                .filter(|v| v.has_bn() || v.norm().uses_ln())
+            {
                 // γ and β per layer; the running statistics are not trained.
                 assert_eq!(
                     net(v, depth).num_trainable_params(),

@@ -7,14 +7,14 @@
 //! closure onto the same tape that writes the gradients of the dfdx parameter tensors.
 //! The parameters stay in the dfdx tensors; dfdx's optimizers update them as before.
 
-use dfdx::nn::modules::{BatchNorm1D, Linear};
+use dfdx::nn::modules::{BatchNorm1D, LayerNorm1D, Linear};
 use dfdx::prelude::*;
 
 use super::activate::{activate, times_derivative};
 use super::kinds::Activation;
 use super::types::{Batch, Dev, Traced, E};
 use crate::data::nonzero::MAX_DENSITY;
-use crate::kernels::{self, batchnorm, pool, SparseRows};
+use crate::kernels::{self, batchnorm, layernorm, pool, SparseRows};
 
 /// `t`'s values in a pooled buffer (dfdx's `as_vec` walks strides element by element).
 fn read<S: Shape>(t: &Tensor<S, E, Dev, impl Tape<E, Dev>>, len: usize) -> Vec<E> {
@@ -236,6 +236,59 @@ pub fn linear_act_bn<const I: usize, const O: usize>(
             g.iter_mut().zip(sums).for_each(|(g, s)| *g += s);
         }
         times_derivative(act, &a, &mut dy);
+        let dz = dy;
+        xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
+        kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
+        if input_grad {
+            kernels::ab(rows, I, O, &dz, &w, grads.get_or_alloc_mut(&x_g)?, true);
+        }
+        xv.recycle();
+        pool::give([dz, a, w, x_hat, gamma]);
+        Ok(())
+    });
+    out.put_tape(tape)
+}
+
+/// `act(LN(x Wᵀ + b))`: LayerNorm over each sample's features, the same in training and
+/// inference.
+pub fn linear_ln_act<const I: usize, const O: usize>(
+    x: Batch<I, Traced>,
+    lin: &Linear<I, O, E, Dev>,
+    ln: &LayerNorm1D<O, E, Dev>,
+    act: Activation,
+    input_grad: bool,
+) -> Batch<O, Traced> {
+    let (x, mut tape) = x.split_tape();
+    let rows = x.shape().0;
+    let (xv, w, mut z) = affine(&x, lin, input_grad);
+    let gamma = read(&ln.gamma, O);
+    let beta = read(&ln.beta, O);
+    let (mut inv_std, mut a) = (vec![0.0; rows], pool::take(rows * O));
+    // z becomes x̂.
+    layernorm::forward(&mut z, ln.epsilon as E, &gamma, &beta, &mut inv_std, &mut a);
+    activate(act, &mut a);
+    pool::give([beta]);
+    let x_hat = z;
+    let mut out = x.device().zeros_like(&(rows, Const::<O>));
+    out.copy_from(&a);
+    let (out_g, w_g, b_g, x_g, gamma_g, beta_g) = (
+        out.ghost(),
+        lin.weight.ghost(),
+        lin.bias.ghost(),
+        x.ghost(),
+        ln.gamma.ghost(),
+        ln.beta.ghost(),
+    );
+    tape.add_backward_op(move |grads| {
+        let mut dy = pool::copy_of(grads.get_or_alloc_mut(&out_g)?);
+        times_derivative(act, &a, &mut dy);
+        let (mut dgamma, mut dbeta) = (vec![0.0; O], vec![0.0; O]);
+        // dy becomes the gradient of z.
+        layernorm::backward(&mut dy, &x_hat, &gamma, &inv_std, &mut dgamma, &mut dbeta);
+        for (param, sums) in [(&beta_g, &dbeta), (&gamma_g, &dgamma)] {
+            let g = grads.get_or_alloc_mut(param)?;
+            g.iter_mut().zip(sums).for_each(|(g, s)| *g += s);
+        }
         let dz = dy;
         xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
         kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);

@@ -81,6 +81,10 @@ fn collect(net: &Net, grads: &Gradients<E, Dev>) -> Vec<(String, Vec<f32>)> {
             out.push((format!("bn{i}.running_mean"), bn.running_mean.as_vec()));
             out.push((format!("bn{i}.running_var"), bn.running_var.as_vec()));
         }
+        if let Some(ln) = net.ln_of(i) {
+            out.push((format!("ln{i}.gamma.grad"), grads.get(&ln.gamma).as_vec()));
+            out.push((format!("ln{i}.beta.grad"), grads.get(&ln.beta).as_vec()));
+        }
     }
     out
 }
@@ -207,4 +211,38 @@ fn dropout_variants_match_dfdx() {
     check_step(Variant::BnDropout, Activation::Sigmoid, 60, 3);
     check_step(Variant::BnDropoutBefore, Activation::Tanh, 16, 4);
     check_step(Variant::BnDropoutBefore, Activation::Sigmoid, 16, 1);
+}
+
+#[test]
+fn layernorm_matches_dfdx() {
+    for act in [Activation::Sigmoid, Activation::Relu, Activation::Tanh] {
+        check_step(Variant::LayerNorm, act, 60, 3);
+    }
+    check_step(Variant::LayerNorm, Activation::Tanh, 1, 5);
+    check_step(Variant::LayerNorm, Activation::Sigmoid, 256, 10);
+}
+
+#[test]
+fn layernorm_is_the_same_in_training_and_inference() {
+    let dev = Dev::seed_from_u64(2);
+    let spec = NetSpec {
+        variant: Variant::LayerNorm,
+        depth: 3,
+        activation: Activation::Tanh,
+        init: Init::Gaussian { sigma: 0.1 },
+        seed: 8,
+        settings: Default::default(),
+    };
+    let mut net = build(&dev, &spec);
+    // One row and many: a sample's output does not depend on the rest of its batch.
+    for rows in [1, 33] {
+        let (x, _) = batch(&dev, rows, 4, 0.5);
+        let g = net.alloc_grads();
+        let train = net.forward_train(x.clone().traced(g)).retaped::<NoneTape>();
+        close(
+            "train vs infer",
+            &train.as_vec(),
+            &net.forward_infer(x, None).as_vec(),
+        );
+    }
 }

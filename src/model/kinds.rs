@@ -33,17 +33,23 @@ pub enum Variant {
     /// the last): each BN after the first sees dropped inputs in training and whole ones in
     /// inference (Li et al. 2019's variance shift).
     BnDropoutBefore,
+    /// LayerNorm between the linear layer and the activation (Ba et al. 2016): each sample
+    /// normalized over its own features, no batch statistics.
+    #[serde(rename = "layernorm")]
+    #[value(name = "layernorm")]
+    LayerNorm,
 }
 
 impl Variant {
     /// Every variant; a new one goes at the end (its colour and mark follow its position).
-    pub const ALL: [Variant; 6] = [
+    pub const ALL: [Variant; 7] = [
         Variant::Plain,
         Variant::Bn,
         Variant::BnAfter,
         Variant::PlainDropout,
         Variant::BnDropout,
         Variant::BnDropoutBefore,
+        Variant::LayerNorm,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +60,7 @@ impl Variant {
             Variant::PlainDropout => "plain-dropout",
             Variant::BnDropout => "bn-dropout",
             Variant::BnDropoutBefore => "bn-dropout-before",
+            Variant::LayerNorm => "layernorm",
         }
     }
 
@@ -69,6 +76,7 @@ impl Variant {
             Variant::PlainDropout => "plain + dropout",
             Variant::BnDropout => "BN + dropout after the last BN",
             Variant::BnDropoutBefore => "BN + dropout before BN",
+            Variant::LayerNorm => "LayerNorm",
         }
     }
 
@@ -83,6 +91,7 @@ impl Variant {
             Variant::Plain | Variant::PlainDropout => Norm::None,
             Variant::Bn | Variant::BnDropout | Variant::BnDropoutBefore => Norm::BnBefore,
             Variant::BnAfter => Norm::BnAfter,
+            Variant::LayerNorm => Norm::LayerNorm,
         }
     }
 
@@ -148,11 +157,19 @@ pub enum Norm {
     BnBefore,
     /// BatchNorm after the activation.
     BnAfter,
+    /// LayerNorm between the linear layer and the activation.
+    LayerNorm,
 }
 
 impl Norm {
+    /// Whether the block holds a BatchNorm (batch statistics, running statistics).
     pub fn uses_bn(self) -> bool {
-        self != Norm::None
+        matches!(self, Norm::BnBefore | Norm::BnAfter)
+    }
+
+    /// Whether the block holds a LayerNorm.
+    pub fn uses_ln(self) -> bool {
+        self == Norm::LayerNorm
     }
 }
 

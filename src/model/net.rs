@@ -2,7 +2,7 @@
 //! linear head. Depth, normalization and activation are run-time values, so every form of the
 //! net is the same compiled type.
 
-use dfdx::nn::modules::{BatchNorm1D, Linear};
+use dfdx::nn::modules::{BatchNorm1D, LayerNorm1D, Linear};
 use dfdx::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -53,6 +53,21 @@ impl<E2: Dtype, D: Storage<E2>> Net<E2, D> {
         }
     }
 
+    /// The LayerNorm of hidden layer `layer` (0 = the first), if it has one.
+    pub fn ln_of(&self, layer: usize) -> Option<&LayerNorm1D<HIDDEN, E2, D>> {
+        match layer {
+            0 => self.first.layernorm(),
+            l => self.hidden.get(l - 1).and_then(|b| b.layernorm()),
+        }
+    }
+
+    pub fn ln_of_mut(&mut self, layer: usize) -> Option<&mut LayerNorm1D<HIDDEN, E2, D>> {
+        match layer {
+            0 => self.first.layernorm_mut(),
+            l => self.hidden.get_mut(l - 1).and_then(|b| b.layernorm_mut()),
+        }
+    }
+
     /// Each hidden block's form, the first one's first.
     pub fn layout(&self) -> Vec<Block> {
         std::iter::once(self.first.block())
@@ -79,9 +94,11 @@ pub struct NetSpec {
 pub struct LayerStats {
     pub grad_norm: f32,
     pub weight_norm: f32,
+    /// The normalization's γ and β (BatchNorm's or LayerNorm's), and BN's running statistics.
     pub bn: Option<BnStats>,
 }
 
+/// `running_mean` and `running_var` are empty for a LayerNorm, which keeps none.
 #[derive(Debug, Clone, Default)]
 pub struct BnStats {
     pub gamma: Vec<E>,
@@ -108,7 +125,7 @@ pub trait Network: TensorCollection<E, Dev, To<E, Dev> = Self> + Clone + Send + 
     fn init_weights(&mut self, init: Init, seed: u64);
     fn layer_stats(&self, grads: Option<&Gradients<E, Dev>>) -> Vec<LayerStats>;
     /// The gradients of every trained parameter (each linear layer's weights and biases, then
-    /// its BN's γ and β), flattened in layer order.
+    /// its BN's or LayerNorm's γ and β), flattened in layer order.
     fn grad_vector(&self, grads: &Gradients<E, Dev>) -> Vec<E>;
     /// √Σ over linear layers of ‖∂W‖², each layer's norm as `layer_stats` computes it,
     /// without copying any gradient.
@@ -205,18 +222,40 @@ fn weight_grad_norm<const I: usize, const O: usize>(
 fn linear_stats<const I: usize, const O: usize>(
     lin: &Linear<I, O, E, Dev>,
     bn: Option<&BatchNorm1D<O, E, Dev>>,
+    ln: Option<&LayerNorm1D<O, E, Dev>>,
     grads: Option<&Gradients<E, Dev>>,
 ) -> LayerStats {
+    let ln = ln.map(|ln| BnStats {
+        gamma: values(&ln.gamma),
+        beta: values(&ln.beta),
+        ..BnStats::default()
+    });
     LayerStats {
         grad_norm: grads.map_or(0.0, |g| norm(&g.get(&lin.weight))),
         weight_norm: norm(&lin.weight),
-        bn: bn.map(|bn| BnStats {
-            gamma: values(&bn.scale),
-            beta: values(&bn.bias),
-            running_mean: values(&bn.running_mean),
-            running_var: values(&bn.running_var),
-        }),
+        bn: bn
+            .map(|bn| BnStats {
+                gamma: values(&bn.scale),
+                beta: values(&bn.bias),
+                running_mean: values(&bn.running_mean),
+                running_var: values(&bn.running_var),
+            })
+            .or(ln),
     }
+}
+
+/// A block's normalization parameters' gradients, γ's then β's; none without one.
+fn norm_grads<const I: usize>(b: &Layer<I, E, Dev>, grads: &Gradients<E, Dev>) -> Vec<E> {
+    let mut out = Vec::new();
+    if let Some(bn) = b.batchnorm() {
+        out.extend(grads.get(&bn.scale).as_vec());
+        out.extend(grads.get(&bn.bias).as_vec());
+    }
+    if let Some(ln) = b.layernorm() {
+        out.extend(grads.get(&ln.gamma).as_vec());
+        out.extend(grads.get(&ln.beta).as_vec());
+    }
+    out
 }
 
 impl Network for Net {
@@ -282,11 +321,12 @@ impl Network for Net {
 
     fn layer_stats(&self, grads: Option<&Gradients<E, Dev>>) -> Vec<LayerStats> {
         let mut out = Vec::with_capacity(self.depth() + 1);
-        out.push(linear_stats(&self.first.lin, self.first.batchnorm(), grads));
+        let f = &self.first;
+        out.push(linear_stats(&f.lin, f.batchnorm(), f.layernorm(), grads));
         for b in &self.hidden {
-            out.push(linear_stats(&b.lin, b.batchnorm(), grads));
+            out.push(linear_stats(&b.lin, b.batchnorm(), b.layernorm(), grads));
         }
-        out.push(linear_stats(&self.head, None, grads));
+        out.push(linear_stats(&self.head, None, None, grads));
         out
     }
 
@@ -298,20 +338,13 @@ impl Network for Net {
         };
         // γ and β are trained too, so a step along −g moves them: a vector without them
         // would measure ‖Δw‖ short and overstate the landscape's curvature for BN nets.
-        let bn_grads = |bn: Option<&BatchNorm1D<HIDDEN, E, Dev>>| {
-            bn.map_or((Vec::new(), Vec::new()), |bn| {
-                (grads.get(&bn.scale).as_vec(), grads.get(&bn.bias).as_vec())
-            })
-        };
         let l = &self.first.lin;
         push(grads.get(&l.weight).as_vec(), grads.get(&l.bias).as_vec());
-        let (g, b) = bn_grads(self.first.batchnorm());
-        push(g, b);
+        push(norm_grads(&self.first, grads), Vec::new());
         for blk in &self.hidden {
             let l = &blk.lin;
             push(grads.get(&l.weight).as_vec(), grads.get(&l.bias).as_vec());
-            let (g, b) = bn_grads(blk.batchnorm());
-            push(g, b);
+            push(norm_grads(blk, grads), Vec::new());
         }
         push(
             grads.get(&self.head.weight).as_vec(),
