@@ -115,6 +115,7 @@ fn plain_net(dev: &Dev) -> Net {
             activation: Activation::Sigmoid,
             init: Init::Gaussian { sigma: 1.0 },
             seed: 5,
+            settings: Default::default(),
         },
     )
 }
