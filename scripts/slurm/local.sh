@@ -5,7 +5,7 @@
 #                                  slurmd, and waits (at most a minute) for the node to be idle
 #   scripts/slurm/local.sh check   runs a 2 lr x 3 seed grid as a 6-task array with a
 #                                  dependent merge and compares the pool with one process's run
-#   scripts/slurm/local.sh stop    stops the daemons it started (by their pid files)
+#   scripts/slurm/local.sh stop    stops the daemons it started (it starts them in the foreground and keeps their pids)
 # Install first: apt-get install -y slurm-wlm munge
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,8 +36,8 @@ SelectTypeParameters=CR_Core
 ReturnToService=2
 StateSaveLocation=/var/spool/slurmctld
 SlurmdSpoolDir=/var/spool/slurmd
-SlurmctldPidFile=$pids/slurmctld.pid
-SlurmdPidFile=$pids/slurmd.pid
+SlurmctldPidFile=/run/slurmctld.pid
+SlurmdPidFile=/run/slurmd.pid
 SlurmctldLogFile=/var/log/slurm/slurmctld.log
 SlurmdLogFile=/var/log/slurm/slurmd.log
 JobCompType=jobcomp/none
@@ -46,10 +46,15 @@ MpiDefault=none
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
-  runuser -u munge -- /usr/sbin/munged --pid-file=/run/munge/munged.pid
-  cp /run/munge/munged.pid "$pids/munged.pid"
-  slurmctld
-  slurmd
+  # In the foreground, started by this shell: `$!` is then the daemon itself, so `stop` kills
+  # exactly what `start` started (the daemons' own pid files were not written reliably).
+  setpriv --reuid munge --regid munge --init-groups /usr/sbin/munged -F >/dev/null 2>&1 &
+  echo $! >"$pids/munged.pid"
+  for _ in $(seq 50); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.1; done
+  slurmctld -D >/dev/null 2>&1 &
+  echo $! >"$pids/slurmctld.pid"
+  slurmd -D >/dev/null 2>&1 &
+  echo $! >"$pids/slurmd.pid"
   for _ in $(seq 60); do
     if sinfo -h -o %T 2>/dev/null | grep -q idle; then
       sinfo
