@@ -49,6 +49,20 @@ impl Input {
     }
 }
 
+/// The backward of `affine`, shared by every fused op: from `dz` = ∂L/∂z it accumulates ∂W,
+/// ∂b and (with `input_grad`) ∂x, then gives the input's buffers back to the pool. A macro,
+/// because dfdx 0.13 keeps the ghost tensors' types private, so no function can name them.
+macro_rules! affine_backward {
+    ($grads:ident, $xv:ident, $dz:expr, $w:expr, ($w_g:ident, $b_g:ident, $x_g:ident), $rows:expr, $input_grad:expr) => {{
+        $xv.weight_grad($dz, O, $grads.get_or_alloc_mut(&$w_g)?);
+        kernels::add_column_sums($dz, $grads.get_or_alloc_mut(&$b_g)?);
+        if $input_grad {
+            kernels::ab($rows, I, O, $dz, $w, $grads.get_or_alloc_mut(&$x_g)?, true);
+        }
+        $xv.recycle();
+    }};
+}
+
 /// `x Wᵀ + b` in a pooled buffer, with the input and `W` that the backward needs. Without
 /// `input_grad` (the first layer, whose input is the data), a mostly-zero batch goes through
 /// the sparse products, unless `W` holds a value that is not finite (the dense product turns
@@ -106,12 +120,7 @@ pub fn linear_act<const I: usize, const O: usize>(
         if let Some(act) = act {
             times_derivative(act, &a, &mut dz);
         }
-        xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
-        kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
-        if input_grad {
-            kernels::ab(rows, I, O, &dz, &w, grads.get_or_alloc_mut(&x_g)?, true);
-        }
-        xv.recycle();
+        affine_backward!(grads, xv, &dz, &w, (w_g, b_g, x_g), rows, input_grad);
         pool::give([dz, a, w]);
         Ok(())
     });
@@ -172,12 +181,7 @@ pub fn linear_bn_act<const I: usize, const O: usize>(
             g.iter_mut().zip(sums).for_each(|(g, s)| *g += s);
         }
         let dz = dy;
-        xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
-        kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
-        if input_grad {
-            kernels::ab(rows, I, O, &dz, &w, grads.get_or_alloc_mut(&x_g)?, true);
-        }
-        xv.recycle();
+        affine_backward!(grads, xv, &dz, &w, (w_g, b_g, x_g), rows, input_grad);
         pool::give([dz, a, w, x_hat, gamma]);
         Ok(())
     });
@@ -237,12 +241,7 @@ pub fn linear_act_bn<const I: usize, const O: usize>(
         }
         times_derivative(act, &a, &mut dy);
         let dz = dy;
-        xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
-        kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
-        if input_grad {
-            kernels::ab(rows, I, O, &dz, &w, grads.get_or_alloc_mut(&x_g)?, true);
-        }
-        xv.recycle();
+        affine_backward!(grads, xv, &dz, &w, (w_g, b_g, x_g), rows, input_grad);
         pool::give([dz, a, w, x_hat, gamma]);
         Ok(())
     });
@@ -290,12 +289,7 @@ pub fn linear_ln_act<const I: usize, const O: usize>(
             g.iter_mut().zip(sums).for_each(|(g, s)| *g += s);
         }
         let dz = dy;
-        xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
-        kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
-        if input_grad {
-            kernels::ab(rows, I, O, &dz, &w, grads.get_or_alloc_mut(&x_g)?, true);
-        }
-        xv.recycle();
+        affine_backward!(grads, xv, &dz, &w, (w_g, b_g, x_g), rows, input_grad);
         pool::give([dz, a, w, x_hat, gamma]);
         Ok(())
     });
