@@ -167,6 +167,7 @@ impl RunArgs {
                 SweepParam::BatchSize => (Field::BatchSize, self.batch_size.is_some()),
                 // The gain scales the preset's init; a sigma would replace the init it scales.
                 SweepParam::InitGain => (Field::InitSigma, self.init_sigma.is_some()),
+                SweepParam::Depth => (Field::Depth, self.depth.is_some()),
             };
             if given {
                 let what = sw.param.as_str();
@@ -242,6 +243,7 @@ impl RunArgs {
         if let Some(v) = self.parallel {
             c.parallel = v;
         }
+        c.suit_init();
         c.validate()?;
         Ok(c)
     }

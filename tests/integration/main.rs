@@ -16,6 +16,7 @@ mod download_limits;
 mod e2e_tmux;
 mod engine;
 mod headless_signals;
+mod literature;
 mod optim_reference;
 mod presets;
 mod proptest_idx;
