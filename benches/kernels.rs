@@ -167,6 +167,7 @@ fn first_layer_from_pixels() {
         act: None,
         bn: None,
         bn_after: false,
+        ln: None,
     };
     let flops = (2 * rows * PIXELS * o) as f64;
     let mut x = vec![0f32; rows * PIXELS];

@@ -269,6 +269,7 @@ fn inference_ms(variant: Variant, base: &RunConfig, data: &Prepared) -> (f64, Op
             activation: base.activation,
             init: base.init,
             seed: base.seed,
+            settings: Default::default(),
         };
         let mut times = Vec::new();
         let cpu0 = mem::cpu_seconds();

@@ -9,6 +9,7 @@ pub mod activation;
 pub mod batchnorm;
 pub mod dispatch;
 pub mod gemm;
+pub mod layernorm;
 pub mod peak;
 pub mod pixels;
 pub mod pool;

@@ -1,12 +1,13 @@
 //! A hidden block: a linear layer to the hidden width, an optional BatchNorm before or after
-//! the activation, and the activation, all chosen at run time.
+//! the activation, the activation and an optional dropout, all chosen at run time.
 
-use dfdx::nn::modules::{BatchNorm1D, Linear};
+use dfdx::nn::modules::{BatchNorm1D, LayerNorm1D, Linear};
 use dfdx::prelude::*;
 
-use super::flat_layer::{BnAffine, FlatLayer};
+use super::flat_layer::{BnAffine, FlatLayer, LnParams};
 use super::fused;
-use super::kinds::{Activation, Norm};
+use super::kinds::{Activation, Block, Norm};
+use super::stream::Stream;
 pub use super::types::{Batch, Dev, Traced, E};
 
 /// Every hidden layer is this wide.
@@ -18,24 +19,55 @@ pub const HIDDEN: usize = 100;
 pub struct Layer<const I: usize, E2: Dtype, D: Storage<E2>> {
     pub lin: Linear<I, HIDDEN, E2, D>,
     bn: Option<BatchNorm1D<HIDDEN, E2, D>>,
+    /// Present exactly when `norm` is LayerNorm.
+    ln: Option<LayerNorm1D<HIDDEN, E2, D>>,
     norm: Norm,
     act: Activation,
+    /// Inverted dropout's rate after the activation, in training only; 0 is none.
+    dropout: f32,
 }
 
 impl<const I: usize, E2: Dtype, D: Storage<E2>> Layer<I, E2, D> {
-    /// A block from its parts; panics when `bn`'s presence disagrees with `norm`.
+    /// A block from its parts; panics when `bn`'s or `ln`'s presence disagrees with the
+    /// block's norm or the dropout rate is outside [0, 1).
     pub fn from_parts(
         lin: Linear<I, HIDDEN, E2, D>,
         bn: Option<BatchNorm1D<HIDDEN, E2, D>>,
-        norm: Norm,
-        act: Activation,
+        ln: Option<LayerNorm1D<HIDDEN, E2, D>>,
+        block: Block,
     ) -> Self {
+        let Block { norm, act, dropout } = block;
         assert_eq!(
             bn.is_some(),
             norm.uses_bn(),
             "a BN exactly when {norm:?} uses one"
         );
-        Self { lin, bn, norm, act }
+        assert_eq!(
+            ln.is_some(),
+            norm.uses_ln(),
+            "a LayerNorm exactly when {norm:?} uses one"
+        );
+        assert!(
+            (0.0..1.0).contains(&dropout),
+            "dropout rate {dropout} is outside [0, 1)"
+        );
+        Self {
+            lin,
+            bn,
+            ln,
+            norm,
+            act,
+            dropout,
+        }
+    }
+
+    /// The block's form, as `from_parts` takes it.
+    pub fn block(&self) -> Block {
+        Block {
+            norm: self.norm,
+            act: self.act,
+            dropout: self.dropout,
+        }
     }
 
     pub fn norm(&self) -> Norm {
@@ -54,9 +86,12 @@ impl<const I: usize, E2: Dtype, D: Storage<E2>> Layer<I, E2, D> {
         self.bn.as_mut()
     }
 
-    /// The parts, for a conversion to another dtype or device.
-    pub fn into_parts(self) -> (Linear<I, HIDDEN, E2, D>, Option<BatchNorm1D<HIDDEN, E2, D>>) {
-        (self.lin, self.bn)
+    pub fn layernorm(&self) -> Option<&LayerNorm1D<HIDDEN, E2, D>> {
+        self.ln.as_ref()
+    }
+
+    pub fn layernorm_mut(&mut self) -> Option<&mut LayerNorm1D<HIDDEN, E2, D>> {
+        self.ln.as_mut()
     }
 }
 
@@ -93,6 +128,7 @@ fn flat_linear<const I: usize, const O: usize>(lin: &Linear<I, O, E, Dev>) -> Fl
         act: None,
         bn: None,
         bn_after: false,
+        ln: None,
     }
 }
 
@@ -121,39 +157,75 @@ fn bn_affine(bn: &BatchNorm1D<HIDDEN, E, Dev>) -> BnAffine {
 impl<const I: usize> Layer<I, E, Dev> {
     /// A block with fresh parameters on `dev`, built in the order dfdx builds a module
     /// (linear, then BN), so the device's random stream is consumed as before.
-    pub fn new(dev: &Dev, norm: Norm, act: Activation) -> Self {
+    pub fn new(dev: &Dev, block: Block) -> Self {
         let lin = Linear::<I, HIDDEN, E, Dev>::build(dev);
-        let bn = norm
+        let bn = block
+            .norm
             .uses_bn()
             .then(|| BatchNorm1D::<HIDDEN, E, Dev>::build(dev));
-        Self::from_parts(lin, bn, norm, act)
+        let ln = block
+            .norm
+            .uses_ln()
+            .then(|| LayerNorm1D::<HIDDEN, E, Dev>::build(dev));
+        Self::from_parts(lin, bn, ln, block)
     }
 
     /// Training forward with the fused ops; `input_grad: false` skips the gradient of `x`.
-    /// BN after the activation has no fused op: the net trains it through `forward_train_dfdx`.
+    /// Dropout masks come from `stream`.
     pub fn forward_train(
         &mut self,
         x: Batch<I, Traced>,
         input_grad: bool,
+        stream: &mut Stream,
     ) -> Batch<HIDDEN, Traced> {
-        match (&mut self.bn, self.norm) {
+        let h = match (&mut self.bn, self.norm) {
+            (None, Norm::LayerNorm) => {
+                let ln = self.ln.as_ref().expect("a LayerNorm block has one");
+                fused::linear_ln_act(x, &self.lin, ln, self.act, input_grad)
+            }
             (None, _) => fused::linear_act(x, &self.lin, Some(self.act), input_grad),
             (Some(bn), Norm::BnBefore) => {
                 fused::linear_bn_act(x, &self.lin, bn, self.act, input_grad)
             }
-            (Some(_), norm) => panic!("{norm:?} trains through dfdx's ops"),
+            (Some(bn), Norm::BnAfter) => {
+                fused::linear_act_bn(x, &self.lin, bn, self.act, input_grad)
+            }
+            (Some(_), Norm::None | Norm::LayerNorm) => {
+                unreachable!("a BN exactly when the norm uses one")
+            }
+        };
+        self.drop_out(h, stream)
+    }
+
+    /// Inverted dropout, one mask value per output, through dfdx's product on both paths:
+    /// it is a small fraction of a block's work, and both paths then drop the same bits.
+    fn drop_out(&self, h: Batch<HIDDEN, Traced>, stream: &mut Stream) -> Batch<HIDDEN, Traced> {
+        if self.dropout == 0.0 {
+            return h;
         }
+        let rows = h.shape().0;
+        let mask = stream.dropout_mask(rows * HIDDEN, self.dropout);
+        let mask = h.device().tensor_from_vec(mask, (rows, Const::<HIDDEN>));
+        h * mask
     }
 
     /// Training forward built from dfdx's own ops: the reference the fused ops are checked
-    /// against, and the path for BN after the activation.
-    pub fn forward_train_dfdx(&mut self, x: Batch<I, Traced>) -> Batch<HIDDEN, Traced> {
+    /// against (`--reference-ops`).
+    pub fn forward_train_dfdx(
+        &mut self,
+        x: Batch<I, Traced>,
+        stream: &mut Stream,
+    ) -> Batch<HIDDEN, Traced> {
         let z = self.lin.forward(x);
-        match (&mut self.bn, self.norm) {
+        let h = match (&mut self.bn, self.norm) {
             (Some(bn), Norm::BnAfter) => bn.forward_mut(activate(self.act, z)),
             (Some(bn), _) => activate(self.act, bn.forward_mut(z)),
-            (None, _) => activate(self.act, z),
-        }
+            (None, _) => match &self.ln {
+                Some(ln) => activate(self.act, ln.forward(z)),
+                None => activate(self.act, z),
+            },
+        };
+        self.drop_out(h, stream)
     }
 
     /// The block's parameters copied out for inference.
@@ -162,11 +234,17 @@ impl<const I: usize> Layer<I, E, Dev> {
             act: Some(self.act),
             bn: self.bn.as_ref().map(bn_affine),
             bn_after: self.norm == Norm::BnAfter,
+            ln: self.ln.as_ref().map(|ln| LnParams {
+                gamma: values(&ln.gamma),
+                beta: values(&ln.beta),
+                eps: ln.epsilon as E,
+            }),
             ..flat_linear(&self.lin)
         }
     }
 
-    /// Inference forward; `tap` receives the input of the non-linearity (for the probes).
+    /// Inference forward (dropout is the identity there); `tap` receives the input of the
+    /// non-linearity (for the probes).
     pub fn forward_infer(&self, x: Batch<I>, tap: Option<&mut Vec<E>>) -> Batch<HIDDEN> {
         let z = self.lin.forward(x);
         match (&self.bn, self.norm) {
@@ -180,8 +258,12 @@ impl<const I: usize> Layer<I, E, Dev> {
                 activate(self.act, n)
             }
             (None, _) => {
-                tap_into(tap, &z);
-                activate(self.act, z)
+                let n = match &self.ln {
+                    Some(ln) => ln.forward(z),
+                    None => z,
+                };
+                tap_into(tap, &n);
+                activate(self.act, n)
             }
         }
     }

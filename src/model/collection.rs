@@ -13,20 +13,22 @@
 
 use std::cell::RefCell;
 
-use dfdx::nn::modules::{BatchNorm1D, Linear};
+use dfdx::nn::modules::{BatchNorm1D, LayerNorm1D, Linear};
 use dfdx::nn::tensor_collection::{ModuleVisitor, TensorCollection};
 use dfdx::prelude::*;
 
 use super::block::{Layer, HIDDEN};
-use super::kinds::{Activation, Norm};
+use super::kinds::Block;
 use super::net::{Net, INPUT, OUTPUT};
+use super::stream::Stream;
 
-/// Each hidden layer's normalization and activation, the first layer's first.
-struct Layout(Vec<(Norm, Activation)>);
+/// Each hidden block's form, the first one's first, and the net's random stream: what a
+/// net holds besides its tensors.
+struct Layout(Vec<Block>, Stream);
 
 impl Default for Layout {
     fn default() -> Self {
-        Layout(vec![(Norm::None, Activation::default())])
+        Layout(vec![Block::default()], Stream::new(0))
     }
 }
 
@@ -36,9 +38,9 @@ impl Layout {
         layer: usize,
         lin: Linear<I, HIDDEN, E2, D>,
         mut bn: Vec<BatchNorm1D<HIDDEN, E2, D>>,
+        mut ln: Vec<LayerNorm1D<HIDDEN, E2, D>>,
     ) -> Layer<I, E2, D> {
-        let (norm, act) = self.0[layer];
-        Layer::from_parts(lin, bn.pop(), norm, act)
+        Layer::from_parts(lin, bn.pop(), ln.pop(), self.0[layer])
     }
 }
 
@@ -56,7 +58,8 @@ where
     ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
         let seen = RefCell::new(None);
         let read = |s: &Self| {
-            seen.borrow_mut().get_or_insert_with(|| Layout(s.layout()));
+            seen.borrow_mut()
+                .get_or_insert_with(|| Layout(s.layout(), s.stream.clone()));
         };
         visitor.visit_module::<(), _, _>(
             "layout",
@@ -74,17 +77,35 @@ where
         let (lin_names, bn_names): (Vec<String>, Vec<String>) = (0..layout.0.len())
             .map(|i| (format!("hidden.{i}.lin"), format!("hidden.{i}.bn")))
             .unzip();
+        let ln_names: Vec<String> = (0..layout.0.len())
+            .map(|i| format!("hidden.{i}.ln"))
+            .collect();
         // Zero or one BN field per layer, as the layout says.
         let bn_fields = |i: usize| {
             let name = &bn_names[i];
             layout.0[i]
-                .0
+                .norm
                 .uses_bn()
                 .then(|| {
                     Self::module(
                         name,
                         move |s: &Self| s.bn_of(i).expect(WALKED_TWO_NETS),
                         move |s: &mut Self| s.bn_of_mut(i).expect(WALKED_TWO_NETS),
+                    )
+                })
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        let ln_fields = |i: usize| {
+            let name = &ln_names[i];
+            layout.0[i]
+                .norm
+                .uses_ln()
+                .then(|| {
+                    Self::module(
+                        name,
+                        move |s: &Self| s.ln_of(i).expect(WALKED_TWO_NETS),
+                        move |s: &mut Self| s.ln_of_mut(i).expect(WALKED_TWO_NETS),
                     )
                 })
                 .into_iter()
@@ -101,27 +122,30 @@ where
                         },
                     ),
                     bn_fields(i),
+                    ln_fields(i),
                 )
             })
             .collect::<Vec<_>>();
         let fields = (
             Self::module(&lin_names[0], |s| &s.first.lin, |s| &mut s.first.lin),
             bn_fields(0),
+            ln_fields(0),
             hidden,
             Self::module("head", |s| &s.head, |s| &mut s.head),
         );
-        visitor.visit_fields(fields, |(first, first_bn, hidden, head)| {
-            let first: Layer<INPUT, _, _> = layout.block(0, first, first_bn);
+        visitor.visit_fields(fields, |(first, first_bn, first_ln, hidden, head)| {
+            let first: Layer<INPUT, _, _> = layout.block(0, first, first_bn, first_ln);
             let hidden = hidden
                 .into_iter()
                 .enumerate()
-                .map(|(i, (lin, bn))| layout.block(i + 1, lin, bn))
+                .map(|(i, (lin, bn, ln))| layout.block(i + 1, lin, bn, ln))
                 .collect();
             let head: Linear<HIDDEN, OUTPUT, _, _> = head;
             Net {
                 first,
                 hidden,
                 head,
+                stream: layout.1.clone(),
             }
         })
     }
@@ -133,7 +157,7 @@ mod tests {
     use dfdx::optim::{Adam, AdamConfig, Momentum, Optimizer, Sgd, SgdConfig};
     use dfdx::prelude::*;
 
-    use crate::model::{build, Activation, Dev, Init, Net, NetSpec, Network, Norm, Variant, E};
+    use crate::model::{build, Activation, Block, Dev, Init, Net, NetSpec, Network, Variant, E};
 
     fn net(variant: Variant, depth: usize) -> Net {
         let spec = NetSpec {
@@ -142,6 +166,7 @@ mod tests {
             activation: Activation::Relu,
             init: Init::Gaussian { sigma: 0.1 },
             seed: 11,
+            settings: Default::default(),
         };
         build(&Dev::seed_from_u64(3), &spec)
     }
@@ -157,6 +182,9 @@ mod tests {
             if let Some(bn) = n.bn_of(i) {
                 out.extend([bn.scale.as_vec(), bn.bias.as_vec()]);
             }
+            if let Some(ln) = n.ln_of(i) {
+                out.extend([ln.gamma.as_vec(), ln.beta.as_vec()]);
+            }
         }
         out
     }
@@ -169,7 +197,10 @@ mod tests {
                 net(Variant::Plain, depth).num_trainable_params(),
                 linear(depth)
             );
-            for v in [Variant::Bn, Variant::BnAfter] {
+            for v in Variant::ALL
+                .into_iter()
+                .filter(|v| v.has_bn() || v.norm().uses_ln())
+            {
                 // γ and β per layer; the running statistics are not trained.
                 assert_eq!(
                     net(v, depth).num_trainable_params(),
@@ -234,7 +265,7 @@ mod tests {
     #[test]
     fn built_from_nothing_it_is_the_one_layer_plain_net() {
         let n = <Net as BuildModule<Dev, E>>::build(&Dev::default());
-        assert_eq!(n.layout(), vec![(Norm::None, Activation::default())]);
+        assert_eq!(n.layout(), vec![Block::default()]);
         assert_eq!(n.num_trainable_params(), 784 * 100 + 100 + 1010);
     }
 }

@@ -15,6 +15,14 @@ pub struct BnAffine {
     pub shift: Vec<E>,
 }
 
+/// LayerNorm's parameters: each row is normalized by its own statistics, at inference too.
+#[derive(Debug, Clone)]
+pub struct LnParams {
+    pub gamma: Vec<E>,
+    pub beta: Vec<E>,
+    pub eps: E,
+}
+
 #[derive(Debug, Clone)]
 pub struct FlatLayer {
     pub inputs: usize,
@@ -26,6 +34,8 @@ pub struct FlatLayer {
     pub act: Option<Activation>,
     pub bn: Option<BnAffine>,
     pub bn_after: bool,
+    /// LayerNorm before the activation.
+    pub ln: Option<LnParams>,
 }
 
 impl FlatLayer {
@@ -36,7 +46,7 @@ impl FlatLayer {
         kernels::abt(rows, self.outputs, self.inputs, x, &self.weight, out, true);
     }
 
-    /// Everything after the product: BatchNorm and the activation, in the layer's order;
+    /// Everything after the product: the normalization and the activation, in the layer's order;
     /// `tap` receives the input of the non-linearity.
     pub(super) fn finish(&self, out: &mut [E], tap: Option<&mut Vec<E>>) {
         let Some(act) = self.act else { return };
@@ -44,6 +54,9 @@ impl FlatLayer {
             if let Some(bn) = &self.bn {
                 bn.apply(out);
             }
+        }
+        if let Some(ln) = &self.ln {
+            kernels::layernorm::apply(out, ln.eps, &ln.gamma, &ln.beta);
         }
         if let Some(t) = tap {
             t.clear();

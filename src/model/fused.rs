@@ -3,18 +3,18 @@
 //! dfdx builds a hidden block from a dozen small ops (matmul, broadcast add, mean, sub,
 //! square, sqrt, div, mul, sigmoid), each with its own pass over memory, allocation and
 //! backward closure, and its CPU matmul has no AVX-512 kernels. Here one op does
-//! linear → [BatchNorm] → activation in one forward pass with `gemm`, and pushes one backward
+//! linear → [BatchNorm] → activation (or linear → activation → BatchNorm) in one forward pass with `gemm`, and pushes one backward
 //! closure onto the same tape that writes the gradients of the dfdx parameter tensors.
 //! The parameters stay in the dfdx tensors; dfdx's optimizers update them as before.
 
-use dfdx::nn::modules::{BatchNorm1D, Linear};
+use dfdx::nn::modules::{BatchNorm1D, LayerNorm1D, Linear};
 use dfdx::prelude::*;
 
 use super::activate::{activate, times_derivative};
 use super::kinds::Activation;
 use super::types::{Batch, Dev, Traced, E};
 use crate::data::nonzero::MAX_DENSITY;
-use crate::kernels::{self, batchnorm, pool, SparseRows};
+use crate::kernels::{self, batchnorm, layernorm, pool, SparseRows};
 
 /// `t`'s values in a pooled buffer (dfdx's `as_vec` walks strides element by element).
 fn read<S: Shape>(t: &Tensor<S, E, Dev, impl Tape<E, Dev>>, len: usize) -> Vec<E> {
@@ -168,6 +168,124 @@ pub fn linear_bn_act<const I: usize, const O: usize>(
             &mut sum_dy_xhat,
         );
         for (param, sums) in [(&beta_g, &sum_dy), (&gamma_g, &sum_dy_xhat)] {
+            let g = grads.get_or_alloc_mut(param)?;
+            g.iter_mut().zip(sums).for_each(|(g, s)| *g += s);
+        }
+        let dz = dy;
+        xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
+        kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
+        if input_grad {
+            kernels::ab(rows, I, O, &dz, &w, grads.get_or_alloc_mut(&x_g)?, true);
+        }
+        xv.recycle();
+        pool::give([dz, a, w, x_hat, gamma]);
+        Ok(())
+    });
+    out.put_tape(tape)
+}
+
+/// `BN(act(x Wᵀ + b))` in training mode: BN after the activation, with the same batch and
+/// running statistics as `linear_bn_act`, so the two placements cost the same per step.
+pub fn linear_act_bn<const I: usize, const O: usize>(
+    x: Batch<I, Traced>,
+    lin: &Linear<I, O, E, Dev>,
+    bn: &mut BatchNorm1D<O, E, Dev>,
+    act: Activation,
+    input_grad: bool,
+) -> Batch<O, Traced> {
+    let (x, mut tape) = x.split_tape();
+    let rows = x.shape().0;
+    let (xv, w, mut v) = affine(&x, lin, input_grad);
+    activate(act, &mut v);
+    // The activation's derivative is written in terms of its output, which BN overwrites.
+    let a = pool::copy_of(&v);
+    let (mut mean, mut var) = (vec![0.0; O], vec![0.0; O]);
+    batchnorm::center(&mut v, &mut mean, &mut var);
+    let inv_std = batchnorm::inv_std(&var, bn.epsilon as E);
+    update_running(bn, &mean, &var, rows);
+    let gamma = read(&bn.scale, O);
+    let beta = read(&bn.bias, O);
+    let mut y = pool::take(rows * O);
+    batchnorm::scale_shift(&mut v, &inv_std, &gamma, &beta, &mut y);
+    let x_hat = v;
+    let mut out = x.device().zeros_like(&(rows, Const::<O>));
+    out.copy_from(&y);
+    pool::give([beta, y]);
+    let (out_g, w_g, b_g, x_g, gamma_g, beta_g) = (
+        out.ghost(),
+        lin.weight.ghost(),
+        lin.bias.ghost(),
+        x.ghost(),
+        bn.scale.ghost(),
+        bn.bias.ghost(),
+    );
+    tape.add_backward_op(move |grads| {
+        let mut dy = pool::copy_of(grads.get_or_alloc_mut(&out_g)?);
+        let (mut sum_dy, mut sum_dy_xhat) = (vec![0.0; O], vec![0.0; O]);
+        // dy becomes the gradient of the activation's output, then of z.
+        batchnorm::backward(
+            &mut dy,
+            &x_hat,
+            &gamma,
+            &inv_std,
+            &mut sum_dy,
+            &mut sum_dy_xhat,
+        );
+        for (param, sums) in [(&beta_g, &sum_dy), (&gamma_g, &sum_dy_xhat)] {
+            let g = grads.get_or_alloc_mut(param)?;
+            g.iter_mut().zip(sums).for_each(|(g, s)| *g += s);
+        }
+        times_derivative(act, &a, &mut dy);
+        let dz = dy;
+        xv.weight_grad(&dz, O, grads.get_or_alloc_mut(&w_g)?);
+        kernels::add_column_sums(&dz, grads.get_or_alloc_mut(&b_g)?);
+        if input_grad {
+            kernels::ab(rows, I, O, &dz, &w, grads.get_or_alloc_mut(&x_g)?, true);
+        }
+        xv.recycle();
+        pool::give([dz, a, w, x_hat, gamma]);
+        Ok(())
+    });
+    out.put_tape(tape)
+}
+
+/// `act(LN(x Wᵀ + b))`: LayerNorm over each sample's features, the same in training and
+/// inference.
+pub fn linear_ln_act<const I: usize, const O: usize>(
+    x: Batch<I, Traced>,
+    lin: &Linear<I, O, E, Dev>,
+    ln: &LayerNorm1D<O, E, Dev>,
+    act: Activation,
+    input_grad: bool,
+) -> Batch<O, Traced> {
+    let (x, mut tape) = x.split_tape();
+    let rows = x.shape().0;
+    let (xv, w, mut z) = affine(&x, lin, input_grad);
+    let gamma = read(&ln.gamma, O);
+    let beta = read(&ln.beta, O);
+    let (mut inv_std, mut a) = (vec![0.0; rows], pool::take(rows * O));
+    // z becomes x̂.
+    layernorm::forward(&mut z, ln.epsilon as E, &gamma, &beta, &mut inv_std, &mut a);
+    activate(act, &mut a);
+    pool::give([beta]);
+    let x_hat = z;
+    let mut out = x.device().zeros_like(&(rows, Const::<O>));
+    out.copy_from(&a);
+    let (out_g, w_g, b_g, x_g, gamma_g, beta_g) = (
+        out.ghost(),
+        lin.weight.ghost(),
+        lin.bias.ghost(),
+        x.ghost(),
+        ln.gamma.ghost(),
+        ln.beta.ghost(),
+    );
+    tape.add_backward_op(move |grads| {
+        let mut dy = pool::copy_of(grads.get_or_alloc_mut(&out_g)?);
+        times_derivative(act, &a, &mut dy);
+        let (mut dgamma, mut dbeta) = (vec![0.0; O], vec![0.0; O]);
+        // dy becomes the gradient of z.
+        layernorm::backward(&mut dy, &x_hat, &gamma, &inv_std, &mut dgamma, &mut dbeta);
+        for (param, sums) in [(&beta_g, &dbeta), (&gamma_g, &dgamma)] {
             let g = grads.get_or_alloc_mut(param)?;
             g.iter_mut().zip(sums).for_each(|(g, s)| *g += s);
         }

@@ -24,16 +24,43 @@ pub enum Variant {
     Bn,
     /// BatchNorm after the activation.
     BnAfter,
+    /// No normalization, dropout after every hidden activation.
+    PlainDropout,
+    /// BN before the activation, dropout only after the last hidden block, where no BN
+    /// follows it (Li et al. 2019's remedy for the variance shift).
+    BnDropout,
+    /// BN before the activation, dropout after every hidden block that feeds a BN (all but
+    /// the last): each BN after the first sees dropped inputs in training and whole ones in
+    /// inference (Li et al. 2019's variance shift).
+    BnDropoutBefore,
+    /// LayerNorm between the linear layer and the activation (Ba et al. 2016): each sample
+    /// normalized over its own features, no batch statistics.
+    #[serde(rename = "layernorm")]
+    #[value(name = "layernorm")]
+    LayerNorm,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 3] = [Variant::Plain, Variant::Bn, Variant::BnAfter];
+    /// Every variant; a new one goes at the end (its colour and mark follow its position).
+    pub const ALL: [Variant; 7] = [
+        Variant::Plain,
+        Variant::Bn,
+        Variant::BnAfter,
+        Variant::PlainDropout,
+        Variant::BnDropout,
+        Variant::BnDropoutBefore,
+        Variant::LayerNorm,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Variant::Plain => "plain",
             Variant::Bn => "bn",
             Variant::BnAfter => "bn-after",
+            Variant::PlainDropout => "plain-dropout",
+            Variant::BnDropout => "bn-dropout",
+            Variant::BnDropoutBefore => "bn-dropout-before",
+            Variant::LayerNorm => "layernorm",
         }
     }
 
@@ -46,21 +73,78 @@ impl Variant {
             Variant::Plain => "plain",
             Variant::Bn => "BN (before act.)",
             Variant::BnAfter => "BN (after act.)",
+            Variant::PlainDropout => "plain + dropout",
+            Variant::BnDropout => "BN + dropout after the last BN",
+            Variant::BnDropoutBefore => "BN + dropout before BN",
+            Variant::LayerNorm => "LayerNorm",
         }
     }
 
+    /// Whether the net normalizes with batch statistics (so it needs batches of 2 or more).
     pub fn has_bn(self) -> bool {
-        self != Variant::Plain
+        self.norm().uses_bn()
     }
 
     /// The normalization every hidden block of this variant's net uses.
     pub fn norm(self) -> Norm {
         match self {
-            Variant::Plain => Norm::None,
-            Variant::Bn => Norm::BnBefore,
+            Variant::Plain | Variant::PlainDropout => Norm::None,
+            Variant::Bn | Variant::BnDropout | Variant::BnDropoutBefore => Norm::BnBefore,
             Variant::BnAfter => Norm::BnAfter,
+            Variant::LayerNorm => Norm::LayerNorm,
         }
     }
+
+    /// Whether hidden block `layer` (0 = the first) of a net of `depth` blocks drops out
+    /// its output.
+    pub fn dropout_at(self, layer: usize, depth: usize) -> bool {
+        match self {
+            Variant::PlainDropout => true,
+            Variant::BnDropout => layer + 1 == depth,
+            Variant::BnDropoutBefore => layer + 1 < depth,
+            _ => false,
+        }
+    }
+
+    /// Each hidden block of this variant's net of `depth` blocks, the first one's first.
+    pub fn blocks(self, depth: usize, act: Activation, settings: &VariantSettings) -> Vec<Block> {
+        (0..depth)
+            .map(|layer| Block {
+                norm: self.norm(),
+                act,
+                dropout: if self.dropout_at(layer, depth) {
+                    settings.dropout
+                } else {
+                    0.0
+                },
+            })
+            .collect()
+    }
+}
+
+/// The settings of the variants that have any; each variant reads only its own.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VariantSettings {
+    /// The dropout rate p of the dropout variants, in [0, 1); 0 is no dropout at all.
+    pub dropout: f32,
+}
+
+impl Default for VariantSettings {
+    fn default() -> Self {
+        // Srivastava et al. (2014)'s rate for hidden units.
+        VariantSettings { dropout: 0.5 }
+    }
+}
+
+/// One hidden block's form: linear → [norm] → activation → [dropout], BN-after putting its
+/// BN after the activation (and before the dropout).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Block {
+    pub norm: Norm,
+    pub act: Activation,
+    /// The dropout rate after the activation; 0 is none (and draws nothing).
+    pub dropout: f32,
 }
 
 /// A hidden block's normalization, chosen at run time: one compiled network type serves them
@@ -73,11 +157,19 @@ pub enum Norm {
     BnBefore,
     /// BatchNorm after the activation.
     BnAfter,
+    /// LayerNorm between the linear layer and the activation.
+    LayerNorm,
 }
 
 impl Norm {
+    /// Whether the block holds a BatchNorm (batch statistics, running statistics).
     pub fn uses_bn(self) -> bool {
-        self != Norm::None
+        matches!(self, Norm::BnBefore | Norm::BnAfter)
+    }
+
+    /// Whether the block holds a LayerNorm.
+    pub fn uses_ln(self) -> bool {
+        self == Norm::LayerNorm
     }
 }
 

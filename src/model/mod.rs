@@ -3,6 +3,8 @@
 mod activate;
 pub mod block;
 mod collection;
+#[cfg(test)]
+mod dropout_tests;
 pub mod flat;
 pub mod flat_layer;
 pub mod fused;
@@ -14,9 +16,10 @@ pub mod net;
 pub mod pixel_input;
 pub mod probe;
 pub mod sgd;
+pub mod stream;
 mod types;
 
-pub use kinds::{Activation, Init, Norm, Variant};
+pub use kinds::{Activation, Block, Init, Norm, Variant, VariantSettings};
 pub use net::{build, LayerStats, Net, NetSpec, Network, HIDDEN, INPUT, MAX_DEPTH, OUTPUT};
 pub use types::{Batch, Dev, Traced, E};
 

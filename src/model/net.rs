@@ -2,7 +2,7 @@
 //! linear head. Depth, normalization and activation are run-time values, so every form of the
 //! net is the same compiled type.
 
-use dfdx::nn::modules::{BatchNorm1D, Linear};
+use dfdx::nn::modules::{BatchNorm1D, LayerNorm1D, Linear};
 use dfdx::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -12,7 +12,8 @@ pub use super::block::HIDDEN;
 use super::block::{flat_head, values, Batch, Dev, Layer, Traced, E};
 use super::flat::{FlatNet, Scratch};
 use super::fused;
-use super::kinds::{Activation, Init, Norm, Variant};
+use super::kinds::{Activation, Block, Init, Norm, Variant, VariantSettings};
+use super::stream::Stream;
 use crate::seeds::mix;
 
 pub const INPUT: usize = 784;
@@ -27,6 +28,8 @@ pub struct Net<E2: Dtype = E, D: Storage<E2> = Dev> {
     pub first: Layer<INPUT, E2, D>,
     pub hidden: Vec<Layer<HIDDEN, E2, D>>,
     pub head: Linear<HIDDEN, OUTPUT, E2, D>,
+    /// What training draws at each step (dropout masks), seeded from the spec's seed.
+    pub stream: Stream,
 }
 
 impl<E2: Dtype, D: Storage<E2>> Net<E2, D> {
@@ -50,10 +53,25 @@ impl<E2: Dtype, D: Storage<E2>> Net<E2, D> {
         }
     }
 
-    /// Each hidden layer's normalization and activation, the first layer's first.
-    pub fn layout(&self) -> Vec<(Norm, Activation)> {
-        std::iter::once((self.first.norm(), self.first.activation()))
-            .chain(self.hidden.iter().map(|b| (b.norm(), b.activation())))
+    /// The LayerNorm of hidden layer `layer` (0 = the first), if it has one.
+    pub fn ln_of(&self, layer: usize) -> Option<&LayerNorm1D<HIDDEN, E2, D>> {
+        match layer {
+            0 => self.first.layernorm(),
+            l => self.hidden.get(l - 1).and_then(|b| b.layernorm()),
+        }
+    }
+
+    pub fn ln_of_mut(&mut self, layer: usize) -> Option<&mut LayerNorm1D<HIDDEN, E2, D>> {
+        match layer {
+            0 => self.first.layernorm_mut(),
+            l => self.hidden.get_mut(l - 1).and_then(|b| b.layernorm_mut()),
+        }
+    }
+
+    /// Each hidden block's form, the first one's first.
+    pub fn layout(&self) -> Vec<Block> {
+        std::iter::once(self.first.block())
+            .chain(self.hidden.iter().map(|b| b.block()))
             .collect()
     }
 }
@@ -67,6 +85,8 @@ pub struct NetSpec {
     pub activation: Activation,
     pub init: Init,
     pub seed: u64,
+    /// The variant's own settings (the dropout rate, …); other variants ignore them.
+    pub settings: VariantSettings,
 }
 
 /// Per linear layer (hidden layers first, the head last), for the probes.
@@ -74,9 +94,11 @@ pub struct NetSpec {
 pub struct LayerStats {
     pub grad_norm: f32,
     pub weight_norm: f32,
+    /// The normalization's γ and β (BatchNorm's or LayerNorm's), and BN's running statistics.
     pub bn: Option<BnStats>,
 }
 
+/// `running_mean` and `running_var` are empty for a LayerNorm, which keeps none.
 #[derive(Debug, Clone, Default)]
 pub struct BnStats {
     pub gamma: Vec<E>,
@@ -103,7 +125,7 @@ pub trait Network: TensorCollection<E, Dev, To<E, Dev> = Self> + Clone + Send + 
     fn init_weights(&mut self, init: Init, seed: u64);
     fn layer_stats(&self, grads: Option<&Gradients<E, Dev>>) -> Vec<LayerStats>;
     /// The gradients of every trained parameter (each linear layer's weights and biases, then
-    /// its BN's γ and β), flattened in layer order.
+    /// its BN's or LayerNorm's γ and β), flattened in layer order.
     fn grad_vector(&self, grads: &Gradients<E, Dev>) -> Vec<E>;
     /// √Σ over linear layers of ‖∂W‖², each layer's norm as `layer_stats` computes it,
     /// without copying any gradient.
@@ -121,16 +143,17 @@ pub fn build(dev: &Dev, spec: &NetSpec) -> Net {
         "depth {} is outside 1..={MAX_DEPTH}",
         spec.depth
     );
-    let (norm, act) = (spec.variant.norm(), spec.activation);
-    let first = Layer::new(dev, norm, act);
-    let hidden = (1..spec.depth)
-        .map(|_| Layer::new(dev, norm, act))
-        .collect();
+    let blocks = spec
+        .variant
+        .blocks(spec.depth, spec.activation, &spec.settings);
+    let first = Layer::new(dev, blocks[0]);
+    let hidden = blocks[1..].iter().map(|&b| Layer::new(dev, b)).collect();
     let head = Linear::<HIDDEN, OUTPUT, E, Dev>::build(dev);
     let mut net = Net {
         first,
         hidden,
         head,
+        stream: Stream::new(spec.seed),
     };
     net.init_weights(spec.init, spec.seed);
     net
@@ -199,18 +222,40 @@ fn weight_grad_norm<const I: usize, const O: usize>(
 fn linear_stats<const I: usize, const O: usize>(
     lin: &Linear<I, O, E, Dev>,
     bn: Option<&BatchNorm1D<O, E, Dev>>,
+    ln: Option<&LayerNorm1D<O, E, Dev>>,
     grads: Option<&Gradients<E, Dev>>,
 ) -> LayerStats {
+    let ln = ln.map(|ln| BnStats {
+        gamma: values(&ln.gamma),
+        beta: values(&ln.beta),
+        ..BnStats::default()
+    });
     LayerStats {
         grad_norm: grads.map_or(0.0, |g| norm(&g.get(&lin.weight))),
         weight_norm: norm(&lin.weight),
-        bn: bn.map(|bn| BnStats {
-            gamma: values(&bn.scale),
-            beta: values(&bn.bias),
-            running_mean: values(&bn.running_mean),
-            running_var: values(&bn.running_var),
-        }),
+        bn: bn
+            .map(|bn| BnStats {
+                gamma: values(&bn.scale),
+                beta: values(&bn.bias),
+                running_mean: values(&bn.running_mean),
+                running_var: values(&bn.running_var),
+            })
+            .or(ln),
     }
+}
+
+/// A block's normalization parameters' gradients, γ's then β's; none without one.
+fn norm_grads<const I: usize>(b: &Layer<I, E, Dev>, grads: &Gradients<E, Dev>) -> Vec<E> {
+    let mut out = Vec::new();
+    if let Some(bn) = b.batchnorm() {
+        out.extend(grads.get(&bn.scale).as_vec());
+        out.extend(grads.get(&bn.bias).as_vec());
+    }
+    if let Some(ln) = b.layernorm() {
+        out.extend(grads.get(&ln.gamma).as_vec());
+        out.extend(grads.get(&ln.beta).as_vec());
+    }
+    out
 }
 
 impl Network for Net {
@@ -219,22 +264,17 @@ impl Network for Net {
     }
 
     fn forward_train(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced> {
-        // BN after the activation has no fused op; its backward divides by the small spread
-        // of activation outputs, so the whole net stays on one path rather than mixing.
-        if self.first.norm() == Norm::BnAfter {
-            return self.forward_train_dfdx(x);
-        }
-        let mut h = self.first.forward_train(x, false);
+        let mut h = self.first.forward_train(x, false, &mut self.stream);
         for b in self.hidden.iter_mut() {
-            h = b.forward_train(h, true);
+            h = b.forward_train(h, true, &mut self.stream);
         }
         fused::linear_act(h, &self.head, None, true)
     }
 
     fn forward_train_dfdx(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced> {
-        let mut h = self.first.forward_train_dfdx(x);
+        let mut h = self.first.forward_train_dfdx(x, &mut self.stream);
         for b in self.hidden.iter_mut() {
-            h = b.forward_train_dfdx(h);
+            h = b.forward_train_dfdx(h, &mut self.stream);
         }
         self.head.forward(h)
     }
@@ -281,11 +321,12 @@ impl Network for Net {
 
     fn layer_stats(&self, grads: Option<&Gradients<E, Dev>>) -> Vec<LayerStats> {
         let mut out = Vec::with_capacity(self.depth() + 1);
-        out.push(linear_stats(&self.first.lin, self.first.batchnorm(), grads));
+        let f = &self.first;
+        out.push(linear_stats(&f.lin, f.batchnorm(), f.layernorm(), grads));
         for b in &self.hidden {
-            out.push(linear_stats(&b.lin, b.batchnorm(), grads));
+            out.push(linear_stats(&b.lin, b.batchnorm(), b.layernorm(), grads));
         }
-        out.push(linear_stats(&self.head, None, grads));
+        out.push(linear_stats(&self.head, None, None, grads));
         out
     }
 
@@ -297,20 +338,13 @@ impl Network for Net {
         };
         // γ and β are trained too, so a step along −g moves them: a vector without them
         // would measure ‖Δw‖ short and overstate the landscape's curvature for BN nets.
-        let bn_grads = |bn: Option<&BatchNorm1D<HIDDEN, E, Dev>>| {
-            bn.map_or((Vec::new(), Vec::new()), |bn| {
-                (grads.get(&bn.scale).as_vec(), grads.get(&bn.bias).as_vec())
-            })
-        };
         let l = &self.first.lin;
         push(grads.get(&l.weight).as_vec(), grads.get(&l.bias).as_vec());
-        let (g, b) = bn_grads(self.first.batchnorm());
-        push(g, b);
+        push(norm_grads(&self.first, grads), Vec::new());
         for blk in &self.hidden {
             let l = &blk.lin;
             push(grads.get(&l.weight).as_vec(), grads.get(&l.bias).as_vec());
-            let (g, b) = bn_grads(blk.batchnorm());
-            push(g, b);
+            push(norm_grads(blk, grads), Vec::new());
         }
         push(
             grads.get(&self.head.weight).as_vec(),

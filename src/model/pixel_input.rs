@@ -112,6 +112,7 @@ mod tests {
             act: None,
             bn: None,
             bn_after: false,
+            ln: None,
         }
     }
 

@@ -123,6 +123,10 @@ pub fn layer_metrics(
             out.push((K::BnGammaStd.of(l), gs));
             out.push((K::BnBetaMean.of(l), bm));
             out.push((K::BnBetaStd.of(l), bs));
+            if bn.running_mean.is_empty() {
+                // A LayerNorm: γ and β, but no running statistics to report.
+                continue;
+            }
             out.push((K::BnRmeanMean.of(l), mean_std(&bn.running_mean).0));
             out.push((K::BnRvarMean.of(l), mean_std(&bn.running_var).0));
             let drift = |a: &[f32], b: &[f32]| {

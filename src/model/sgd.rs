@@ -84,6 +84,7 @@ mod tests {
             activation: Activation::Sigmoid,
             init: Init::Gaussian { sigma: 0.1 },
             seed: 5,
+            settings: Default::default(),
         };
         let mut a = build(&dev, &spec);
         let mut b = a.clone();

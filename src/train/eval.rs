@@ -97,6 +97,7 @@ mod tests {
             activation: crate::model::Activation::Sigmoid,
             init: Init::Gaussian { sigma },
             seed,
+            settings: Default::default(),
         };
         build(&Dev::default(), &spec)
     }

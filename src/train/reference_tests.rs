@@ -47,22 +47,21 @@ fn both_paths_train_to_the_same_losses() {
         fused.keys().collect::<Vec<_>>(),
         reference.keys().collect::<Vec<_>>()
     );
-    let mut differ = 0;
+    let mut differ = std::collections::BTreeSet::new();
     for ((key, f), r) in fused.iter().zip(reference.values()) {
         assert!(
             (f - r).abs() <= 1e-5 * r.abs().max(1.0),
             "{key:?}: fused {f} vs dfdx {r}"
         );
         if f.to_bits() != r.to_bits() {
-            differ += 1;
-            assert_ne!(
-                key.0,
-                Variant::BnAfter,
-                "BN after trains on dfdx's ops either way"
-            );
+            differ.insert(key.0);
         }
     }
-    assert!(differ > 0, "the switch changes the path: some bits differ");
+    // BN after the activation has its own fused op too, so the switch changes its path.
+    assert!(
+        differ.contains(&Variant::BnAfter),
+        "the switch changes the path: some bits differ ({differ:?})"
+    );
 }
 
 #[test]

@@ -86,6 +86,7 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
             activation: cfg.activation,
             init: spec.init,
             seed: id.seed,
+            settings: Default::default(),
         },
     );
     let mut opt = Opt::new(&net, cfg.optimizer, spec.lr, cfg.momentum);

@@ -49,6 +49,7 @@ fn trained() -> (Cpu, Net, bnlab::data::Prepared) {
             activation: Activation::Sigmoid,
             init: Init::Default,
             seed: 9,
+            settings: Default::default(),
         },
     );
     let sgd = PlainSgd { lr: 0.5 };

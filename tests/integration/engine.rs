@@ -35,6 +35,7 @@ fn both_variants_start_from_identical_shared_weights() {
         activation: Activation::Sigmoid,
         init: Init::Gaussian { sigma: 0.1 },
         seed: 42,
+        settings: Default::default(),
     };
     let plain = model::build(&dev, &spec(Variant::Plain));
     let bn = model::build(&dev, &spec(Variant::Bn));
@@ -52,6 +53,19 @@ fn both_variants_start_from_identical_shared_weights() {
         assert_eq!(p.lin.bias.as_vec(), b.lin.bias.as_vec());
     }
     assert_eq!(plain.head.weight.as_vec(), bn.head.weight.as_vec());
+    // Every variant's linear layers are the plain net's.
+    for v in Variant::ALL {
+        let n = model::build(&dev, &spec(v));
+        let lin = |n: &model::Net| -> Vec<Vec<f32>> {
+            let mut w = vec![n.first.lin.weight.as_vec(), n.first.lin.bias.as_vec()];
+            for b in &n.hidden {
+                w.extend([b.lin.weight.as_vec(), b.lin.bias.as_vec()]);
+            }
+            w.extend([n.head.weight.as_vec(), n.head.bias.as_vec()]);
+            w
+        };
+        assert_eq!(lin(&n), lin(&plain), "{v} shares plain's linear layers");
+    }
     // A different seed gives different weights, and layers differ from each other.
     let other = model::build(
         &dev,

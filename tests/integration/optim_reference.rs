@@ -76,6 +76,7 @@ fn trajectory(
             activation: Activation::Sigmoid,
             init: Init::Gaussian { sigma: 0.5 },
             seed: 11,
+            settings: Default::default(),
         },
     );
     let mut opt = Opt::new(&net, kind, lr, momentum);

@@ -151,6 +151,7 @@ fn check(variant: Variant) {
             activation: Activation::Sigmoid,
             init: Init::Gaussian { sigma: 1.0 },
             seed: 3,
+            settings: Default::default(),
         },
     );
     let (x, y) = batch(&dev);
