@@ -87,6 +87,9 @@ pub struct RunArgs {
     /// Hidden layers, 1 to 60.
     #[arg(long)]
     pub depth: Option<usize>,
+    /// Dropout rate of the dropout variants, in [0, 1) (default 0.5).
+    #[arg(long, allow_negative_numbers = true)]
+    pub dropout: Option<f64>,
     /// Validation images (default 5000 for full MNIST, 20% for mnist-5k).
     #[arg(long)]
     pub val_size: Option<usize>,
@@ -137,6 +140,7 @@ pub fn flag(field: Field) -> &'static str {
         Field::Sweep => "--sweep",
         Field::TrainLimit => "--train-limit",
         Field::ValSize => "--val-size",
+        Field::Dropout => "--dropout",
     }
 }
 
@@ -219,6 +223,9 @@ impl RunArgs {
         }
         if let Some(v) = self.depth {
             c.depth = v;
+        }
+        if let Some(v) = self.dropout {
+            c.dropout = v;
         }
         if let Some(v) = self.val_size {
             c.split.val_size = Some(v);

@@ -125,6 +125,12 @@ pub struct RunConfig {
     /// baseline is "the init suited to the activation" stays fair when the activation changes.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub init_suited: bool,
+    /// Inverted dropout's rate in the dropout variants (the others ignore it).
+    #[serde(
+        default = "default_dropout",
+        skip_serializing_if = "is_default_dropout"
+    )]
+    pub dropout: f64,
     /// Fault injection for tests: the trainer of this variant panics at this step.
     #[cfg(feature = "fault-injection")]
     #[serde(skip)]
@@ -161,10 +167,22 @@ impl Default for RunConfig {
             init_grad_batches: 0,
             ics_every: 0,
             init_suited: false,
+            dropout: DEFAULT_DROPOUT,
             #[cfg(feature = "fault-injection")]
             inject_panic: None,
         }
     }
+}
+
+/// Hinton et al.'s rate for hidden units, and the model's default.
+pub const DEFAULT_DROPOUT: f64 = 0.5;
+
+fn default_dropout() -> f64 {
+    DEFAULT_DROPOUT
+}
+
+fn is_default_dropout(v: &f64) -> bool {
+    *v == DEFAULT_DROPOUT
 }
 
 fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
@@ -263,6 +281,13 @@ impl RunConfig {
                     format!("must be in (0, 100], got {sigma}"),
                 ));
             }
+        }
+        // Training uses single precision, where a rate just under 1 rounds to 1.
+        if !((0.0..1.0).contains(&self.dropout) && (self.dropout as f32) < 1.0) {
+            return Err(bad(
+                Field::Dropout,
+                format!("the dropout rate must be in [0, 1), got {}", self.dropout),
+            ));
         }
         if self.log_every == 0 {
             return Err(bad(Field::LogEvery, "must be at least 1"));

@@ -221,6 +221,7 @@ mod reference {
                     activation: Activation::Sigmoid,
                     init: Init::Gaussian { sigma: 0.1 },
                     seed: 3,
+                    settings: Default::default(),
                 },
             );
             let b = batch(&dev, 32);

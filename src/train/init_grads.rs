@@ -99,6 +99,7 @@ mod tests {
                 activation: Activation::Tanh,
                 init: Init::Glorot { gain: 1.0 },
                 seed: 5,
+                settings: Default::default(),
             },
         );
         let mut rng = ChaCha8Rng::seed_from_u64(9);

@@ -86,7 +86,9 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
             activation: cfg.activation,
             init: spec.init,
             seed: id.seed,
-            settings: Default::default(),
+            settings: model::kinds::VariantSettings {
+                dropout: cfg.dropout as f32,
+            },
         },
     );
     let mut opt = Opt::new(&net, cfg.optimizer, spec.lr, cfg.momentum);

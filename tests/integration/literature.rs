@@ -167,3 +167,59 @@ fn ics_is_supported_only_when_bns_gradients_shift_less_in_direction_and_size() {
     // The same shift for both: nothing to support the claim.
     assert_eq!(verdict(&ics_run((0.8, 0.5))).outcome, Outcome::NotSupported);
 }
+
+fn generalization_run(bn_val: f64, drop_val: f64) -> RunRecord {
+    let c = bnlab::presets::find("generalization")
+        .unwrap()
+        .config(DatasetName::Mnist5k);
+    assert_eq!(
+        c.variants,
+        [Variant::Plain, Variant::PlainDropout, Variant::Bn]
+    );
+    run(c, |v, seed, _| {
+        let val = match v {
+            Variant::Plain => 0.85,
+            Variant::PlainDropout => drop_val,
+            _ => bn_val,
+        } + 0.001 * seed as f64;
+        let mut rows = accuracy(val);
+        rows.push((100, Metric::TrainEvalAcc, 1.0));
+        rows
+    })
+}
+
+#[test]
+fn bn_reduces_the_need_for_dropout_only_when_it_beats_plain_and_matches_dropout() {
+    // BN above plain and above plain + dropout, every train accuracy 100%.
+    let v = verdict(&generalization_run(0.90, 0.88));
+    assert_eq!(v.outcome, Outcome::Supported, "{v:?}");
+    assert_eq!(v.deciding.len(), 4, "{v:?}");
+    assert!(v.deciding[3].contains("+2.00 pp"), "{v:?}");
+    assert!(
+        v.notes.iter().any(|n| n.contains("Dropout itself")),
+        "{v:?}"
+    );
+    // Dropout clearly better than BN: BN helps plain but does not replace dropout.
+    let m = verdict(&generalization_run(0.88, 0.91));
+    assert_eq!(m.outcome, Outcome::Mixed, "{m:?}");
+}
+
+#[test]
+fn a_dropout_rate_outside_0_1_names_the_flag() {
+    for bad in [-0.1, 1.0, 0.999_999_999] {
+        let args = bnlab::cli::RunArgs {
+            preset: "generalization".into(),
+            dropout: Some(bad),
+            ..Default::default()
+        };
+        let e = args.to_config(DatasetName::Mnist5k).unwrap_err();
+        assert_eq!(bnlab::cli::flag(e.field), "--dropout", "{bad}");
+        assert!(e.message.contains("[0, 1)"), "{}", e.message);
+    }
+    let args = bnlab::cli::RunArgs {
+        preset: "generalization".into(),
+        dropout: Some(0.2),
+        ..Default::default()
+    };
+    assert_eq!(args.to_config(DatasetName::Mnist5k).unwrap().dropout, 0.2);
+}
