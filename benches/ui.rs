@@ -1,5 +1,6 @@
-//! Frame render time with 50,000 points per series at 120×40. A measurement, not a check:
-//! run with `cargo bench --bench ui`.
+//! Frame render time with 50,000 points per series and 3 seeds per variant at 120×40 (the
+//! mean, the min-max band and each seed are drawn). A measurement, not a check: run with
+//! `cargo bench --bench ui`.
 
 #[path = "../tests/integration/ui_common/mod.rs"]
 mod ui_common;
@@ -23,12 +24,19 @@ fn cpu_ns() -> u64 {
         .unwrap_or(0)
 }
 
+const SEEDS: u64 = 3;
+
 fn frame_time_with_50k_points_per_series() {
     let mut app = app();
-    app.run_started(record("ioffe2015"));
+    let mut rec = record("ioffe2015");
+    rec.config.seeds = SEEDS as usize;
+    app.run_started(rec);
     let n = 50_000u64;
-    for v in [Variant::Plain, Variant::Bn] {
-        let id = id(v, 0);
+    let jobs: Vec<_> = [Variant::Plain, Variant::Bn]
+        .into_iter()
+        .flat_map(|v| (1..=SEEDS).map(move |seed| seed_id(v, seed)))
+        .collect();
+    for &id in &jobs {
         app.on_event(&Event::Started {
             id,
             total_steps: n * 10,
@@ -67,9 +75,9 @@ fn frame_time_with_50k_points_per_series() {
         let (t0, c0) = (Instant::now(), cpu_ns());
         for _ in 0..frames {
             step += 10;
-            for v in [Variant::Plain, Variant::Bn] {
+            for &id in &jobs {
                 app.on_event(&Event::Metrics {
-                    id: id(v, 0),
+                    id,
                     step,
                     epoch: step as f64 / 1000.0,
                     values: vec![
@@ -85,7 +93,7 @@ fn frame_time_with_50k_points_per_series() {
         }
         let ms = t0.elapsed().as_secs_f64() * 1e3 / frames as f64;
         let cpu = (cpu_ns() - c0) as f64 / 1e6 / frames as f64;
-        println!("Curves live (new points every frame): {ms:.2} ms wall, {cpu:.2} ms on-CPU per frame at 120x40, {n}+ points per series");
+        println!("Curves live (new points every frame): {ms:.2} ms wall, {cpu:.2} ms on-CPU per frame at 120x40, {n}+ points per series, {SEEDS} seeds per variant");
     }
     for view in [View::Curves, View::Signals] {
         app.view = view;
@@ -102,7 +110,7 @@ fn frame_time_with_50k_points_per_series() {
             let ms = t0.elapsed().as_secs_f64() * 1e3 / frames as f64;
             let cpu = (cpu_ns() - c0) as f64 / 1e6 / frames as f64;
             println!(
-                "{view:?} raw={raw}: {ms:.2} ms wall, {cpu:.2} ms on-CPU per frame at 120x40, {n} points per series, 2 variants"
+                "{view:?} raw={raw}: {ms:.2} ms wall, {cpu:.2} ms on-CPU per frame at 120x40, {n} points per series, 2 variants x {SEEDS} seeds"
             );
         }
     }
@@ -130,7 +138,7 @@ fn chart_build_time_with_50k_points() {
         let d = build(
             run,
             &[Series {
-                metric: Metric::TrainLoss,
+                pick: bnlab::app::Pick::Metric(Metric::TrainLoss),
                 main: true,
                 smooth: true,
             }],
@@ -138,7 +146,7 @@ fn chart_build_time_with_50k_points() {
             false,
             60,
         );
-        assert!(!d.is_empty());
+        assert!(!d.lines.is_empty());
     }
     println!(
         "build train_loss: {:.2} ms",

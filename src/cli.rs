@@ -1,5 +1,7 @@
 //! Command-line interface definitions.
 
+pub mod run;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -7,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::data::DatasetName;
 use crate::model::{Activation, Init, Variant};
 use crate::presets;
+use crate::runs::grid::{self, AxisParam, Grid};
 use crate::train::{ConfigError, Field, OptimizerKind, RunConfig, SweepParam};
 use crate::usage::UsageError;
 
@@ -41,7 +44,15 @@ pub enum Command {
 }
 
 /// What `bnlab run` exits with, for scripts (also in the README).
-pub const RUN_EXIT_CODES: &str = "Exit codes:
+pub const RUN_EXIT_CODES: &str = "Grids and clusters (docs/cluster.md):
+  bnlab run --preset ioffe2015 --sweep lr=0.1,0.5 --seeds 3 --plan   list the 6 tasks
+  bnlab run --preset ioffe2015 --sweep lr=0.1,0.5 --seeds 3 --task 4 --tasks 6 --json
+  bnlab report DIR...   pools the task folders of one grid into one analysis
+A task is one sweep point and seed with every variant, so each pair stays paired. Under a
+Slurm job array, SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) and SLURM_ARRAY_TASK_COUNT
+give --task and --tasks unless the flags are given.
+
+Exit codes:
   0    every trainer finished (or diverged, which is a result) and the run was saved
   1    a failure: missing or damaged data, an unreadable file
   2    a usage error: a flag value out of range, named in the message
@@ -118,6 +129,27 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Sweep a setting, PARAM=V1,V2,... (repeatable; PARAM: lr, momentum, batch-size,
+    /// init-sigma, init-gain, depth), on top of the preset's own sweep: the grid is every
+    /// combination, times --seeds.
+    #[arg(long = "sweep", value_name = "PARAM=V1,V2,...")]
+    pub sweep: Vec<String>,
+    /// Print the grid's tasks, one line each (`K/N  point seed, ...`), and train nothing.
+    #[arg(long)]
+    pub plan: bool,
+    /// Train only task K (from 0) of --tasks N: a contiguous block of the grid's (point, seed)
+    /// pairs, each with every variant. Default: $SLURM_ARRAY_TASK_ID.
+    #[arg(long, value_name = "K")]
+    pub task: Option<usize>,
+    /// Cut the grid into N tasks (at most one per point and seed).
+    /// Default: $SLURM_ARRAY_TASK_COUNT.
+    #[arg(long, value_name = "N")]
+    pub tasks: Option<usize>,
+    /// Make the last line of stdout one JSON object: run folder(s), status, and per variant
+    /// and point the final and best validation accuracy, test accuracy and steps to
+    /// 90/95/97%, per seed and over seeds.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The flag that sets a run setting, for messages about the command line.
@@ -149,7 +181,86 @@ pub fn usage(e: &ConfigError) -> UsageError {
     UsageError::new(flag(e.field), e.message.clone())
 }
 
+/// The value of an environment variable as a count, or a usage error naming it.
+fn env_number(
+    env: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<Option<usize>, UsageError> {
+    match env(name) {
+        None => Ok(None),
+        Some(v) => v.trim().parse().map(Some).map_err(|_| {
+            UsageError::new(
+                name,
+                format!("`{v}` is not a task number (a whole number from 0)"),
+            )
+        }),
+    }
+}
+
 impl RunArgs {
+    /// The grid of `config` (the preset with the flags applied) and the `--sweep` axes. A
+    /// setting given both as a flag and as a sweep is refused: one would silently win.
+    pub fn grid(&self, config: &RunConfig) -> Result<Grid, UsageError> {
+        let axes = self
+            .sweep
+            .iter()
+            .map(|s| grid::parse_axis(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        for a in &axes {
+            let given = match a.param {
+                AxisParam::Lr => self.lr.is_some().then_some("--lr"),
+                AxisParam::Momentum => self.momentum.is_some().then_some("--momentum"),
+                AxisParam::BatchSize => self.batch_size.is_some().then_some("--batch-size"),
+                AxisParam::InitSigma | AxisParam::InitGain => {
+                    self.init_sigma.is_some().then_some("--init-sigma")
+                }
+                AxisParam::Depth => self.depth.is_some().then_some("--depth"),
+            };
+            if let Some(flag) = given {
+                let msg = format!(
+                    "{} is swept, so {flag} would be overridden; drop one",
+                    a.param.name()
+                );
+                return Err(UsageError::new("--sweep", msg));
+            }
+        }
+        Grid::new(config, axes)
+    }
+
+    /// `(task, tasks)` from the flags, else from a Slurm job array's variables; `None` is
+    /// the whole grid, a task of `None` all tasks (which only `--plan` accepts). `env` reads
+    /// the environment (a parameter, for tests).
+    #[allow(clippy::type_complexity)]
+    pub fn slice(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<(Option<usize>, usize)>, UsageError> {
+        let id = env_number(env, "SLURM_ARRAY_TASK_ID")?;
+        let min = env_number(env, "SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+        let count = env_number(env, "SLURM_ARRAY_TASK_COUNT")?;
+        let from_slurm = |id: usize| {
+            id.checked_sub(min).map(Some).ok_or_else(|| {
+                let msg = format!("{id} is below SLURM_ARRAY_TASK_MIN {min}");
+                UsageError::new("SLURM_ARRAY_TASK_ID", msg)
+            })
+        };
+        match (self.task, self.tasks) {
+            (Some(k), Some(n)) => Ok(Some((Some(k), n))),
+            (Some(_), None) => Err(UsageError::new(
+                "--task",
+                "needs --tasks N, the number of tasks",
+            )),
+            (None, Some(n)) => match id {
+                Some(id) if !self.plan => Ok(Some((from_slurm(id)?, n))),
+                _ => Ok(Some((None, n))),
+            },
+            (None, None) => match (id, count) {
+                (Some(id), Some(n)) => Ok(Some((from_slurm(id)?, n))),
+                _ => Ok(None),
+            },
+        }
+    }
+
     /// The preset's config with the flags applied on top, validated.
     pub fn to_config(&self, dataset: DatasetName) -> Result<RunConfig, ConfigError> {
         let preset = presets::find(&self.preset).ok_or_else(|| {

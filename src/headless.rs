@@ -1,5 +1,7 @@
 //! `bnlab run`: the same trainers as the UI, with a progress bar on stderr and a table at the end.
 
+pub mod json;
+
 use crate::metric::Metric;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -467,3 +467,7 @@ pub fn speed_threshold(g: &Groups) -> usize {
 #[cfg(test)]
 #[path = "compare_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "compare_more_tests.rs"]
+mod more_tests;

@@ -466,3 +466,7 @@ mod tests {
         assert_eq!(last(&x), Some((20, 0.9)));
     }
 }
+
+#[cfg(test)]
+#[path = "metrics_more_tests.rs"]
+mod more_tests;

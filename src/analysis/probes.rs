@@ -321,3 +321,7 @@ mod tests {
         assert_eq!(Probes::of(&job(Vec::new())).init_grad_ratio(), None);
     }
 }
+
+#[cfg(test)]
+#[path = "probes_more_tests.rs"]
+mod more_tests;

@@ -111,3 +111,7 @@ mod tests {
         assert!((t975(100_000) - 1.96).abs() < 1e-3);
     }
 }
+
+#[cfg(test)]
+#[path = "stats_more_tests.rs"]
+mod more_tests;

@@ -1,5 +1,5 @@
-//! The saved-runs browser: the run folders on disk, one selected, one optionally marked
-//! to overlay on the selected one.
+//! The saved-runs browser: the run folders on disk, one selected, any number marked to
+//! overlay on the selected one (tagged B, C, … in the order they were marked).
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +17,8 @@ pub struct RunEntry {
 pub struct Browser {
     pub entries: Vec<RunEntry>,
     pub selected: usize,
-    pub marked: Option<usize>,
+    /// Marked runs, in the order they were marked.
+    pub marked: Vec<usize>,
     pub error: Option<String>,
 }
 
@@ -56,7 +57,7 @@ impl Browser {
         Self {
             entries,
             selected: 0,
-            marked: None,
+            marked: Vec::new(),
             error: None,
         }
     }
@@ -74,23 +75,32 @@ impl Browser {
         if self.entries.is_empty() {
             return;
         }
-        self.marked = if self.marked == Some(self.selected) {
-            None
-        } else {
-            Some(self.selected)
-        };
+        match self.marked.iter().position(|&m| m == self.selected) {
+            Some(i) => {
+                self.marked.remove(i);
+            }
+            None => self.marked.push(self.selected),
+        }
     }
 
     pub fn selected_dir(&self) -> Option<&Path> {
         self.entries.get(self.selected).map(|e| e.dir.as_path())
     }
 
-    /// The marked run when it is not the selected one.
-    pub fn overlay_dir(&self) -> Option<&Path> {
+    /// The marked runs other than the selected one, in the order they were marked.
+    pub fn overlay_dirs(&self) -> Vec<PathBuf> {
         self.marked
-            .filter(|&m| m != self.selected)
-            .and_then(|m| self.entries.get(m))
-            .map(|e| e.dir.as_path())
+            .iter()
+            .filter(|&&m| m != self.selected)
+            .filter_map(|&m| self.entries.get(m))
+            .map(|e| e.dir.clone())
+            .collect()
+    }
+
+    /// The tag of entry `i` when it is marked (B for the first marked, then C, …).
+    pub fn tag(&self, i: usize) -> Option<char> {
+        let k = self.marked.iter().position(|&m| m == i)?;
+        Some(char::from(b'B' + (k % 25) as u8))
     }
 }
 
@@ -113,8 +123,8 @@ impl super::App {
             Action::ToRun => self.back_to_run(),
             Action::Open => {
                 let dir = self.browser.selected_dir()?.to_path_buf();
-                let overlay = self.browser.overlay_dir().map(|p| p.to_path_buf());
-                return Some(Effect::OpenRun { dir, overlay });
+                let overlays = self.browser.overlay_dirs();
+                return self.guarded(Effect::OpenRun { dir, overlays });
             }
             _ => {}
         }

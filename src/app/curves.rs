@@ -3,6 +3,8 @@
 //! `analysis::smoothing`; both are re-exported here for the screens.
 //! The record bounds how many points it keeps; these functions only ever read it.
 
+use super::Pick;
+use crate::analysis::metrics::gap;
 use crate::metric::Metric;
 use crate::model::Variant;
 use crate::runs::{JobRecord, RunRecord};
@@ -77,6 +79,8 @@ pub type Band = (Vec<(f64, f64)>, Vec<(f64, f64)>);
 pub struct Curve {
     pub mean: Vec<(f64, f64)>,
     pub band: Option<Band>,
+    /// Each seed's own series, when there are several.
+    pub seeds: Vec<Vec<(f64, f64)>>,
 }
 
 fn x_of(job: &JobRecord, clock: Option<&Clock>, step: u64, epoch: f64, axis: XAxis) -> f64 {
@@ -90,6 +94,50 @@ fn x_of(job: &JobRecord, clock: Option<&Clock>, step: u64, epoch: f64, axis: XAx
     }
 }
 
+/// One job's values of `pick` against `axis`, in measuring order.
+pub fn job_series(
+    record: &RunRecord,
+    index: &SeriesIndex,
+    clocks: &[Clock],
+    j: usize,
+    pick: Pick,
+    axis: XAxis,
+) -> Vec<(f64, f64)> {
+    let job = &record.jobs[j];
+    let x = |step: u64, epoch: f64| x_of(job, clocks.get(j), step, epoch, axis);
+    match pick {
+        Pick::Metric(metric) => {
+            let col = index.column(j, metric);
+            col.step
+                .iter()
+                .zip(&col.epoch)
+                .zip(&col.value)
+                .map(|((&s, &e), &v)| (x(s, e), v))
+                .collect()
+        }
+        Pick::Gap => {
+            // Both are measured at the same evaluation steps; pair them by step.
+            let (tr, va) = (
+                index.column(j, Metric::TrainEvalAcc),
+                index.column(j, Metric::ValAcc),
+            );
+            let mut out = Vec::new();
+            let mut i = 0;
+            for k in 0..va.len() {
+                while i < tr.len() && tr.step[i] < va.step[k] {
+                    i += 1;
+                }
+                if i < tr.len() && tr.step[i] == va.step[k] {
+                    if let Some(g) = gap(Some(tr.value[i]), Some(va.value[k])) {
+                        out.push((x(va.step[k], va.epoch[k]), g));
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
 /// The metric of a group of jobs: per-index mean over seeds, plus min/max band with 2+ seeds.
 pub fn curve(
     record: &RunRecord,
@@ -99,39 +147,28 @@ pub fn curve(
     metric: Metric,
     axis: XAxis,
 ) -> Curve {
+    curve_of(record, index, clocks, jobs, Pick::Metric(metric), axis)
+}
+
+/// [`curve`] of any pickable series; with 2+ seeds the seeds' own series are kept too, for
+/// drawing them faintly under the mean.
+pub fn curve_of(
+    record: &RunRecord,
+    index: &SeriesIndex,
+    clocks: &[Clock],
+    jobs: &[usize],
+    pick: Pick,
+    axis: XAxis,
+) -> Curve {
     let series: Vec<Vec<(f64, f64)>> = jobs
         .iter()
-        .map(|&j| {
-            let col = index.column(j, metric);
-            match axis {
-                XAxis::Steps => col
-                    .step
-                    .iter()
-                    .zip(&col.value)
-                    .map(|(&s, &v)| (s as f64, v))
-                    .collect(),
-                XAxis::Epochs => col
-                    .epoch
-                    .iter()
-                    .copied()
-                    .zip(col.value.iter().copied())
-                    .collect(),
-                XAxis::Time => {
-                    let job = &record.jobs[j];
-                    col.step
-                        .iter()
-                        .zip(&col.value)
-                        .map(|(&s, &v)| (x_of(job, clocks.get(j), s, 0.0, axis), v))
-                        .collect()
-                }
-            }
-        })
+        .map(|&j| job_series(record, index, clocks, j, pick, axis))
         .collect();
     match series.len() {
         0 => Curve::default(),
         1 => Curve {
             mean: series.into_iter().next().unwrap_or_default(),
-            band: None,
+            ..Curve::default()
         },
         _ => {
             let n = series.iter().map(Vec::len).max().unwrap_or(0);
@@ -161,6 +198,7 @@ pub fn curve(
             Curve {
                 mean,
                 band: Some((lo, hi)),
+                seeds: series,
             }
         }
     }

@@ -21,6 +21,7 @@ pub enum FieldKey {
     Seed,
     Seeds,
     Depth,
+    ProbeEvery,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,9 +57,38 @@ pub struct Form {
     pub focus: usize,
     /// The field that is wrong and why.
     pub error: Option<(usize, String)>,
+    /// The choices of the "compared with" field: the nets trained beside the plain one.
+    pub others: Vec<Vec<Variant>>,
 }
 
-const PLACEMENTS: [&str; 4] = ["before activation", "after activation", "both", "none"];
+/// What the plain net can be compared with: each other variant of `Variant::ALL` alone, the
+/// preset's own set when it has several, or nothing. Built from `Variant::ALL`, so a new
+/// variant is offered without a change here.
+fn other_choices(preset: &[Variant]) -> Vec<Vec<Variant>> {
+    let mut v: Vec<Vec<Variant>> = Variant::ALL
+        .iter()
+        .filter(|&&x| x != Variant::Plain)
+        .map(|&x| vec![x])
+        .collect();
+    let own: Vec<Variant> = preset
+        .iter()
+        .copied()
+        .filter(|&x| x != Variant::Plain)
+        .collect();
+    if !v.contains(&own) {
+        v.push(own);
+    }
+    v.push(Vec::new());
+    v
+}
+
+fn others_label(vs: &[Variant]) -> String {
+    if vs.is_empty() {
+        return "nothing (plain alone)".into();
+    }
+    let names: Vec<&str> = vs.iter().map(|v| v.label()).collect();
+    names.join(" + ")
+}
 const ACTIVATIONS: [Activation; 3] = [Activation::Sigmoid, Activation::Relu, Activation::Tanh];
 const OPTIMIZERS: [OptimizerKind; 2] = [OptimizerKind::Sgd, OptimizerKind::Adam];
 
@@ -90,15 +120,14 @@ impl Form {
                 }
             })
             .collect();
-        let placement = match (
-            c.variants.contains(&Variant::Bn),
-            c.variants.contains(&Variant::BnAfter),
-        ) {
-            (true, false) => 0,
-            (false, true) => 1,
-            (true, true) => 2,
-            (false, false) => 3,
-        };
+        let others = other_choices(&c.variants);
+        let own: Vec<Variant> = c
+            .variants
+            .iter()
+            .copied()
+            .filter(|&x| x != Variant::Plain)
+            .collect();
+        let placement = others.iter().position(|o| *o == own).unwrap_or(0);
         let sigma = c.init.to_text();
         let text = |s: String| Value::Text(s);
         let fields = vec![
@@ -119,12 +148,9 @@ impl Form {
             },
             Field {
                 key: FieldKey::Placement,
-                label: "BN placement",
-                value: Value::Choice(
-                    PLACEMENTS.iter().map(|s| s.to_string()).collect(),
-                    placement,
-                ),
-                hint: "where BatchNorm goes in the BN net(s)",
+                label: "compared with",
+                value: Value::Choice(others.iter().map(|o| others_label(o)).collect(), placement),
+                hint: "the net(s) trained beside the plain one, on the same batches",
             },
             Field {
                 key: FieldKey::Activation,
@@ -183,6 +209,12 @@ impl Form {
                 hint: "runs per variant; curves show the mean and the min-max band",
             },
             Field {
+                key: FieldKey::ProbeEvery,
+                label: "probe interval",
+                value: text(c.probe_every.to_string()),
+                hint: "steps between internal probes (Internals view); 0 turns them off",
+            },
+            Field {
                 key: FieldKey::Depth,
                 label: "hidden layers",
                 value: Value::Choice(
@@ -198,6 +230,7 @@ impl Form {
             fields,
             focus: 0,
             error: None,
+            others,
         }
     }
 
@@ -299,16 +332,13 @@ impl Form {
         if plain {
             variants.push(Variant::Plain);
         }
-        match self.choice_index(FieldKey::Placement) {
-            0 => variants.push(Variant::Bn),
-            1 => variants.push(Variant::BnAfter),
-            2 => variants.extend([Variant::Bn, Variant::BnAfter]),
-            _ => {}
+        if let Some(o) = self.others.get(self.choice_index(FieldKey::Placement)) {
+            variants.extend(o.iter().copied());
         }
         if variants.is_empty() {
             return Err((
                 pos(FieldKey::Placement),
-                "nothing to train: keep the plain net or choose a BN placement".into(),
+                "nothing to train: keep the plain net or choose a net to compare with".into(),
             ));
         }
         c.variants = variants;
@@ -351,6 +381,7 @@ impl Form {
         c.seed = whole(FieldKey::Seed, "seed")?;
         c.split.seed = c.seed;
         c.seeds = whole(FieldKey::Seeds, "seeds")? as usize;
+        c.probe_every = whole(FieldKey::ProbeEvery, "probe interval")?;
         c.validate().map_err(|e| {
             let key = match e.field {
                 Setting::Lr => Some(FieldKey::Lr),

@@ -36,7 +36,7 @@ impl App {
             Action::Start => match self.form.to_config(&self.data.available) {
                 Ok(c) => {
                     self.form.error = None;
-                    return Some(Effect::StartRun(Box::new(c)));
+                    return self.guarded(Effect::StartRun(Box::new(c)));
                 }
                 Err((i, msg)) => {
                     self.form.focus = i;

@@ -54,6 +54,8 @@ impl App {
             Action::OpenAbout => self.open_about(),
             Action::ToRun => self.back_to_run(),
             Action::Download => self.offer_download(DatasetName::Mnist),
+            // Esc never quits: a stray one on the menu must not close the app.
+            Action::Back => self.status = Some("this is the menu: q quits".into()),
             _ => {}
         }
         None

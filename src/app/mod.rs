@@ -8,16 +8,19 @@
 
 mod about;
 pub mod browser;
+pub mod confirm;
 pub mod curves;
 pub mod download;
 mod download_keys;
 pub mod form;
 mod form_keys;
+pub mod framing;
 pub mod help;
 pub mod keymap;
 pub mod layout;
 mod menu;
 mod mouse;
+pub mod picker;
 mod run_keys;
 pub mod run_view;
 pub mod save_as;
@@ -39,7 +42,7 @@ pub use help::Help;
 pub use keymap::{Action, Ctx};
 pub use menu::MENU_EXTRA;
 pub use run_view::RunView;
-pub use state::{ChartSettings, DataState, Effect, Screen, View};
+pub use state::{ChartSettings, DataState, Effect, Pick, Screen, View};
 
 #[derive(Debug, Clone)]
 pub struct App {
@@ -67,6 +70,10 @@ pub struct App {
     pub download: Option<Download>,
     /// Where to save a run that could not be saved; it takes the keys while shown.
     pub save_as: Option<save_as::SaveAs>,
+    /// A question before work is discarded; it takes the keys while shown.
+    pub confirm: Option<confirm::Confirm>,
+    /// The metric picker of the run screen; it takes the keys while shown.
+    pub picker: Option<picker::Picker>,
 }
 
 impl App {
@@ -91,6 +98,8 @@ impl App {
             log_path: None,
             download: None,
             save_as: None,
+            confirm: None,
+            picker: None,
         }
     }
 
@@ -103,18 +112,34 @@ impl App {
 
     /// A run was started on `record`'s config: show it.
     pub fn run_started(&mut self, record: RunRecord) {
-        self.run = Some(RunView::live(record));
-        self.screen = Screen::Run;
+        self.show_run(RunView::live(record));
         self.run_back = Screen::Menu;
-        self.view = View::Curves;
         self.status = Some("training: space pause, s stop, e export, tab views, ? help".into());
     }
 
     pub fn run_opened(&mut self, view: RunView) {
+        self.show_run(view);
+        self.run_back = Screen::Browser;
+    }
+
+    /// Shows `view` on the view its preset says to look at, with the chart's zoom, cursor
+    /// and hidden series of the previous run forgotten.
+    fn show_run(&mut self, view: RunView) {
+        let (v, pick) = picker::opening(&view.record.config.preset);
+        self.view = v;
+        self.chart = ChartSettings {
+            pick,
+            ..ChartSettings {
+                smoothing: self.chart.smoothing,
+                raw: self.chart.raw,
+                x_axis: self.chart.x_axis,
+                log_loss: self.chart.log_loss,
+                ..ChartSettings::default()
+            }
+        };
+        self.picker = None;
         self.run = Some(view);
         self.screen = Screen::Run;
-        self.run_back = Screen::Browser;
-        self.view = View::Curves;
     }
 
     pub fn on_resize(&mut self, w: u16, h: u16) {
@@ -135,9 +160,13 @@ impl App {
         let mut v = vec![Ctx::Always];
         match (&self.save_as, &self.download) {
             (Some(_), _) => v.push(Ctx::SaveAs),
+            (None, _) if self.confirm.is_some() => v.push(Ctx::Confirm),
             (None, Some(Download::Offer { .. })) => v.push(Ctx::Offer),
             (None, Some(Download::Running(_))) => v.push(Ctx::Downloading),
             (None, None) if self.help.open => v.push(Ctx::Help),
+            (None, None) if self.picker.is_some() && self.screen == Screen::Run => {
+                v.push(Ctx::Picker)
+            }
             (None, None) => {
                 v.push(Ctx::Global);
                 v.extend(self.screen_contexts(false));
@@ -155,6 +184,7 @@ impl App {
             Screen::Form if all => vec![Ctx::Form, Ctx::FormChoice, Ctx::FormText],
             Screen::Form if self.form.focused_is_text() => vec![Ctx::FormText, Ctx::Form],
             Screen::Form => vec![Ctx::FormChoice, Ctx::Form],
+            Screen::Run if all => vec![Ctx::Run, Ctx::Picker],
             Screen::Run => vec![Ctx::Run],
             Screen::Browser => vec![Ctx::Browser],
             Screen::About => vec![Ctx::About],
@@ -176,6 +206,11 @@ impl App {
                 None
             }
             (Ctx::SaveAs, a) => self.save_as_action(a, key),
+            (Ctx::Confirm, a) => self.confirm_action(a),
+            (Ctx::Picker, a) => {
+                self.picker_action(a);
+                None
+            }
             (Ctx::Offer | Ctx::Downloading, a) => self.download_action(a),
             (Ctx::Menu, a) => self.menu_action(a),
             (Ctx::Form | Ctx::FormChoice | Ctx::FormText, a) => self.form_action(a, key),

@@ -1,5 +1,5 @@
 //! What the run screen shows: a run's record (live or loaded), its index for drawing,
-//! per-job clocks and throughput history, and an optional second run to overlay.
+//! per-job clocks and throughput history, and saved runs to overlay.
 
 use crate::metric::Metric;
 use std::collections::VecDeque;
@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use super::curves::{self, Clock, SeriesIndex, SmoothCache};
 use crate::analysis::compare::Groups;
-use crate::analysis::summary;
 use crate::analysis::verdict::Verdict;
+use crate::analysis::{metrics, summary};
 use crate::model::Variant;
 use crate::runs::RunRecord;
 use crate::train::{Event, Status};
@@ -16,25 +16,24 @@ use crate::train::{Event, Status};
 /// Throughput reports kept per job for the sparkline.
 pub const THROUGHPUT_CAP: usize = 512;
 
+/// A saved run drawn over the shown one, tagged with a letter (B, C, …) in every legend
+/// and table row so it is never taken for the live run.
 #[derive(Debug, Clone)]
 pub struct Overlay {
     pub label: String,
-    pub record: RunRecord,
-    pub index: SeriesIndex,
-    pub clocks: Vec<Clock>,
-    pub smooth_cache: SmoothCache,
+    pub tag: String,
+    pub view: RunView,
 }
 
 impl Overlay {
-    pub fn new(label: String, record: RunRecord) -> Self {
-        let index = SeriesIndex::build(&record);
-        let clocks = saved_clocks(&record);
+    /// The `k`-th overlay (from 0) of the saved run `record` from folder `dir`.
+    pub fn new(k: usize, record: RunRecord, dir: PathBuf) -> Self {
+        let view = RunView::saved(record, dir);
+        let tag = char::from(b'B' + (k % 25) as u8);
         Self {
-            label,
-            record,
-            index,
-            clocks,
-            smooth_cache: SmoothCache::default(),
+            label: view.label.clone(),
+            tag: format!("{tag} "),
+            view,
         }
     }
 }
@@ -91,7 +90,8 @@ pub struct RunView {
     pub layer: usize,
     /// Internals: bands of one unit of the last layer instead of the whole layer.
     pub unit_bands: bool,
-    pub overlay: Option<Box<Overlay>>,
+    /// Saved runs drawn over this one.
+    pub overlays: Vec<Overlay>,
     /// The claim's verdict, once every trainer has stopped: computed once by the same
     /// analysis as the report, so the screen and `report.md` cannot disagree.
     pub verdict: Option<Verdict>,
@@ -117,7 +117,7 @@ impl RunView {
             follow_point: true,
             layer: 1,
             unit_bands: false,
-            overlay: None,
+            overlays: Vec::new(),
             verdict: None,
             smooth_cache: SmoothCache::default(),
         }
@@ -242,7 +242,12 @@ impl RunView {
 
     /// The comparison numbers of one group (mean curve over seeds).
     pub fn stats(&self, jobs: &[usize]) -> GroupStats {
-        let val = curves::curve(
+        self.stats_upto(jobs, None)
+    }
+
+    /// The mean validation accuracy of a group as a series of the shared analysis.
+    pub fn val_series(&self, jobs: &[usize]) -> Vec<(u64, f64, f64)> {
+        curves::curve(
             &self.record,
             &self.index,
             &self.clocks,
@@ -250,7 +255,40 @@ impl RunView {
             Metric::ValAcc,
             curves::XAxis::Steps,
         )
-        .mean;
+        .mean
+        .iter()
+        .map(|p| (p.0 as u64, 0.0, p.1))
+        .collect()
+    }
+
+    /// The latest step at which every group of `groups` has a validation accuracy, so that
+    /// variants running at different speeds are compared at the same point of training.
+    /// Groups that diverged or failed stop early and are left out; `Err` names a group with
+    /// no evaluation yet.
+    pub fn common_step(&self, groups: &[(Variant, Vec<usize>)]) -> Result<u64, Variant> {
+        let vals: Vec<_> = groups
+            .iter()
+            .map(|(v, jobs)| (*v, self.group_status(jobs), self.val_series(jobs)))
+            .collect();
+        common_step_of(&vals)
+    }
+
+    /// [`RunView::stats`] with the accuracy numbers taken from the evaluations at or before
+    /// step `upto`.
+    pub fn stats_upto(&self, jobs: &[usize], upto: Option<u64>) -> GroupStats {
+        self.stats_of(jobs, self.val_series(jobs), upto)
+    }
+
+    /// [`RunView::stats_upto`] from the group's validation series, already computed.
+    pub fn stats_of(
+        &self,
+        jobs: &[usize],
+        mut val: Vec<(u64, f64, f64)>,
+        upto: Option<u64>,
+    ) -> GroupStats {
+        if let Some(u) = upto {
+            val.retain(|p| p.0 <= u);
+        }
 
         let steps: u64 = jobs.iter().map(|&j| self.record.jobs[j].step).sum();
         let total: u64 = jobs.iter().map(|&j| self.record.jobs[j].total_steps).sum();
@@ -267,20 +305,35 @@ impl RunView {
             .filter_map(|&j| curves::last(&self.index, j, Metric::TestAcc))
             .collect();
         GroupStats {
-            current: val.last().map(|p| p.1),
-            best: val
-                .iter()
-                .map(|p| p.1)
-                .filter(|v| v.is_finite())
-                .reduce(f64::max),
-            to: summary::THRESHOLDS.map(|t| val.iter().find(|p| p.1 >= t).map(|p| p.0 as u64)),
+            current: metrics::last(&val).map(|p| p.1),
+            best: metrics::best(&val).map(|p| p.1),
+            to: summary::THRESHOLDS.map(|t| metrics::reach(&val, t).map(|r| r.step)),
             steps,
             total,
             elapsed,
-            test: (!test.is_empty()).then(|| test.iter().sum::<f64>() / test.len() as f64),
+            test: crate::analysis::stats::mean(&test),
             message: messages.first().cloned(),
+            running: self.live && jobs.iter().any(|&j| !self.record.jobs[j].status.is_final()),
         }
     }
+}
+
+/// A group's variant, status and mean validation series.
+pub type GroupVal = (Variant, Status, Vec<(u64, f64, f64)>);
+
+/// [`RunView::common_step`] from each group's status and validation series.
+pub fn common_step_of(groups: &[GroupVal]) -> Result<u64, Variant> {
+    let mut common: Option<u64> = None;
+    for (v, st, val) in groups {
+        if matches!(st, Status::Diverged | Status::Failed) {
+            continue;
+        }
+        match metrics::last(val) {
+            Some((step, _)) => common = Some(common.map_or(step, |c| c.min(step))),
+            None => return Err(*v),
+        }
+    }
+    common.ok_or_else(|| groups.first().map_or(Variant::ALL[0], |g| g.0))
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -293,6 +346,8 @@ pub struct GroupStats {
     pub elapsed: f64,
     pub test: Option<f64>,
     pub message: Option<String>,
+    /// Some trainer of the group is still working (an ETA makes sense).
+    pub running: bool,
 }
 
 impl GroupStats {
@@ -307,7 +362,7 @@ impl GroupStats {
 
     /// Seconds left at the rate so far, once there is a rate.
     pub fn eta(&self) -> Option<f64> {
-        if self.steps == 0 || self.elapsed <= 0.0 || self.total <= self.steps {
+        if !self.running || self.steps == 0 || self.elapsed <= 0.0 || self.total <= self.steps {
             return None;
         }
         Some((self.total - self.steps) as f64 * self.elapsed / self.steps as f64)

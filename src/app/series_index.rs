@@ -92,6 +92,23 @@ impl SeriesIndex {
             .unwrap_or(&EMPTY)
     }
 
+    /// Every metric some job has recorded: the whole-network ones first, in the order
+    /// trainers report them, then the per-layer ones by name.
+    pub fn metrics(&self) -> Vec<Metric> {
+        let mut v: Vec<Metric> = self
+            .jobs
+            .iter()
+            .flat_map(|j| j.by_metric.iter().filter(|(_, c)| !c.is_empty()))
+            .map(|(m, _)| *m)
+            .collect();
+        v.sort_by_key(|m| {
+            let scalar = Metric::SCALARS.iter().position(|s| s == m);
+            (scalar.unwrap_or(usize::MAX), *m)
+        });
+        v.dedup();
+        v
+    }
+
     /// Whether any job has recorded `kind` for some layer.
     pub fn has_layer_metric(&self, kind: LayerMetric) -> bool {
         self.jobs.iter().any(|j| {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use crate::data::fetch::approx_download_mb;
 use crate::data::DatasetName;
+use crate::metric::Metric;
+use crate::model::Variant;
 use crate::train::RunConfig;
 
 use super::XAxis;
@@ -40,14 +42,16 @@ pub enum Effect {
     StartRun(Box<RunConfig>),
     Pause,
     Resume,
+    /// Resume for one log interval, then pause again.
+    StepOnce,
     Stop,
     Restart,
     Export,
     Quit,
-    /// Load a saved run, optionally with a second one overlaid.
+    /// Load a saved run with any number of others overlaid.
     OpenRun {
         dir: PathBuf,
-        overlay: Option<PathBuf>,
+        overlays: Vec<PathBuf>,
     },
     ScanRuns,
     /// Download a dataset on a background thread.
@@ -70,6 +74,23 @@ pub struct ChartSettings {
     pub raw: bool,
     pub x_axis: XAxis,
     pub log_loss: bool,
+    /// The y-axis spans every value instead of the informative part.
+    pub y_full: bool,
+    /// The part of the x range shown, as fractions of the whole.
+    pub x_view: (f64, f64),
+    /// Y zoom (1 = the framed range, 2 = half of it) and pan (in framed spans).
+    pub y_zoom: f64,
+    pub y_pan: f64,
+    /// The readout cursor, as a fraction of the shown x range.
+    pub cursor: Option<f64>,
+    /// Variants hidden, one bit per position in `Variant::ALL`.
+    pub hidden: u64,
+    /// The only variant shown, when one is soloed.
+    pub solo: Option<Variant>,
+    /// The variant that hide and solo act on.
+    pub target: Option<Variant>,
+    /// What the left chart of the curves view shows instead of the loss.
+    pub pick: Option<Pick>,
 }
 
 impl Default for ChartSettings {
@@ -79,6 +100,93 @@ impl Default for ChartSettings {
             raw: false,
             x_axis: XAxis::Steps,
             log_loss: false,
+            y_full: false,
+            x_view: (0.0, 1.0),
+            y_zoom: 1.0,
+            y_pan: 0.0,
+            cursor: None,
+            hidden: 0,
+            solo: None,
+            target: None,
+            pick: None,
+        }
+    }
+}
+
+impl ChartSettings {
+    fn bit(v: Variant) -> u64 {
+        let i = Variant::ALL.iter().position(|&w| w == v).unwrap_or(0);
+        1u64 << (i % 64)
+    }
+
+    /// Whether `v`'s lines are drawn.
+    pub fn shows(&self, v: Variant) -> bool {
+        match self.solo {
+            Some(s) => s == v,
+            None => self.hidden & Self::bit(v) == 0,
+        }
+    }
+
+    pub fn toggle_hidden(&mut self, v: Variant) {
+        self.solo = None;
+        self.hidden ^= Self::bit(v);
+    }
+
+    pub fn toggle_solo(&mut self, v: Variant) {
+        self.solo = if self.solo == Some(v) { None } else { Some(v) };
+    }
+
+    /// Whether the view is zoomed, panned or has a cursor (what `0` resets).
+    pub fn zoomed(&self) -> bool {
+        self.x_view != (0.0, 1.0) || self.y_zoom != 1.0 || self.y_pan != 0.0
+    }
+
+    /// Zooms x by `factor` (< 1 narrows) around the cursor, or the centre without one.
+    pub fn zoom_x(&mut self, factor: f64) {
+        let (a, b) = self.x_view;
+        let w = ((b - a) * factor).clamp(1.0 / 1024.0, 1.0);
+        let at = a + (b - a) * self.cursor.unwrap_or(0.5);
+        let lo = (at - w * self.cursor.unwrap_or(0.5)).clamp(0.0, 1.0 - w);
+        self.x_view = (lo, lo + w);
+    }
+
+    /// Pans x by `by` widths of the view, staying inside the data.
+    pub fn pan_x(&mut self, by: f64) {
+        let (a, b) = self.x_view;
+        let w = b - a;
+        let lo = (a + by * w).clamp(0.0, 1.0 - w);
+        self.x_view = (lo, lo + w);
+    }
+
+    /// Moves the cursor by `by` of the view's width; the first move places it at the right.
+    pub fn move_cursor(&mut self, by: f64) {
+        self.cursor = Some(match self.cursor {
+            None => 1.0,
+            Some(c) => (c + by).clamp(0.0, 1.0),
+        });
+    }
+
+    pub fn reset_view(&mut self) {
+        self.x_view = (0.0, 1.0);
+        self.y_zoom = 1.0;
+        self.y_pan = 0.0;
+        self.cursor = None;
+    }
+}
+
+/// A series the metric picker can put on the left chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    Metric(Metric),
+    /// Inference-mode train accuracy minus validation accuracy, point by point.
+    Gap,
+}
+
+impl Pick {
+    pub fn label(self) -> String {
+        match self {
+            Pick::Metric(m) => m.to_string(),
+            Pick::Gap => "train-val gap".into(),
         }
     }
 }

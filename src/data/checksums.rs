@@ -253,10 +253,26 @@ pub fn check_dir(dir: &Path, files: &DatasetFiles) -> Vec<FileCheck> {
     files.files.iter().map(|f| check_file(dir, f)).collect()
 }
 
-/// Checks the embedded mnist-5k digits; `Err` names the file that differs.
-pub fn check_embedded() -> Result<u64, String> {
+/// Why the embedded digits failed their check; each names the embedded file.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error("embedded {name}: {source}")]
+    Unreadable {
+        name: &'static str,
+        source: std::io::Error,
+    },
+    #[error("embedded {name}: SHA-256 {found}, expected {expected} (the binary was built from altered assets)")]
+    Altered {
+        name: &'static str,
+        found: String,
+        expected: &'static str,
+    },
+}
+
+/// Checks the embedded mnist-5k digits, returning their compressed size.
+pub fn check_embedded() -> Result<u64, EmbeddedError> {
     let mut total = 0;
-    for (name, gz, want) in [
+    for (name, gz, expected) in [
         (
             "mnist5k-images-idx3-ubyte",
             super::source::MNIST5K_IMAGES,
@@ -268,11 +284,14 @@ pub fn check_embedded() -> Result<u64, String> {
             MNIST5K_LABELS_SHA256,
         ),
     ] {
-        let (sha, _) = digest_gz_bytes(gz).map_err(|e| format!("embedded {name}: {e}"))?;
-        if sha != want {
-            return Err(format!(
-                "embedded {name}: SHA-256 {sha}, expected {want} (the binary was built from altered assets)"
-            ));
+        let (found, _) =
+            digest_gz_bytes(gz).map_err(|source| EmbeddedError::Unreadable { name, source })?;
+        if found != expected {
+            return Err(EmbeddedError::Altered {
+                name,
+                found,
+                expected,
+            });
         }
         total += gz.len() as u64;
     }

@@ -138,7 +138,7 @@ pub fn status(name: DatasetName, data_dir: Option<&Path>) -> DatasetStatus {
             name,
             location: Some(("embedded".into(), "built into bnlab")),
             disk_bytes: *embedded.as_ref().unwrap_or(&0),
-            verified: embedded.map(|_| ()).map_err(|e| vec![e]),
+            verified: embedded.map(|_| ()).map_err(|e| vec![e.to_string()]),
             looked: vec![],
         };
     };

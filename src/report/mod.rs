@@ -4,7 +4,9 @@ pub mod charts;
 pub mod cmd;
 pub mod discuss;
 pub mod figures;
+pub mod pooled;
 
+pub mod seeds;
 pub mod sweep;
 pub mod table;
 pub mod write;

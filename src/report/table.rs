@@ -67,6 +67,10 @@ pub fn comparison_table(record: &RunRecord) -> String {
             out.push_str(&format!("{} (seed {}): {m}\n", j.id.variant, j.id.seed));
         }
     }
+    out.push_str(&super::seeds::table(
+        &Groups::of_record(record),
+        sweep.map(|s| s.param.as_str()),
+    ));
     out.push_str(&verdict_lines(record));
     out
 }

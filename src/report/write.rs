@@ -30,11 +30,20 @@ pub fn load_run(dir: &Path) -> anyhow::Result<RunRecord> {
 /// Writes `report.md` and its SVG charts for `run_dirs` into `out` (default: the first run
 /// folder) and returns the path of `report.md`.
 pub fn write_report(run_dirs: &[PathBuf], out: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let first = run_dirs.first().context("no run folder given")?;
     let records = run_dirs
         .iter()
         .map(|d| load_run(d))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    write_records(run_dirs, records, out)
+}
+
+/// [`write_report`] for records already read from `run_dirs`.
+pub fn write_records(
+    run_dirs: &[PathBuf],
+    records: Vec<RunRecord>,
+    out: Option<&Path>,
+) -> anyhow::Result<PathBuf> {
+    let first = run_dirs.first().context("no run folder given")?;
     let out_dir = out.unwrap_or(first).to_path_buf();
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let mut md = String::new();
@@ -248,7 +257,7 @@ fn per_seed_table(g: &Groups, param: Option<&str>) -> String {
     md
 }
 
-fn run_section(
+pub(super) fn run_section(
     rec: &RunRecord,
     dir: &Path,
     out_dir: &Path,
@@ -349,7 +358,7 @@ fn verdict_section(rec: &RunRecord, g: &Groups, h: &str) -> String {
     md
 }
 
-const DEFINITIONS: &str = "\n## How the numbers are defined\n\n\
+pub(super) const DEFINITIONS: &str = "\n## How the numbers are defined\n\n\
 - **steps / epochs to 90, 95, 97%**: the first validation pass whose `val_acc` is at or above the threshold (its `step` and `epoch` columns). Validation runs about 4 times per epoch unless `eval_every` is set, and densely where a threshold is crossed (see the resolution below). *never* means the threshold was not reached within the run.\n\
 - **area under the validation-loss curve**: trapezoids of `val_loss` against `epoch`, in loss × epochs; lower means the loss fell sooner. Only compared between trainers that ran the same length.\n\
 - **final / best validation accuracy, test accuracy**: last and highest `val_acc`; `test_acc` once at the end on the held-out test split.\n\

@@ -338,3 +338,7 @@ pub fn list(parent: &Path) -> Vec<PathBuf> {
     dirs.reverse();
     dirs
 }
+
+#[cfg(test)]
+#[path = "folder_more_tests.rs"]
+mod more_tests;

@@ -1,7 +1,9 @@
 //! Runs: the record of a run in memory, and its folder on disk.
 
 pub mod folder;
+pub mod grid;
 pub mod limits;
+pub mod pool;
 pub mod record;
 pub mod save;
 

@@ -373,3 +373,7 @@ mod tests {
         assert_eq!(j.series(L1_GRAD).len(), 1_000);
     }
 }
+
+#[cfg(test)]
+#[path = "record_more_tests.rs"]
+mod more_tests;

@@ -252,3 +252,7 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "save_more_tests.rs"]
+mod more_tests;

@@ -62,6 +62,22 @@ impl LrScaling {
     }
 }
 
+/// One process's share of a grid (`bnlab run --task K --tasks N`): a block of the run's
+/// (point, seed) pairs in `jobs()` order, each pair with every variant, so pairs stay paired.
+/// Every other setting is the whole grid's, so the slices of one grid can be pooled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Slice {
+    pub task: usize,
+    pub tasks: usize,
+    /// First pair (`point · seeds + seed − first seed`) and how many pairs.
+    pub first: usize,
+    pub count: usize,
+    /// The grid's axes beyond the run's own sweep, `(flag name, values)`, the same in every
+    /// slice of one grid: a run's values on them are its settings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub axes: Vec<(String, Vec<f64>)>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sweep {
     pub param: SweepParam,
@@ -131,6 +147,9 @@ pub struct RunConfig {
         skip_serializing_if = "is_default_dropout"
     )]
     pub dropout: f64,
+    /// Set when the run is one slice of a grid; left out of `config.json` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slice: Option<Slice>,
     /// Fault injection for tests: the trainer of this variant panics at this step.
     #[cfg(feature = "fault-injection")]
     #[serde(skip)]
@@ -168,6 +187,7 @@ impl Default for RunConfig {
             ics_every: 0,
             init_suited: false,
             dropout: DEFAULT_DROPOUT,
+            slice: None,
             #[cfg(feature = "fault-injection")]
             inject_panic: None,
         }
@@ -316,6 +336,19 @@ impl RunConfig {
                 }
             }
         }
+        if let Some(sl) = &self.slice {
+            let pairs = self.sweep.as_ref().map_or(1, |s| s.values.len()) * self.seeds;
+            if sl.count == 0 || sl.first.saturating_add(sl.count) > pairs || sl.task >= sl.tasks {
+                let msg = format!(
+                    "task {} of {} holds pairs {}..{} of a grid of {pairs}",
+                    sl.task,
+                    sl.tasks,
+                    sl.first,
+                    sl.first.saturating_add(sl.count)
+                );
+                return Err(bad(Field::Seeds, msg));
+            }
+        }
         // Batch statistics of one value have no variance (PyTorch refuses this too).
         let smallest = match &self.sweep {
             Some(s) if s.param == SweepParam::BatchSize => {
@@ -364,6 +397,12 @@ impl RunConfig {
         let mut out = Vec::new();
         for (point, value) in points.iter().enumerate() {
             for s in 0..self.seeds {
+                let pair = point * self.seeds + s;
+                if let Some(sl) = &self.slice {
+                    if pair < sl.first || pair >= sl.first + sl.count {
+                        continue;
+                    }
+                }
                 for &variant in &self.variants {
                     let mut job = JobSpec {
                         id: JobId {

@@ -14,7 +14,7 @@ pub mod session;
 pub mod smooth;
 pub mod worker;
 
-pub use config::{JobId, JobSpec, LrScaling, OptimizerKind, RunConfig, Sweep, SweepParam};
+pub use config::{JobId, JobSpec, LrScaling, OptimizerKind, RunConfig, Slice, Sweep, SweepParam};
 pub use events::{BnUnit, Control, Event, Status};
 pub use field::{ConfigError, Field};
 pub use session::Session;

@@ -80,3 +80,7 @@ pub fn probe<N: Network>(
     out.push((Metric::SmoothGradChange, change));
     out.push((Metric::SmoothBeta, beta));
 }
+
+#[cfg(test)]
+#[path = "smooth_more_tests.rs"]
+mod more_tests;

@@ -29,9 +29,23 @@ impl Runtime {
                 }
             }
             Effect::Resume => {
+                self.step_once = None;
                 if let Some(c) = control {
                     c.resume();
                     app.status = None;
+                }
+            }
+            Effect::StepOnce => {
+                if let (Some(c), Some(run)) = (control, app.run.as_ref()) {
+                    let running = run
+                        .record
+                        .jobs
+                        .iter()
+                        .filter(|j| j.status == crate::train::Status::Running)
+                        .map(|j| j.id)
+                        .collect();
+                    self.step_once = Some(running);
+                    c.resume();
                 }
             }
             Effect::Stop => {
@@ -55,7 +69,7 @@ impl Runtime {
             }
             Effect::Quit => app.quit = true,
             Effect::SaveTo(dir) => self.save_into(app, "run saved to", Some(dir)),
-            Effect::OpenRun { dir, overlay } => self.open_run(app, dir, overlay),
+            Effect::OpenRun { dir, overlays } => self.open_run(app, dir, overlays),
             Effect::Fetch(name) => {
                 if self.fetch.is_some() {
                     return;
@@ -91,17 +105,32 @@ impl Runtime {
         }
     }
 
-    fn open_run(&mut self, app: &mut App, dir: PathBuf, overlay: Option<PathBuf>) {
+    /// Pauses again once every trainer running at a single step has logged (or ended).
+    fn after_step_once(&mut self, event: &crate::train::Event) {
+        use crate::train::Event;
+        let Some(left) = self.step_once.as_mut() else {
+            return;
+        };
+        if let Event::Metrics { id, .. } | Event::Finished { id, .. } = event {
+            left.retain(|j| j != id);
+        }
+        if left.is_empty() {
+            self.step_once = None;
+            if let Some((_, s)) = &self.session {
+                s.control.pause();
+            }
+        }
+    }
+
+    fn open_run(&mut self, app: &mut App, dir: PathBuf, overlays: Vec<PathBuf>) {
         match runs::load(&dir) {
             Ok(rec) => {
                 let mut view = RunView::saved(rec, dir);
-                if let Some(o) = overlay {
+                for o in overlays {
                     match runs::load(&o) {
                         Ok(r2) => {
-                            let label = o
-                                .file_name()
-                                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-                            view.overlay = Some(Box::new(Overlay::new(label, r2)));
+                            let k = view.overlays.len();
+                            view.overlays.push(Overlay::new(k, r2, o));
                         }
                         Err(e) => app.status = Some(format!("cannot overlay: {e}")),
                     }
@@ -146,6 +175,7 @@ impl Runtime {
             Msg::Train { session, event } => {
                 if self.shown == Some(session) {
                     app.on_event(&event);
+                    self.after_step_once(&event);
                     if self.session.as_ref().is_some_and(|s| s.0 == session) {
                         self.save_if_finished(app);
                     }

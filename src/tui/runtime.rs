@@ -54,6 +54,9 @@ pub(super) struct Runtime {
     pub save_again: Option<(&'static str, Option<PathBuf>)>,
     /// On the way out saves run here, not on a thread.
     pub closing: bool,
+    /// A single step while paused: the trainers that still have to log once before the
+    /// session is paused again.
+    pub step_once: Option<Vec<crate::train::JobId>>,
 }
 
 fn key_of(c: &RunConfig) -> DataKey {
@@ -81,6 +84,7 @@ impl Runtime {
             saving_shown: None,
             save_again: None,
             closing: false,
+            step_once: None,
         }
     }
 

@@ -44,7 +44,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             .skip(off)
             .take(list.height as usize)
             .map(|(i, e)| {
-                let mark = if b.marked == Some(i) { "B " } else { "  " };
+                let mark = b.tag(i).map_or("  ".to_string(), |t| format!("{t} "));
                 let style = if i == b.selected {
                     theme::selected()
                 } else {
@@ -69,9 +69,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         lines.push(Line::from(e.detail.clone()));
     }
     lines.push(Line::from(Span::styled(
-        match b.overlay_dir() {
-            Some(_) => "Enter opens the selected run with the marked run (B) overlaid.",
-            None => "Enter opens the selected run; space marks a run (B) to overlay on the next one you open.",
+        if b.overlay_dirs().is_empty() {
+            "Enter opens the selected run; space marks runs (B, C, …) to overlay on it."
+        } else {
+            "Enter opens the selected run with the marked runs overlaid."
         },
         theme::dim(),
     )));
@@ -86,6 +87,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         f,
         area,
         app,
-        "↑↓ move  Enter open  space mark B  R report  r rescan  Esc back  ? help  q quit",
+        "↑↓ move  Enter open  space mark  R report  r rescan  Esc back  ? help  q quit",
     );
 }

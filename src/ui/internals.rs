@@ -4,9 +4,8 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, GraphType, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 use super::charts::{self, Drawn};
@@ -24,7 +23,7 @@ fn has_probes(run: &RunView) -> bool {
 pub fn draw(f: &mut Frame, area: Rect, run: &RunView) {
     if !has_probes(run) {
         let msg = if run.record.config.probe_every == 0 {
-            "This run has no probe metrics: its preset turns the internal probes off (probe interval 0).\n\nThe Ioffe & Szegedy 2015 and the 10-layer presets probe every 50–100 steps: start one of them to see the activation-input bands and per-layer gradient norms here."
+            "This run has no probe metrics: its preset turns the internal probes off (probe interval 0).\n\nSet \"probe interval\" in the settings form (for example 100) to see the activation-input bands and per-layer gradient norms here; the Ioffe & Szegedy 2015 and the 10-layer presets probe by default."
         } else {
             "No probe metrics yet: the first probe comes at step 1, then every few dozen steps."
         };
@@ -74,17 +73,15 @@ fn bands(f: &mut Frame, area: Rect, run: &RunView) {
                 metric,
                 XAxis::Steps,
             );
-            lines.push(Drawn {
-                name: main.then(|| format!("{} {}", theme::variant_mark(v), v.as_str())),
-                points: curves::decimate(&c.mean, width * 2),
-                style: if main {
+            lines.push(Drawn::line(
+                main.then(|| format!("{} {}", theme::variant_mark(v), v.as_str())),
+                curves::decimate(&c.mean, width * 2),
+                if main {
                     Style::default().fg(color)
                 } else {
                     Style::default().fg(color).add_modifier(Modifier::DIM)
                 },
-                marker: Marker::Braille,
-                graph: GraphType::Line,
-            });
+            ));
         }
     }
     let title = Line::from(vec![
@@ -94,7 +91,7 @@ fn bands(f: &mut Frame, area: Rect, run: &RunView) {
             theme::dim(),
         ),
     ]);
-    charts::render(f, area, title, &lines, &settings, false, false);
+    charts::render(f, area, title, lines, &settings, false, false);
 }
 
 /// Rows: layers; columns: time; colour: log10 of the gradient norm on a shared scale.

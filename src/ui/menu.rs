@@ -13,18 +13,23 @@ use crate::train::RunConfig;
 
 fn header(f: &mut Frame, area: Rect, app: &App, title: &str) {
     let r = Rect { height: 1, ..area };
-    let status = if app.data.loading {
-        Span::styled(app.data.status.clone(), theme::key())
-    } else {
-        Span::styled(app.data.status.clone(), theme::dim())
-    };
     let [l, rr] = Layout::horizontal([
         Constraint::Min(20),
         Constraint::Length((app.data.status.chars().count() as u16 + 1).min(area.width / 2)),
     ])
     .areas(r);
+    // Both sides are shortened on purpose, with a gap between them, rather than run together.
+    let text = super::shorten(&app.data.status, rr.width.saturating_sub(1) as usize);
+    let status = if app.data.loading {
+        Span::styled(text, theme::key())
+    } else {
+        Span::styled(text, theme::dim())
+    };
     f.render_widget(
-        Paragraph::new(Span::styled(title.to_string(), theme::title())),
+        Paragraph::new(Span::styled(
+            super::shorten(title, l.width.saturating_sub(2) as usize),
+            theme::title(),
+        )),
         l,
     );
     f.render_widget(
@@ -292,7 +297,7 @@ fn field_line(fld: &form::Field, focused: bool, err: bool) -> Line<'static> {
     };
     Line::from(vec![
         Span::styled(
-            format!("{} {:<14}", if focused { "▶" } else { " " }, fld.label),
+            format!("{} {:<14} ", if focused { "▶" } else { " " }, fld.label),
             if focused {
                 theme::title()
             } else {

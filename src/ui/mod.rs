@@ -1,9 +1,13 @@
 //! Drawing: every function here reads the [`App`] and writes a frame, nothing else.
 
 pub mod about;
+pub mod boxes;
 pub mod browser;
 pub mod charts;
+pub mod compare;
+mod curves_view;
 pub mod download;
+mod gauges;
 pub mod internals;
 pub mod menu;
 pub mod run;
@@ -34,6 +38,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     }
     download::draw(f, area, app);
     save_as::draw(f, area, app);
+    boxes::draw(f, area, app);
     if app.help.open {
         help(f, area, app);
     }
@@ -112,19 +117,40 @@ pub fn popup(f: &mut Frame, area: Rect, w: u16, h: u16, title: &str) -> Rect {
     inner
 }
 
-/// The last line: status message or key hints.
+/// The hints (separated by two spaces) that fit in `w` columns, whole ones only.
+pub fn fit_hints(hints: &str, w: usize) -> String {
+    let mut out = String::new();
+    for h in hints.split("  ") {
+        let need = out.chars().count() + if out.is_empty() { 0 } else { 2 } + h.chars().count();
+        if need > w {
+            break;
+        }
+        if !out.is_empty() {
+            out.push_str("  ");
+        }
+        out.push_str(h);
+    }
+    out
+}
+
+/// The last line: status message, then the key hints that fit after it.
 pub fn footer(f: &mut Frame, area: Rect, app: &App, hints: &str) {
     let r = Rect {
         y: area.y + area.height.saturating_sub(1),
         height: 1,
         ..area
     };
+    let w = area.width as usize;
     let line = match &app.status {
-        Some(s) => Line::from(vec![
-            Span::styled(s.clone(), theme::key()),
-            Span::styled(format!("   {hints}"), theme::dim()),
-        ]),
-        None => Line::from(Span::styled(hints.to_string(), theme::dim())),
+        Some(s) => {
+            let s = shorten(s, w);
+            let left = w.saturating_sub(s.chars().count() + 3);
+            Line::from(vec![
+                Span::styled(s, theme::key()),
+                Span::styled(format!("   {}", fit_hints(hints, left)), theme::dim()),
+            ])
+        }
+        None => Line::from(Span::styled(fit_hints(hints, w), theme::dim())),
     };
     f.render_widget(Paragraph::new(line), r);
 }
@@ -158,4 +184,16 @@ pub fn fmt_val(v: f64) -> String {
     } else {
         format!("{v:.3}")
     }
+}
+
+/// `s` in at most `w` columns, ending in "…" when it was shortened.
+pub fn shorten(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(w.saturating_sub(1)).collect();
+    if w > 0 {
+        out.push('…');
+    }
+    out
 }

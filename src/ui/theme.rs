@@ -17,6 +17,24 @@ pub fn variant(v: Variant) -> Color {
     Color::Rgb(r, g, b)
 }
 
+/// The variant's colour at `k` of its brightness. A chart keeps one colour per cell and no
+/// modifiers, so a faint line must be a darker colour rather than a dim style.
+fn shade(v: Variant, k: f64) -> Color {
+    let (r, g, b) = palette::rgb(v);
+    let f = |c: u8| (f64::from(c) * k).round() as u8;
+    Color::Rgb(f(r), f(g), f(b))
+}
+
+/// The seeds' own lines and the min-max band under a mean.
+pub fn faint(v: Variant) -> Color {
+    shade(v, 0.45)
+}
+
+/// An overlaid saved run.
+pub fn overlay(v: Variant) -> Color {
+    shade(v, 0.7)
+}
+
 /// The symbol drawn next to a variant's name, so colour is not the only cue.
 pub fn variant_mark(v: Variant) -> &'static str {
     palette::mark(v)

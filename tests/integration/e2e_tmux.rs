@@ -8,13 +8,13 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-    session: String,
+pub(crate) struct Tmux {
+    pub(crate) socket: String,
+    pub(crate) session: String,
 }
 
 impl Tmux {
-    fn cmd(&self, args: &[&str]) -> Output {
+    pub(crate) fn cmd(&self, args: &[&str]) -> Output {
         Command::new("tmux")
             .args(["-L", &self.socket])
             .args(args)
@@ -22,7 +22,7 @@ impl Tmux {
             .expect("running tmux")
     }
 
-    fn capture(&self) -> String {
+    pub(crate) fn capture(&self) -> String {
         String::from_utf8_lossy(
             &self
                 .cmd(&["capture-pane", "-p", "-t", &self.session])
@@ -31,14 +31,14 @@ impl Tmux {
         .into_owned()
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", &self.session];
         args.extend_from_slice(keys);
         self.cmd(&args);
     }
 
     /// Polls the screen until `pred` holds, at most `secs` seconds.
-    fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
         let t0 = Instant::now();
         loop {
             let s = self.capture();
@@ -60,7 +60,7 @@ impl Drop for Tmux {
 }
 
 /// The step a gauge line shows for a variant, e.g. "● plain   running    step 120/1000".
-fn gauge_step(screen: &str, variant: &str) -> Option<u64> {
+pub(crate) fn gauge_step(screen: &str, variant: &str) -> Option<u64> {
     screen
         .lines()
         .find(|l| l.contains(&format!(" {variant} ")) && l.contains("step "))
@@ -399,7 +399,7 @@ fn unwritable_runs_script(dir: &Path) -> String {
 /// Opens the first experiment with 500 epochs, long enough that it is still training when the
 /// test's next key arrives (the default 20 epochs of mnist-5k take about a second), and
 /// starts it; returns the screen showing both variants' progress.
-fn start_training(t: &Tmux) -> String {
+pub(crate) fn start_training(t: &Tmux) -> String {
     t.wait_for("the menu", 60, |s| s.contains("Experiments"));
     t.keys(&["Enter"]);
     t.wait_for("the settings form", 60, |s| {

@@ -82,7 +82,7 @@ fn the_form_explains_what_is_wrong_instead_of_starting() {
 }
 
 #[test]
-fn esc_goes_back_in_sub_screens_and_quits_from_the_menu() {
+fn esc_goes_back_in_sub_screens_and_never_quits() {
     let mut app = app();
     app.on_key(KeyCode::Enter.into());
     app.on_key(KeyCode::Esc.into());
@@ -95,8 +95,13 @@ fn esc_goes_back_in_sub_screens_and_quits_from_the_menu() {
     assert_eq!(app.screen, Screen::Browser);
     app.on_key(KeyCode::Esc.into());
     assert!(!app.quit);
-    assert_eq!(app.on_key(KeyCode::Esc.into()), Some(Effect::Quit));
-    assert!(app.quit);
+    // On the menu there is nothing to go back to: Esc says how to quit instead of quitting.
+    for _ in 0..3 {
+        assert_eq!(app.on_key(KeyCode::Esc.into()), None);
+    }
+    assert!(!app.quit);
+    assert_eq!(app.screen, Screen::Menu);
+    assert!(app.status.as_deref().unwrap().contains("q quits"));
 }
 
 #[test]
@@ -125,7 +130,13 @@ fn run_keys_pause_stop_export_and_restart() {
     assert_eq!(app.on_key(key(' ')), Some(Effect::Resume));
     assert!(!app.run.as_ref().unwrap().paused);
     assert_eq!(app.on_key(key('e')), Some(Effect::Export));
-    assert_eq!(app.on_key(key('r')), Some(Effect::Restart));
+    // Restarting throws the run in training away: it asks first, and n keeps it.
+    assert_eq!(app.on_key(key('r')), None);
+    assert!(app.confirm.is_some());
+    assert_eq!(app.on_key(key('n')), None);
+    assert!(app.confirm.is_none());
+    assert_eq!(app.on_key(key('r')), None);
+    assert_eq!(app.on_key(key('y')), Some(Effect::Restart));
     assert_eq!(app.on_key(key('s')), Some(Effect::Stop));
     assert!(app.run.as_ref().unwrap().stop_requested);
     // A finished run cannot be paused or stopped, but can still be exported.
@@ -258,16 +269,28 @@ fn app_in(ctx: Ctx, runs: &std::path::Path) -> bnlab::app::App {
     let mut app = app_with_run();
     let run = app.run.as_mut().unwrap();
     run.layer = 2;
-    run.overlay = Some(Box::new(bnlab::app::run_view::Overlay::new(
-        "other".into(),
+    run.overlays.push(bnlab::app::run_view::Overlay::new(
+        0,
         record("ioffe2015"),
-    )));
+        "/nonexistent/other".into(),
+    ));
     app.view = View::About;
     let focus = |app: &mut bnlab::app::App, k: FieldKey| {
         app.form.focus = app.form.fields.iter().position(|f| f.key == k).unwrap();
     };
     match ctx {
-        Ctx::Always | Ctx::Global | Ctx::Fallback | Ctx::Run => {}
+        Ctx::Always | Ctx::Global | Ctx::Fallback => {}
+        Ctx::Run => {
+            // Zoomed in and on the y-axis, so that zooming out and panning change something.
+            app.chart.zoom_x(0.5);
+            app.chart.y_zoom = 2.0;
+        }
+        Ctx::Confirm => assert_eq!(app.on_key(key('r')), None),
+        Ctx::Picker => {
+            app.view = View::Curves;
+            app.on_key(key('m'));
+            app.picker.as_mut().unwrap().selected = 1;
+        }
         Ctx::Help => {
             app.on_resize(80, 24);
             app.help = Help {

@@ -33,7 +33,7 @@ fn form_shows_the_settings_that_matter() {
     for label in [
         "dataset",
         "plain net",
-        "BN placement",
+        "compared with",
         "activation",
         "optimizer",
         "learning rate",
@@ -86,7 +86,10 @@ fn run_screen_draws_both_variants_with_legend_gauges_and_table() {
     assert!(t.contains("● plain") && t.contains("■ bn"), "{t}");
     assert!(t.contains("Loss") && t.contains("Accuracy"), "{t}");
     assert!(t.contains("step 400/1000"), "{t}");
-    assert!(t.contains("Comparison") && t.contains("→95%"), "{t}");
+    assert!(
+        t.contains("Compared at step 400") && t.contains("→95%"),
+        "{t}"
+    );
     assert!(
         plotted_cells(&b, theme::variant(bnlab::model::Variant::Plain)) > 20,
         "plain curve not drawn\n{t}"
@@ -100,8 +103,14 @@ fn run_screen_draws_both_variants_with_legend_gauges_and_table() {
 #[test]
 fn help_overlay_lists_every_key() {
     let mut app = app_with_run();
+    app.on_resize(120, 40);
     app.help.open = true;
-    let t = text(&render(&app, 120, 40));
+    // The run screen has more keys than 40 rows: page through them all.
+    let mut t = String::new();
+    for _ in 0..6 {
+        t.push_str(&text(&render(&app, 120, 40)));
+        app.on_key(crossterm::event::KeyCode::PageDown.into());
+    }
     for row in app.help_rows() {
         if let HelpRow::Key(b) = row {
             assert!(t.contains(&b.label()), "key {} missing\n{t}", b.label());
@@ -309,14 +318,13 @@ fn the_browser_lists_saved_runs_and_opens_one_with_an_overlay() {
     assert!(t.contains("ioffe2015 on mnist-5k"), "{t}");
 
     let mut view = RunView::saved(bnlab::runs::load(&a).unwrap(), a.clone());
-    view.overlay = Some(Box::new(Overlay::new(
-        "B-run".into(),
-        bnlab::runs::load(&b).unwrap(),
-    )));
+    view.overlays
+        .push(Overlay::new(0, bnlab::runs::load(&b).unwrap(), b.clone()));
+    let b_name = b.file_name().unwrap().to_string_lossy().into_owned();
     app.run_opened(view);
     let t = text(&render(&app, 120, 40));
     assert!(
-        t.contains("saved run") && t.contains("overlay B: B-run"),
+        t.contains("saved run") && t.contains("+B ") && b_name.starts_with("20"),
         "{t}"
     );
     assert!(t.contains("B ● plain") && t.contains("B ■ bn"), "{t}");

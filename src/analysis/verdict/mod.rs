@@ -285,3 +285,7 @@ mod tests {
         assert_eq!(combine(&[part(1.0), none], false), Outcome::Mixed);
     }
 }
+
+#[cfg(test)]
+#[path = "more_tests.rs"]
+mod more_tests;

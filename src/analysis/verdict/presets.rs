@@ -416,3 +416,7 @@ pub(super) fn placement(g: &Groups, notes: &mut Vec<String>) -> Vec<Part> {
         ONE_SEED_ACC_PP / 100.0,
     )]
 }
+
+#[cfg(test)]
+#[path = "presets_more_tests.rs"]
+mod more_tests;

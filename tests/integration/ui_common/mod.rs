@@ -133,3 +133,66 @@ pub fn text(b: &Buffer) -> String {
     }
     s
 }
+
+/// Feeds one trainer: `Started`, then a log every 10 steps up to `steps` with `loss(step)`,
+/// and a validation accuracy `val(step)` every 50 steps.
+pub fn feed(
+    app: &mut App,
+    id: JobId,
+    steps: u64,
+    total: u64,
+    loss: impl Fn(u64) -> f64,
+    val: impl Fn(u64) -> f64,
+) {
+    app.on_event(&Event::Started {
+        id,
+        total_steps: total,
+        steps_per_epoch: 50,
+        point_value: None,
+    });
+    for step in (10..=steps).step_by(10) {
+        let mut values = vec![
+            (Metric::TrainLoss, loss(step)),
+            (Metric::TrainAcc, val(step)),
+        ];
+        if step % 50 == 0 {
+            values.push((Metric::ValLoss, loss(step)));
+            values.push((Metric::ValAcc, val(step)));
+        }
+        app.on_event(&Event::Metrics {
+            id,
+            step,
+            epoch: step as f64 / 50.0,
+            values,
+        });
+        app.on_event(&Event::Progress {
+            id,
+            step,
+            elapsed_s: step as f64 / 100.0,
+            samples_per_sec: 6000.0,
+        });
+    }
+}
+
+pub fn seed_id(variant: Variant, seed: u64) -> JobId {
+    JobId {
+        variant,
+        seed,
+        point: 0,
+    }
+}
+
+/// The labels of a chart's y-axis in a rendered line range, as numbers ("96.5%" → 96.5).
+pub fn y_labels(t: &str, col0: usize, col1: usize) -> Vec<f64> {
+    t.lines()
+        .filter_map(|l| {
+            let cells: String = l.chars().skip(col0).take(col1 - col0).collect();
+            // A y label sits between the chart's border and its axis: "│97.2%│".
+            let parts: Vec<&str> = cells.split('│').collect();
+            if parts.len() < 3 || !parts[0].trim().is_empty() {
+                return None;
+            }
+            parts[1].trim().trim_end_matches('%').parse().ok()
+        })
+        .collect()
+}
