@@ -98,6 +98,9 @@ pub struct RunArgs {
     /// Hidden layers, 1 to 60.
     #[arg(long)]
     pub depth: Option<usize>,
+    /// Dropout rate of the dropout variants, in [0, 1) (default 0.5).
+    #[arg(long, allow_negative_numbers = true)]
+    pub dropout: Option<f64>,
     /// Validation images (default 5000 for full MNIST, 20% for mnist-5k).
     #[arg(long)]
     pub val_size: Option<usize>,
@@ -169,6 +172,7 @@ pub fn flag(field: Field) -> &'static str {
         Field::Sweep => "--sweep",
         Field::TrainLimit => "--train-limit",
         Field::ValSize => "--val-size",
+        Field::Dropout => "--dropout",
     }
 }
 
@@ -278,6 +282,7 @@ impl RunArgs {
                 SweepParam::BatchSize => (Field::BatchSize, self.batch_size.is_some()),
                 // The gain scales the preset's init; a sigma would replace the init it scales.
                 SweepParam::InitGain => (Field::InitSigma, self.init_sigma.is_some()),
+                SweepParam::Depth => (Field::Depth, self.depth.is_some()),
             };
             if given {
                 let what = sw.param.as_str();
@@ -330,6 +335,9 @@ impl RunArgs {
         if let Some(v) = self.depth {
             c.depth = v;
         }
+        if let Some(v) = self.dropout {
+            c.dropout = v;
+        }
         if let Some(v) = self.val_size {
             c.split.val_size = Some(v);
         }
@@ -353,6 +361,7 @@ impl RunArgs {
         if let Some(v) = self.parallel {
             c.parallel = v;
         }
+        c.suit_init();
         c.validate()?;
         Ok(c)
     }

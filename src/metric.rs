@@ -80,10 +80,18 @@ pub enum LayerMetric {
     UnitP15,
     UnitP50,
     UnitP85,
+    /// ‖∂L/∂W‖ of the untrained net, mean over the first batches (Yang et al. 2019).
+    InitGradNorm,
+    /// Internal covariate shift (Santurkar et al. 2018): G is the layer's weight gradient
+    /// at a step, G′ the same gradient after the layers below took that step's update;
+    /// ‖G − G′‖₂, cos(G, G′) and ‖G − G′‖ / ‖G‖.
+    IcsL2,
+    IcsCos,
+    IcsRel,
 }
 
 impl LayerMetric {
-    pub const ALL: [LayerMetric; 16] = [
+    pub const ALL: [LayerMetric; 20] = [
         LayerMetric::GradNorm,
         LayerMetric::WeightNorm,
         LayerMetric::BnGammaMean,
@@ -100,6 +108,10 @@ impl LayerMetric {
         LayerMetric::UnitP15,
         LayerMetric::UnitP50,
         LayerMetric::UnitP85,
+        LayerMetric::InitGradNorm,
+        LayerMetric::IcsL2,
+        LayerMetric::IcsCos,
+        LayerMetric::IcsRel,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -120,6 +132,10 @@ impl LayerMetric {
             LayerMetric::UnitP15 => "unit_p15",
             LayerMetric::UnitP50 => "unit_p50",
             LayerMetric::UnitP85 => "unit_p85",
+            LayerMetric::InitGradNorm => "init_grad_norm",
+            LayerMetric::IcsL2 => "ics_l2",
+            LayerMetric::IcsCos => "ics_cos",
+            LayerMetric::IcsRel => "ics_rel",
         }
     }
 

@@ -228,6 +228,8 @@ pub struct JobMetrics {
     /// Loss-landscape probes along −g (`smooth_loss_range`, `smooth_grad_change`,
     /// `smooth_beta`), when the run measured them.
     pub landscape: Landscape,
+    /// The literature experiments' probes (gradients at init, ICS), when measured.
+    pub probes: super::probes::Probes,
 }
 
 /// A probe metric averaged over the run and over its second half.
@@ -358,6 +360,7 @@ impl JobMetrics {
             init_rel_grad: super::probes::init_relative_grad(job),
             final_train_eval_acc: last(&job.series(Metric::TrainEvalAcc)),
             landscape: Landscape::of(job),
+            probes: super::probes::Probes::of(job),
         }
     }
 

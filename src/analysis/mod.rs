@@ -49,5 +49,6 @@ pub(crate) fn test_job(variant: crate::model::Variant, seed: u64, acc: f64) -> m
         init_rel_grad: None,
         final_train_eval_acc: None,
         landscape: Default::default(),
+        probes: Default::default(),
     }
 }

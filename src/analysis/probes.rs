@@ -112,6 +112,93 @@ pub fn init_relative_grad(job: &JobRecord) -> Option<f64> {
     (!logs.is_empty()).then(|| (logs.iter().sum::<f64>() / logs.len() as f64).exp())
 }
 
+/// The probes of the literature experiments (`depth`, `ics`), summarised per trainer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Probes {
+    /// `init_grad_norm` of every layer, in layer order (hidden layers, then the head).
+    pub init_grads: Vec<(Layer, f64)>,
+    /// Per layer, the ICS measures averaged over the probes.
+    pub ics: Vec<IcsLayer>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IcsLayer {
+    pub layer: Layer,
+    /// Mean ‖G − G′‖₂ over the probes (in the net's own gradient units).
+    pub l2: f64,
+    /// Mean cos(G, G′): 1 is no shift in direction.
+    pub cos: f64,
+    /// Mean ‖G − G′‖ / ‖G‖: scale-free.
+    pub rel: f64,
+}
+
+impl Probes {
+    pub fn of(job: &JobRecord) -> Self {
+        let mut init_grads: Vec<(Layer, f64)> = Vec::new();
+        let mut ics: Vec<(Layer, [Vec<f64>; 3])> = Vec::new();
+        for r in &job.rows {
+            let crate::metric::Metric::Layer(k, l) = r.metric else {
+                continue;
+            };
+            let slot = match k {
+                K::InitGradNorm => {
+                    if !init_grads.iter().any(|x| x.0 == l) {
+                        init_grads.push((l, r.value));
+                    }
+                    continue;
+                }
+                K::IcsL2 => 0,
+                K::IcsCos => 1,
+                K::IcsRel => 2,
+                _ => continue,
+            };
+            let i = match ics.iter().position(|x| x.0 == l) {
+                Some(i) => i,
+                None => {
+                    ics.push((l, Default::default()));
+                    ics.len() - 1
+                }
+            };
+            ics[i].1[slot].push(r.value);
+        }
+        init_grads.sort_by_key(|x| x.0);
+        ics.sort_by_key(|x| x.0);
+        let m = |v: &[f64]| super::stats::mean(v).unwrap_or(f64::NAN);
+        Self {
+            init_grads,
+            ics: ics
+                .into_iter()
+                .map(|(layer, [a, b, c])| IcsLayer {
+                    layer,
+                    l2: m(&a),
+                    cos: m(&b),
+                    rel: m(&c),
+                })
+                .collect(),
+        }
+    }
+
+    /// ‖∂L/∂W‖ at init of the first hidden layer over that of the last hidden layer: how much
+    /// the gradient grows (above 1) or shrinks (below 1) on its way down through the net.
+    pub fn init_grad_ratio(&self) -> Option<f64> {
+        let hidden = |l: &&(Layer, f64)| matches!(l.0, Layer::Hidden(_));
+        let first = self.init_grads.iter().find(hidden)?;
+        let last = self.init_grads.iter().rev().find(hidden)?;
+        let r = first.1 / last.1;
+        (r.is_finite() && r > 0.0).then_some(r)
+    }
+
+    /// Mean over layers of each layer's mean cos(G, G′).
+    pub fn ics_cos(&self) -> Option<f64> {
+        super::stats::mean(&self.ics.iter().map(|l| l.cos).collect::<Vec<_>>())
+    }
+
+    /// Geometric mean over layers of each layer's mean ‖G − G′‖ / ‖G‖.
+    pub fn ics_rel(&self) -> Option<f64> {
+        super::stats::geo_mean(&self.ics.iter().map(|l| l.rel).collect::<Vec<_>>())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +290,35 @@ mod tests {
         // sqrt(0.1 * 10) = 1, and the later probe does not count.
         let r = init_relative_grad(&job(rows)).unwrap();
         assert!((r - 1.0).abs() < 1e-12, "{r}");
+    }
+
+    #[test]
+    fn init_ratio_is_first_over_last_hidden_layer_and_ics_means_per_layer() {
+        let (l1, l2, l3) = (Layer::Hidden(1), Layer::Hidden(2), Layer::Hidden(3));
+        let rows = vec![
+            (0, K::InitGradNorm.of(l1), 8.0),
+            (0, K::InitGradNorm.of(l2), 4.0),
+            (0, K::InitGradNorm.of(l3), 2.0),
+            (0, K::InitGradNorm.of(Layer::Out), 100.0),
+            (1, K::IcsCos.of(l2), 0.9),
+            (1, K::IcsRel.of(l2), 0.1),
+            (1, K::IcsL2.of(l2), 3.0),
+            (100, K::IcsCos.of(l2), 0.7),
+            (100, K::IcsRel.of(l2), 0.3),
+            (100, K::IcsCos.of(Layer::Out), 0.5),
+            (100, K::IcsRel.of(Layer::Out), 0.8),
+        ];
+        let p = Probes::of(&job(rows));
+        // The head is not a hidden layer: 8 / 2.
+        assert_eq!(p.init_grad_ratio(), Some(4.0));
+        assert_eq!(p.ics.len(), 2);
+        assert!((p.ics[0].cos - 0.8).abs() < 1e-12);
+        assert!((p.ics[0].rel - 0.2).abs() < 1e-12);
+        assert_eq!(p.ics[0].l2, 3.0);
+        // Means over layers: (0.8 + 0.5) / 2 and sqrt(0.2 * 0.8).
+        assert!((p.ics_cos().unwrap() - 0.65).abs() < 1e-12);
+        assert!((p.ics_rel().unwrap() - 0.4).abs() < 1e-12);
+        assert_eq!(Probes::of(&job(Vec::new())).init_grad_ratio(), None);
     }
 }
 

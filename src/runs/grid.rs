@@ -86,6 +86,7 @@ impl AxisParam {
             SweepParam::InitSigma | SweepParam::InitGain => {
                 matches!(self, Self::InitSigma | Self::InitGain)
             }
+            SweepParam::Depth => self == Self::Depth,
         }
     }
 
@@ -389,6 +390,7 @@ pub fn sweep_flag(p: SweepParam) -> &'static str {
         SweepParam::InitSigma => "init-sigma",
         SweepParam::BatchSize => "batch-size",
         SweepParam::InitGain => "init-gain",
+        SweepParam::Depth => "depth",
     }
 }
 

@@ -31,6 +31,8 @@ pub enum SweepParam {
     BatchSize,
     /// Multiplies the scale of a Glorot or He init (1 = the fair baseline).
     InitGain,
+    /// Hidden layers of 100 units.
+    Depth,
 }
 
 impl SweepParam {
@@ -40,6 +42,7 @@ impl SweepParam {
             SweepParam::InitSigma => "init sigma",
             SweepParam::BatchSize => "batch size",
             SweepParam::InitGain => "init gain",
+            SweepParam::Depth => "depth",
         }
     }
 }
@@ -126,6 +129,24 @@ pub struct RunConfig {
     /// when off, so configs written before it existed and after read and write the same.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reference_ops: bool,
+    /// Before training, the mean per-layer gradient norm over this many batches of the first
+    /// epoch (Yang et al. 2019's gradients at initialization); 0 turns it off. Left out of
+    /// `config.json` when off, like every setting added after the first runs were saved.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub init_grad_batches: usize,
+    /// Steps between internal-covariate-shift probes (Santurkar et al. 2018); 0 turns them off.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ics_every: u64,
+    /// A Glorot or He init follows the activation (`Init::suited_to`), so a preset whose fair
+    /// baseline is "the init suited to the activation" stays fair when the activation changes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub init_suited: bool,
+    /// Inverted dropout's rate in the dropout variants (the others ignore it).
+    #[serde(
+        default = "default_dropout",
+        skip_serializing_if = "is_default_dropout"
+    )]
+    pub dropout: f64,
     /// Set when the run is one slice of a grid; left out of `config.json` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slice: Option<Slice>,
@@ -162,11 +183,30 @@ impl Default for RunConfig {
             lr_scaling: None,
             train_eval: false,
             reference_ops: false,
+            init_grad_batches: 0,
+            ics_every: 0,
+            init_suited: false,
+            dropout: DEFAULT_DROPOUT,
             slice: None,
             #[cfg(feature = "fault-injection")]
             inject_panic: None,
         }
     }
+}
+
+/// Hinton et al.'s rate for hidden units, and the model's default.
+pub const DEFAULT_DROPOUT: f64 = 0.5;
+
+fn default_dropout() -> f64 {
+    DEFAULT_DROPOUT
+}
+
+fn is_default_dropout(v: &f64) -> bool {
+    *v == DEFAULT_DROPOUT
+}
+
+fn is_zero<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 fn bad(field: Field, message: impl Into<String>) -> ConfigError {
@@ -262,6 +302,13 @@ impl RunConfig {
                 ));
             }
         }
+        // Training uses single precision, where a rate just under 1 rounds to 1.
+        if !((0.0..1.0).contains(&self.dropout) && (self.dropout as f32) < 1.0) {
+            return Err(bad(
+                Field::Dropout,
+                format!("the dropout rate must be in [0, 1), got {}", self.dropout),
+            ));
+        }
         if self.log_every == 0 {
             return Err(bad(Field::LogEvery, "must be at least 1"));
         }
@@ -273,9 +320,14 @@ impl RunConfig {
                 return Err(bad(Field::Sweep, "has no values"));
             }
             for &v in &s.values {
+                let whole = |max: f64| v.fract() == 0.0 && v <= max;
                 let ok = v.is_finite()
                     && v > 0.0
-                    && (s.param != SweepParam::BatchSize || (v.fract() == 0.0 && v <= 10_000.0));
+                    && match s.param {
+                        SweepParam::BatchSize => whole(10_000.0),
+                        SweepParam::Depth => whole(MAX_DEPTH as f64),
+                        _ => true,
+                    };
                 if !ok {
                     return Err(bad(
                         Field::Sweep,
@@ -320,6 +372,21 @@ impl RunConfig {
         Ok(())
     }
 
+    /// With `init_suited`, a Glorot or He init becomes the one suited to the activation, at
+    /// the same gain; an explicit Gaussian init is left as the user set it.
+    pub fn suit_init(&mut self) {
+        self.init = self.suited_init();
+    }
+
+    fn suited_init(&self) -> Init {
+        match (self.init_suited, self.init) {
+            (true, Init::Glorot { gain } | Init::He { gain }) => {
+                Init::suited_to(self.activation, gain)
+            }
+            (_, init) => init,
+        }
+    }
+
     /// Expands the run into its jobs: sweep points, then seeds, then variants, so that the
     /// paired trainers of one point and seed sit next to each other and run at the same time.
     pub fn jobs(&self) -> Vec<JobSpec> {
@@ -345,15 +412,17 @@ impl RunConfig {
                         },
                         point_value: *value,
                         lr: self.lr,
-                        init: self.init,
+                        init: self.suited_init(),
                         batch_size: self.batch_size,
+                        depth: self.depth,
                     };
                     if let (Some(sw), Some(v)) = (&self.sweep, value) {
                         match sw.param {
                             SweepParam::LearningRate => job.lr = *v,
                             SweepParam::InitSigma => job.init = Init::Gaussian { sigma: *v as f32 },
                             SweepParam::BatchSize => job.batch_size = *v as usize,
-                            SweepParam::InitGain => job.init = self.init.with_gain(*v as f32),
+                            SweepParam::InitGain => job.init = job.init.with_gain(*v as f32),
+                            SweepParam::Depth => job.depth = *v as usize,
                         }
                     }
                     if let Some(sc) = self.lr_scaling {
@@ -416,43 +485,10 @@ pub struct JobSpec {
     pub lr: f64,
     pub init: Init,
     pub batch_size: usize,
+    /// Hidden layers of this job's net (a depth sweep sets it per point).
+    pub depth: usize,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn validation_names_the_flag() {
-        let c = RunConfig {
-            batch_size: 0,
-            ..Default::default()
-        };
-        assert_eq!(c.validate().unwrap_err().field, Field::BatchSize);
-        let c = RunConfig {
-            lr: -1.0,
-            ..Default::default()
-        };
-        assert_eq!(c.validate().unwrap_err().field, Field::Lr);
-        assert!(RunConfig::default().validate().is_ok());
-    }
-
-    #[test]
-    fn jobs_pair_variants_per_seed_and_point() {
-        let c = RunConfig {
-            seeds: 2,
-            sweep: Some(Sweep {
-                param: SweepParam::LearningRate,
-                values: vec![0.1, 1.0],
-            }),
-            ..Default::default()
-        };
-        let jobs = c.jobs();
-        assert_eq!(jobs.len(), 8);
-        assert_eq!(jobs[0].id.variant, Variant::Plain);
-        assert_eq!(jobs[1].id.variant, Variant::Bn);
-        assert_eq!(jobs[0].id.seed, jobs[1].id.seed);
-        assert_eq!(jobs[4].lr, 1.0);
-        assert_eq!(jobs[4].id.point, 1);
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

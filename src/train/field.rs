@@ -21,6 +21,7 @@ pub enum Field {
     Sweep,
     TrainLimit,
     ValSize,
+    Dropout,
 }
 
 impl Field {
@@ -44,6 +45,7 @@ impl Field {
             Field::Sweep => "sweep",
             Field::TrainLimit => "split.train_limit",
             Field::ValSize => "split.val_size",
+            Field::Dropout => "dropout",
         }
     }
 }

@@ -5,6 +5,8 @@ pub mod config;
 pub mod eval;
 pub mod events;
 pub mod field;
+pub mod ics;
+pub mod init_grads;
 pub mod optim;
 #[cfg(test)]
 mod reference_tests;

@@ -82,11 +82,13 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
         &dev,
         &NetSpec {
             variant: id.variant,
-            depth: cfg.depth,
+            depth: spec.depth,
             activation: cfg.activation,
             init: spec.init,
             seed: id.seed,
-            settings: Default::default(),
+            settings: model::kinds::VariantSettings {
+                dropout: cfg.dropout as f32,
+            },
         },
     );
     let mut opt = Opt::new(&net, cfg.optimizer, spec.lr, cfg.momentum);
@@ -107,6 +109,7 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
     let mut eval_due = Cadence::new(cfg.eval_interval(n_train, b), SERIES_CAP);
     let mut probe_due = Cadence::new(cfg.probe_every, PROBE_CAP);
     let mut smooth_due = Cadence::new(cfg.smooth_every, PROBE_CAP);
+    let mut ics_due = Cadence::new(cfg.ics_every, PROBE_CAP);
     let send = |e: Event| {
         let _ = job.events.send(e);
     };
@@ -151,6 +154,11 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
     };
     let mut dense = DenseEval::new(cfg.eval_interval(n_train, b));
     let mut values = Vec::new();
+    if cfg.init_grad_batches > 0 {
+        let first = epoch_order(id.seed, 0, n_train);
+        let (n, r) = (cfg.init_grad_batches, cfg.reference_ops);
+        super::init_grads::probe(&net, &dev, data, &first, b, n, r, &mut values);
+    }
     dense.last_acc = eval(&net, 0, &mut values);
     send(Event::Metrics {
         id,
@@ -265,6 +273,10 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
                 cfg.reference_ops,
                 &mut values,
             );
+        }
+        if ics_due.due(step) || (step == 1 && cfg.ics_every > 0) {
+            let (lr, r) = (spec.lr, cfg.reference_ops);
+            super::ics::probe(&net, &grads, (&xt, &yt), lr, r, &mut values);
         }
         if let Err(e) = opt.update(&mut net, &grads) {
             return Outcome {

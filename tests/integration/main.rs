@@ -18,6 +18,7 @@ mod e2e_flows;
 mod e2e_tmux;
 mod engine;
 mod headless_signals;
+mod literature;
 mod optim_reference;
 mod presets;
 mod proptest_idx;

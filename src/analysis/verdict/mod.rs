@@ -6,6 +6,7 @@
 //! scale the two nets happen to work at (ratios of steps, relative fluctuations, gradients
 //! relative to weights, accuracy differences), never on wall time.
 
+mod literature;
 mod presets;
 
 use super::compare::{Groups, Paired, ONE_SEED_ACC_PP, ONE_SEED_RATIO};
@@ -177,6 +178,8 @@ pub fn judge(preset: &str, claim: &str, g: &Groups) -> Option<Verdict> {
         "smoothness" => presets::smoothness(g, bn, &mut notes),
         "small-batch" => presets::small_batch(g, bn, &mut notes),
         "placement" => presets::placement(g, &mut notes),
+        "depth" => literature::depth(g, bn, &mut notes),
+        "ics" => literature::ics(g, bn, None, &mut notes),
         _ => accuracy_parts(g, bn),
     };
     // A part with no measurement (a run without the probes it needs) decides nothing.
