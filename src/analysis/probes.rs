@@ -207,7 +207,8 @@ mod tests {
     use crate::runs::MetricRow;
     use crate::train::JobId;
 
-    fn job(rows: Vec<(u64, Metric, f64)>) -> JobRecord {
+    /// A record of one trainer holding exactly `rows` (also used by `more_tests`).
+    pub(super) fn job(rows: Vec<(u64, Metric, f64)>) -> JobRecord {
         let mut j = JobRecord::new(
             JobId {
                 variant: Variant::Plain,

@@ -1,32 +1,9 @@
 //! The probe measures on crafted records where the filters matter: misaligned steps, zero
 //! and non-finite values, and values that differ from probe to probe (see docs/testing.md).
 
+use super::tests::job;
 use super::*;
 use crate::metric::Metric;
-use crate::model::Variant;
-use crate::runs::MetricRow;
-use crate::train::JobId;
-
-fn job(rows: Vec<(u64, Metric, f64)>) -> JobRecord {
-    let mut j = JobRecord::new(
-        JobId {
-            variant: Variant::Bn,
-            seed: 2,
-            point: 0,
-        },
-        None,
-    );
-    j.rows = rows
-        .into_iter()
-        .map(|(step, metric, value)| MetricRow {
-            step,
-            epoch: 0.0,
-            metric,
-            value,
-        })
-        .collect();
-    j
-}
 
 /// Bands of `Hidden(2)` at steps 0, 100, …: `(p15, p50, p85)` per probe.
 fn bands(probes: &[(f64, f64, f64)]) -> Vec<(u64, Metric, f64)> {
