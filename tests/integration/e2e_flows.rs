@@ -3,7 +3,7 @@
 //! restart or another start, Esc that never quits, export and quit.
 //! Needs tmux (`support::prereq`: a failure under CI, a counted skip elsewhere).
 
-use crate::e2e_tmux::{gauge_step, start_training, Tmux};
+use crate::e2e_tmux::{gauge_step, start_sized, start_training, Tmux};
 use crate::support::prereq;
 
 fn start_80x24(dir: &std::path::Path) -> Option<Tmux> {
@@ -15,29 +15,7 @@ fn start_80x24(dir: &std::path::Path) -> Option<Tmux> {
         "cd '{d}' && env -u BNLAB_DATA_DIR XDG_CACHE_HOME='{d}/cache' BNLAB_LOG='{d}/bnlab.log' TERM=xterm-256color '{bin}'; echo BNLAB_EXIT=$?; sleep 120",
         d = dir.display()
     );
-    let t = Tmux {
-        socket: format!("bnlab-e2e-flows-{}", std::process::id()),
-        session: "e2e".into(),
-    };
-    let out = t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        &t.session,
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    assert!(
-        out.status.success(),
-        "tmux: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(t)
+    start_sized("flows", &script, 80, 24)
 }
 
 #[test]

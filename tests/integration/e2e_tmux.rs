@@ -152,6 +152,12 @@ fn a_panic_restores_the_terminal_and_its_message_stays_readable() {
 /// Starts `script` in a detached 100×30 tmux session, or None when tmux is missing (and
 /// that is allowed here).
 fn start(name: &str, script: &str) -> Option<Tmux> {
+    start_sized(name, script, 100, 30)
+}
+
+/// `start` at `cols`×`rows`.
+pub(crate) fn start_sized(name: &str, script: &str, cols: u16, rows: u16) -> Option<Tmux> {
+    let (cols, rows) = (cols.to_string(), rows.to_string());
     if !prereq::tmux() {
         return None;
     }
@@ -165,9 +171,9 @@ fn start(name: &str, script: &str) -> Option<Tmux> {
         "-s",
         &t.session,
         "-x",
-        "100",
+        &cols,
         "-y",
-        "30",
+        &rows,
         "sh",
         "-c",
         script,
