@@ -16,6 +16,13 @@ use crate::train::Status;
 /// One line gauge per variant (at the selected sweep point).
 pub fn gauges(f: &mut Frame, area: Rect, run: &RunView, rows_: &[&VariantRow]) {
     let rows = Layout::vertical(rows_.iter().map(|_| Constraint::Length(1))).split(area);
+    // As wide as the longest name shown plus a space, so `plain-dropout` never runs into its status.
+    let name_w = rows_
+        .iter()
+        .map(|r| r.variant.as_str().len() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(9);
     for (vr, r) in rows_.iter().zip(rows.iter()) {
         let (v, jobs, st, status) = (&vr.variant, &vr.jobs, &vr.stats, vr.status);
         let spe = jobs
@@ -27,7 +34,7 @@ pub fn gauges(f: &mut Frame, area: Rect, run: &RunView, rows_: &[&VariantRow]) {
             _ => String::new(),
         };
         let name = Span::styled(
-            format!("{} {:<9}", theme::variant_mark(*v), v.as_str()),
+            format!("{} {:<name_w$}", theme::variant_mark(*v), v.as_str()),
             Style::default()
                 .fg(theme::variant(*v))
                 .add_modifier(Modifier::BOLD),
