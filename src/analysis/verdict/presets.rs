@@ -80,6 +80,24 @@ fn stable(j: &JobMetrics) -> bool {
     !j.diverged() && !j.did_not_learn()
 }
 
+/// Whether a job of `v` and `seed` still trained at its rate: it did not diverge and got at
+/// least halfway from chance to the best final accuracy this net reached with this seed at
+/// any rate. Relative to the net's own best, so a net that simply ends higher is not
+/// favoured, while a run stuck at 30% on MNIST no longer counts as having trained.
+fn trains(g: &Groups, v: Variant, seed: u64) -> impl Fn(&JobMetrics) -> bool {
+    let best = g
+        .jobs
+        .iter()
+        .filter(|j| j.variant == v && j.seed == seed && !j.diverged())
+        .filter_map(final_acc)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let floor = CHANCE + (best - CHANCE) / 2.0;
+    move |j| stable(j) && final_acc(j).is_some_and(|a| a >= floor)
+}
+
+/// Chance accuracy on ten balanced classes.
+const CHANCE: f64 = 0.1;
+
 /// Per seed, the largest swept value at which `ok` held for `variant`.
 fn largest(g: &Groups, v: Variant, seed: u64, ok: impl Fn(&JobMetrics) -> bool) -> Option<f64> {
     g.jobs
@@ -110,8 +128,8 @@ pub(super) fn high_lr(g: &Groups, bn: Variant, notes: &mut Vec<String>) -> Vec<P
     let (mut lp, mut lb) = (Vec::new(), Vec::new());
     for s in seeds(g) {
         if let (Some(p), Some(b)) = (
-            largest(g, Variant::Plain, s, stable),
-            largest(g, bn, s, stable),
+            largest(g, Variant::Plain, s, trains(g, Variant::Plain, s)),
+            largest(g, bn, s, trains(g, bn, s)),
         ) {
             d.push((b / p).ln());
             lp.push(p);
@@ -128,7 +146,7 @@ pub(super) fn high_lr(g: &Groups, bn: Variant, notes: &mut Vec<String>) -> Vec<P
     };
     let mut parts = vec![Part::new(
         format!(
-            "each seed's largest learning rate that trained without diverging (geometric mean over seeds): plain {}, BN {}{}",
+            "each seed's largest learning rate that still trained (not diverged, at least halfway from chance to the net's best accuracy; geometric mean over seeds): plain {}, BN {}{}",
             opt(gm(&lp), sig3),
             opt(gm(&lb), sig3),
             at_top(&lb)

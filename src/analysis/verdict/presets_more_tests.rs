@@ -175,6 +175,40 @@ fn high_lr_compares_each_seeds_largest_stable_rate() {
 }
 
 #[test]
+fn high_lr_counts_a_rate_only_if_the_net_still_trained_there() {
+    // Plain reaches 95% at lr 0.1 and 1 but only 30% at lr 10 without diverging; BN's
+    // accuracies are 40 pp lower at 0.1 and 1, and at lr 10 just under the chance band
+    // (20%): the same rates train for both, so there must be no difference, while counting
+    // plain's 30% as trained would make BN look 10× worse.
+    let mut jobs = Vec::new();
+    for s in 1..=3u64 {
+        for (p, (lr, acc)) in [(0.1, 0.95), (1.0, 0.95), (10.0, 0.30)]
+            .into_iter()
+            .enumerate()
+        {
+            jobs.push(job(Variant::Plain, s, p, lr, acc));
+            let low = if p == 2 { 0.19 } else { acc - 0.40 };
+            jobs.push(job(Variant::Bn, s, p, lr, low));
+        }
+    }
+    let g = all_variants(jobs);
+    // Above chance is not enough: 30% is short of halfway from 10% to 95%.
+    assert_eq!(largest(&g, Variant::Plain, 1, stable), Some(10.0));
+    assert_eq!(
+        largest(&g, Variant::Plain, 1, trains(&g, Variant::Plain, 1)),
+        Some(1.0)
+    );
+    // The same shape at a lower level gives the same rate: no difference.
+    assert_eq!(
+        largest(&g, Variant::Bn, 2, trains(&g, Variant::Bn, 2)),
+        Some(1.0)
+    );
+    let parts = high_lr(&g, Variant::Bn, &mut Vec::new());
+    let (n, m) = mean_of(&parts[0]);
+    assert!(n == 3 && close(m, 0.0), "{m}");
+}
+
+#[test]
 fn best_point_is_the_highest_mean_accuracy() {
     let g = high_lr_jobs(false);
     let (pv, acc) = best_point(&g, Variant::Plain).unwrap();
