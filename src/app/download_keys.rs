@@ -7,6 +7,32 @@ use super::{Action, App, Effect, Form};
 use crate::data::fetch::{approx_download_mb, FetchError, FetchUpdate};
 use crate::data::DatasetName;
 
+/// Why a download brought no data.
+#[derive(Debug)]
+pub enum DownloadFailure {
+    Fetch(FetchError),
+    /// The download thread ended without saying how (it panicked).
+    ThreadGone,
+}
+
+impl DownloadFailure {
+    /// The reason in a status line's room.
+    fn short(&self) -> String {
+        match self {
+            // Each mirror's reason, host first: the long advice of the full message would
+            // push the reason off a status line (the log keeps it whole).
+            DownloadFailure::Fetch(FetchError::AllMirrorsFailed { file, reasons, .. }) => {
+                let why: Vec<String> = reasons.iter().map(|r| download::short_reason(r)).collect();
+                format!("{file}: {}", why.join("; "))
+            }
+            DownloadFailure::Fetch(e) => e.to_string(),
+            DownloadFailure::ThreadGone => {
+                "the download thread stopped unexpectedly (see the log)".to_string()
+            }
+        }
+    }
+}
+
 impl App {
     /// Asks whether to download `name`, when it is missing and can be downloaded.
     pub fn offer_download(&mut self, name: DatasetName) {
@@ -73,27 +99,13 @@ impl App {
                 }
                 None
             }
-            FetchUpdate::Done(Ok(dir)) => self.on_fetch_done(Ok(dir), false),
-            FetchUpdate::Done(Err(FetchError::Cancelled)) => {
-                self.on_fetch_done(Err(FetchError::Cancelled.to_string()), true)
-            }
-            // Each mirror's reason, host first: the long advice of the full message would
-            // push the reason off a status line (the log keeps it whole).
-            FetchUpdate::Done(Err(FetchError::AllMirrorsFailed { file, reasons, .. })) => {
-                let why: Vec<String> = reasons.iter().map(|r| download::short_reason(r)).collect();
-                self.on_fetch_done(Err(format!("{file}: {}", why.join("; "))), false)
-            }
-            FetchUpdate::Done(Err(e)) => self.on_fetch_done(Err(e.to_string()), false),
+            FetchUpdate::Done(r) => self.on_fetch_done(r.map_err(DownloadFailure::Fetch)),
         }
     }
 
     /// A download ended: on success the dataset becomes available and preselected; otherwise
     /// the form falls back to the embedded mnist-5k and the status line says why.
-    pub fn on_fetch_done(
-        &mut self,
-        result: Result<PathBuf, String>,
-        cancelled: bool,
-    ) -> Option<Effect> {
+    pub fn on_fetch_done(&mut self, result: Result<PathBuf, DownloadFailure>) -> Option<Effect> {
         let Some(Download::Running(t)) = self.download.take() else {
             return None;
         };
@@ -120,13 +132,14 @@ impl App {
             Err(e) => {
                 self.form = Form::new(self.form.preset, DatasetName::Mnist5k, &self.data.available);
                 self.form.focus = focus;
-                self.status = Some(if cancelled {
-                    "download cancelled, nothing kept; using the embedded mnist-5k".to_string()
-                } else {
-                    format!(
+                self.status = Some(match e {
+                    DownloadFailure::Fetch(FetchError::Cancelled) => {
+                        "download cancelled, nothing kept; using the embedded mnist-5k".to_string()
+                    }
+                    e => format!(
                         "download failed, using the embedded mnist-5k: {}",
-                        download::one_line(&e)
-                    )
+                        download::one_line(&e.short())
+                    ),
                 });
                 None
             }

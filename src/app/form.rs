@@ -24,6 +24,23 @@ pub enum FieldKey {
     ProbeEvery,
 }
 
+/// A setting of the form that cannot be used: the field at fault (None when the form does
+/// not show it) and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormError {
+    pub field: Option<FieldKey>,
+    pub message: String,
+}
+
+impl FormError {
+    pub fn at(field: FieldKey, message: String) -> Self {
+        FormError {
+            field: Some(field),
+            message,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// One of a fixed list of choices, by position.
@@ -56,7 +73,7 @@ pub struct Form {
     pub fields: Vec<Field>,
     pub focus: usize,
     /// The field that is wrong and why.
-    pub error: Option<(usize, String)>,
+    pub error: Option<FormError>,
     /// The choices of the "compared with" field: the nets trained beside the plain one.
     pub others: Vec<Vec<Variant>>,
 }
@@ -287,9 +304,15 @@ impl Form {
         }
     }
 
-    fn text(&self, key: FieldKey) -> (usize, String) {
-        let i = self.fields.iter().position(|f| f.key == key).unwrap_or(0);
-        (i, self.fields[i].display().trim().to_string())
+    fn text(&self, key: FieldKey) -> String {
+        self.field(key)
+            .map(|f| f.display().trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The row of `key` on the form, if the form shows it.
+    pub fn row_of(&self, key: FieldKey) -> Option<usize> {
+        self.fields.iter().position(|f| f.key == key)
     }
 
     fn choice_index(&self, key: FieldKey) -> usize {
@@ -308,13 +331,12 @@ impl Form {
     }
 
     /// The config the form describes, or the field that is wrong and why.
-    pub fn to_config(&self, available: &[DatasetName]) -> Result<RunConfig, (usize, String)> {
+    pub fn to_config(&self, available: &[DatasetName]) -> Result<RunConfig, FormError> {
         let mut c = self.base.clone();
-        let pos = |key| self.fields.iter().position(|f| f.key == key).unwrap_or(0);
         let dataset = self.dataset();
         if !available.contains(&dataset) {
-            return Err((
-                pos(FieldKey::Dataset),
+            return Err(FormError::at(
+                FieldKey::Dataset,
                 format!(
                     "{dataset} was not found on this machine: get it with `bnlab data fetch {dataset}` or start bnlab with --data-dir DIR; mnist-5k is always available"
                 ),
@@ -336,8 +358,8 @@ impl Form {
             variants.extend(o.iter().copied());
         }
         if variants.is_empty() {
-            return Err((
-                pos(FieldKey::Placement),
+            return Err(FormError::at(
+                FieldKey::Placement,
                 "nothing to train: keep the plain net or choose a net to compare with".into(),
             ));
         }
@@ -349,32 +371,38 @@ impl Form {
         } else {
             SHALLOW_DEPTH
         };
-        let number = |key, what: &str| -> Result<f64, (usize, String)> {
-            let (i, t) = self.text(key);
+        let number = |key, what: &str| -> Result<f64, FormError> {
+            let t = self.text(key);
             if t.is_empty() {
-                return Err((i, format!("{what} is empty: type a number")));
+                return Err(FormError::at(
+                    key,
+                    format!("{what} is empty: type a number"),
+                ));
             }
             t.parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite())
-                .ok_or_else(|| (i, format!("{what}: `{t}` is not a number")))
+                .ok_or_else(|| FormError::at(key, format!("{what}: `{t}` is not a number")))
         };
-        let whole = |key, what: &str| -> Result<u64, (usize, String)> {
-            let (i, t) = self.text(key);
+        let whole = |key, what: &str| -> Result<u64, FormError> {
+            let t = self.text(key);
             if t.is_empty() {
-                return Err((i, format!("{what} is empty: type a whole number")));
+                return Err(FormError::at(
+                    key,
+                    format!("{what} is empty: type a whole number"),
+                ));
             }
             t.parse::<u64>()
-                .map_err(|_| (i, format!("{what}: `{t}` is not a whole number ≥ 0")))
+                .map_err(|_| FormError::at(key, format!("{what}: `{t}` is not a whole number ≥ 0")))
         };
         c.lr = number(FieldKey::Lr, "learning rate")?;
         c.batch_size = whole(FieldKey::BatchSize, "batch size")? as usize;
         c.epochs = number(FieldKey::Epochs, "epochs")?;
         c.steps = None;
-        let (si, st) = self.text(FieldKey::InitSigma);
+        let st = self.text(FieldKey::InitSigma);
         c.init = Init::from_text(&st).ok_or_else(|| {
-            (
-                si,
+            FormError::at(
+                FieldKey::InitSigma,
                 format!("init: `{st}` is none of `default`, a sigma, `glorot` or `he` (`he*2` for a gain)"),
             )
         })?;
@@ -393,16 +421,18 @@ impl Form {
                 Setting::Depth => Some(FieldKey::Depth),
                 _ => None,
             };
-            let i = key.map_or(self.focus, pos);
             let label = key
                 .and_then(|k| self.field(k))
                 .map_or(e.field.key(), |f| f.label);
-            (i, format!("{label}: {}", e.message))
+            FormError {
+                field: key,
+                message: format!("{label}: {}", e.message),
+            }
         })?;
         if let (Some(limit), DatasetName::Mnist5k) = (c.split.train_limit, c.dataset) {
             if c.batch_size > limit {
-                return Err((
-                    pos(FieldKey::BatchSize),
+                return Err(FormError::at(
+                    FieldKey::BatchSize,
                     format!(
                         "batch size {} is larger than the {limit} training images",
                         c.batch_size
@@ -435,8 +465,8 @@ mod tests {
         f.backspace();
         f.backspace();
         f.type_char('x');
-        let (i, msg) = f.to_config(&ALL).unwrap_err();
-        assert_eq!(f.fields[i].key, FieldKey::Lr);
-        assert!(msg.contains("not a number"), "{msg}");
+        let e = f.to_config(&ALL).unwrap_err();
+        assert_eq!(e.field, Some(FieldKey::Lr));
+        assert!(e.message.contains("not a number"), "{}", e.message);
     }
 }

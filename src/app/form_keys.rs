@@ -38,9 +38,11 @@ impl App {
                     self.form.error = None;
                     return self.guarded(Effect::StartRun(Box::new(c)));
                 }
-                Err((i, msg)) => {
-                    self.form.focus = i;
-                    self.form.error = Some((i, msg));
+                Err(e) => {
+                    if let Some(row) = e.field.and_then(|f| self.form.row_of(f)) {
+                        self.form.focus = row;
+                    }
+                    self.form.error = Some(e);
                 }
             },
             _ => {}

@@ -7,24 +7,25 @@
 //! its own module.
 
 mod about;
-pub mod browser;
-pub mod confirm;
-pub mod curves;
-pub mod download;
+pub(crate) mod browser;
+pub(crate) mod confirm;
+pub(crate) mod curves;
+pub(crate) mod download;
 mod download_keys;
+pub use download_keys::DownloadFailure;
 pub mod form;
 mod form_keys;
-pub mod framing;
+pub(crate) mod framing;
 pub mod help;
 pub mod keymap;
 pub mod layout;
 mod menu;
 mod mouse;
-pub mod picker;
+pub(crate) mod picker;
 mod run_keys;
 pub mod run_view;
-pub mod save_as;
-pub mod series_index;
+pub(crate) mod save_as;
+pub(crate) mod series_index;
 mod state;
 
 use std::path::PathBuf;
@@ -37,7 +38,7 @@ use crate::train::Event;
 pub use browser::Browser;
 pub use curves::XAxis;
 pub use download::{Download, Transfer};
-pub use form::Form;
+pub use form::{FieldKey, Form, FormError};
 pub use help::Help;
 pub use keymap::{Action, Ctx};
 pub use menu::MENU_EXTRA;

@@ -115,8 +115,9 @@ fn fmt_log_tick(v: f64) -> String {
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     p: &Panel,
-) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+) -> anyhow::Result<()> {
+    // The backend's error type need not be 'static, so it is kept as its message.
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("{e}");
     let xs = p
         .lines
         .iter()
@@ -217,18 +218,18 @@ pub fn write(path: &Path, title: &str, panels: &[Panel], cols: usize) -> anyhow:
     let cols = cols.clamp(1, panels.len());
     let rows = panels.len().div_ceil(cols);
     let size = (460 * cols as u32, 340 * rows as u32 + 40);
-    let fail = |e: String| anyhow!("{}: drawing chart: {e}", path.display());
+    let fail = |e: &dyn std::fmt::Display| anyhow!("{}: drawing chart: {e}", path.display());
     {
         let root = SVGBackend::new(path, size).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+        root.fill(&WHITE).map_err(|e| fail(&e))?;
         let (top, body) = root.split_vertically(40);
         top.titled(title, ("sans-serif", 20))
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| fail(&e))?;
         let cells = body.split_evenly((rows, cols));
         for (p, cell) in panels.iter().zip(cells.iter()) {
-            draw_panel(cell, p).map_err(fail)?;
+            draw_panel(cell, p).map_err(|e| fail(&e))?;
         }
-        root.present().map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(&e))?;
     }
     Ok(true)
 }

@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 use crate::app::download::one_line;
 use crate::app::run_view::Overlay;
-use crate::app::{App, Browser, Effect, RunView};
+use crate::app::{App, Browser, DownloadFailure, Effect, RunView};
 use crate::data::fetch::{self, FetchUpdate};
 use crate::{presets, report, runs};
 
-use super::events::{self, Msg};
+use super::events::{self, JobError, Msg};
 use super::runtime::{available_datasets, Runtime};
 
 /// Panics of other threads kept for printing after the UI closes.
@@ -157,8 +157,8 @@ impl Runtime {
                 }));
                 let result = match result {
                     Ok(Ok(p)) => Ok(p),
-                    Ok(Err(e)) => Err(format!("{e:#}")),
-                    Err(_) => Err("the report writer panicked (see the log)".into()),
+                    Ok(Err(e)) => Err(JobError::from(e)),
+                    Err(_) => Err(JobError::Panicked("report writer")),
                 };
                 let _ = tx.send(Msg::Report { dir, result });
             });
@@ -213,8 +213,7 @@ impl Runtime {
             }
             Msg::FetchGone => {
                 self.fetch = None;
-                let why = "the download thread stopped unexpectedly (see the log)";
-                if let Some(e) = app.on_fetch_done(Err(why.into()), false) {
+                if let Some(e) = app.on_fetch_done(Err(DownloadFailure::ThreadGone)) {
                     self.apply(e, app);
                 }
             }
@@ -227,7 +226,11 @@ impl Runtime {
                 self.reports_running = self.reports_running.saturating_sub(1);
                 let msg = match result {
                     Ok(p) => format!("report written: {}", p.display()),
-                    Err(e) => format!("report for {} failed: {}", dir.display(), one_line(&e)),
+                    Err(e) => format!(
+                        "report for {} failed: {}",
+                        dir.display(),
+                        one_line(&e.to_string())
+                    ),
                 };
                 log::info!("{msg}");
                 app.status = Some(msg);

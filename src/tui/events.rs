@@ -16,6 +16,19 @@ use crate::train::{Event, Session};
 
 pub(crate) type DataKey = (DatasetName, SplitConfig);
 
+/// Why a job on one of the UI's threads (loading data, writing a report, saving a run) came
+/// to nothing; shown on the status line, logged whole.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum JobError {
+    #[error("{0:#}")]
+    Failed(#[from] anyhow::Error),
+    #[error(transparent)]
+    Save(#[from] crate::runs::RunError),
+    /// The job's thread panicked; the panic hook logged where.
+    #[error("the {0} panicked (see the log)")]
+    Panicked(&'static str),
+}
+
 pub(crate) enum Msg {
     Input(io::Result<TermEvent>),
     /// SIGINT, SIGTERM or SIGHUP (the flag is set by the handler itself).
@@ -33,13 +46,13 @@ pub(crate) enum Msg {
     FetchGone,
     Loaded {
         key: DataKey,
-        result: Result<Arc<Prepared>, String>,
+        result: Result<Arc<Prepared>, JobError>,
         secs: f64,
     },
     /// A report was written (the path of report.md) or why not.
     Report {
         dir: PathBuf,
-        result: Result<PathBuf, String>,
+        result: Result<PathBuf, JobError>,
     },
     /// A run was saved, or why not.
     Saved(Saved),
@@ -129,7 +142,7 @@ pub(crate) struct Saved {
     pub(super) what: &'static str,
     pub(super) parent: Option<PathBuf>,
     pub(super) detached: bool,
-    pub(super) result: Result<PathBuf, String>,
+    pub(super) result: Result<PathBuf, JobError>,
     /// The record of a failed save, for a second try elsewhere.
     pub(super) failed: Option<Box<crate::runs::RunRecord>>,
 }

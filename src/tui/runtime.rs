@@ -8,13 +8,13 @@ use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::app::{App, RunView};
+use crate::app::{App, FieldKey, FormError, RunView};
 use crate::data::fetch::FetchHandle;
 use crate::data::{source, DatasetName, Prepared};
 use crate::runs::RunRecord;
 use crate::train::{RunConfig, Session};
 
-use super::events::{self, DataKey, Msg};
+use super::events::{self, DataKey, JobError, Msg};
 
 /// A session that was stopped while its run trained: the run is saved, marked interrupted,
 /// once its trainers have reported where they stopped.
@@ -115,8 +115,8 @@ impl Runtime {
                     panic::catch_unwind(AssertUnwindSafe(|| config.prepare_data(dir.as_deref())));
                 let result = match result {
                     Ok(Ok(p)) => Ok(Arc::new(p)),
-                    Ok(Err(e)) => Err(format!("{e:#}")),
-                    Err(_) => Err("the data loader panicked (see the log)".into()),
+                    Ok(Err(e)) => Err(JobError::from(e)),
+                    Err(_) => Err(JobError::Panicked("data loader")),
                 };
                 let secs = t0.elapsed().as_secs_f64();
                 let _ = tx.send(Msg::Loaded { key, result, secs });
@@ -133,7 +133,7 @@ impl Runtime {
         &mut self,
         app: &mut App,
         key: DataKey,
-        result: Result<Arc<Prepared>, String>,
+        result: Result<Arc<Prepared>, JobError>,
         secs: f64,
     ) {
         if self.loading.as_ref() == Some(&key) {
@@ -162,11 +162,12 @@ impl Runtime {
             }
             Err(e) => {
                 log::warn!("data: {e}");
+                let e = e.to_string();
                 app.data.status = "data could not be loaded".into();
                 app.status = Some(e.lines().next().unwrap_or("").to_string());
                 if waiting {
                     self.pending = None;
-                    app.form.error = Some((0, e));
+                    app.form.error = Some(FormError::at(FieldKey::Dataset, e));
                 }
             }
         }

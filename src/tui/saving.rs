@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::app::App;
 use crate::runs::{self, RunRecord};
 
-use super::events::{Msg, Saved};
+use super::events::{JobError, Msg, Saved};
 use super::runtime::Runtime;
 
 /// Where a save goes.
@@ -45,7 +45,7 @@ impl SaveJob {
             }
             r => r,
         }
-        .map_err(|e| e.to_string());
+        .map_err(JobError::from);
         let failed = result.is_err().then(|| Box::new(self.record));
         Saved {
             run: self.run,
@@ -81,7 +81,7 @@ impl Runtime {
                         what,
                         parent,
                         detached,
-                        result: Err("the saver panicked (see the log)".into()),
+                        result: Err(JobError::Panicked("saver")),
                         failed: None,
                     });
                 let _ = tx.send(Msg::Saved(saved));
@@ -149,7 +149,7 @@ impl Runtime {
             }
             Err(e) if shown => {
                 log::warn!("saving failed: {e}");
-                app.save_failed(e, s.parent.unwrap_or_else(runs::fallback_dir));
+                app.save_failed(e.to_string(), s.parent.unwrap_or_else(runs::fallback_dir));
             }
             Err(e) => {
                 log::warn!("saving failed: {e}");

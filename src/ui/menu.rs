@@ -228,7 +228,13 @@ pub fn draw_form(f: &mut Frame, area: Rect, app: &App) {
         .enumerate()
         .map(|(i, fld)| {
             let focused = i == form.focus;
-            let line = field_line(fld, focused, form.error.as_ref().is_some_and(|e| e.0 == i));
+            let line = field_line(
+                fld,
+                focused,
+                form.error
+                    .as_ref()
+                    .is_some_and(|e| e.field == Some(fld.key)),
+            );
             if focused && line.width() + fld.hint.chars().count() + 2 > at.fields.width as usize {
                 hint_below = Some(fld.hint);
                 line
@@ -259,8 +265,8 @@ pub fn draw_form(f: &mut Frame, area: Rect, app: &App) {
         )));
     }
     match &form.error {
-        Some((_, msg)) => lines.push(Line::from(Span::styled(
-            format!("✗ {msg}"),
+        Some(e) => lines.push(Line::from(Span::styled(
+            format!("✗ {}", e.message),
             Style::default()
                 .fg(theme::VERMILION)
                 .add_modifier(Modifier::BOLD),

@@ -4,7 +4,7 @@ use crate::ui_common;
 
 use bnlab::app::help::HelpRow;
 use bnlab::app::keymap::{self, KEYMAP};
-use bnlab::app::{Ctx, Effect, Help, Screen, View, XAxis};
+use bnlab::app::{Ctx, Effect, FieldKey, Help, Screen, View, XAxis};
 use bnlab::data::DatasetName;
 use bnlab::presets::PRESETS;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
@@ -58,8 +58,10 @@ fn the_form_explains_what_is_wrong_instead_of_starting() {
     }
     app.on_key(key('0'));
     assert_eq!(app.on_key(KeyCode::Enter.into()), None);
-    let (i, msg) = app.form.error.clone().expect("an error");
-    assert_eq!(i, batch);
+    let e = app.form.error.clone().expect("an error");
+    assert_eq!(e.field.and_then(|f| app.form.row_of(f)), Some(batch));
+    assert_eq!(app.form.focus, batch);
+    let msg = e.message;
     assert!(
         msg.contains("batch size") && msg.contains("between 1 and 10000"),
         "{msg}"
@@ -69,7 +71,9 @@ fn the_form_explains_what_is_wrong_instead_of_starting() {
     app.on_key(KeyCode::Left.into());
     app.on_key(KeyCode::Left.into());
     assert_eq!(app.on_key(KeyCode::Enter.into()), None);
-    let (_, msg) = app.form.error.clone().expect("an error");
+    let e = app.form.error.clone().expect("an error");
+    assert_eq!(e.field, Some(FieldKey::Dataset));
+    let msg = e.message;
     assert!(msg.contains("bnlab data fetch"), "{msg}");
     // …and offers to download it here.
     assert!(matches!(
