@@ -17,7 +17,7 @@ pub mod palette;
 pub mod presets;
 pub mod report;
 pub mod runs;
-pub mod seeds;
+pub(crate) mod seeds;
 pub mod train;
 pub mod tui;
 pub mod ui;

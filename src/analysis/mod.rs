@@ -6,7 +6,7 @@ pub mod compare;
 pub mod fmt;
 pub mod metrics;
 pub mod probes;
-pub mod smoothing;
+pub(crate) mod smoothing;
 pub mod stats;
 pub mod summary;
 pub mod verdict;

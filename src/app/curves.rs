@@ -9,7 +9,7 @@ use crate::metric::Metric;
 use crate::model::Variant;
 use crate::runs::{JobRecord, RunRecord};
 
-pub use super::series_index::{last, recent, Clock, Column, SeriesIndex};
+pub use super::series_index::{last, recent, Clock, SeriesIndex};
 pub use crate::analysis::smoothing::{bounds, decimate, log10, smooth, SmoothCache};
 
 /// What the x-axis measures.

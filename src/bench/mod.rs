@@ -4,8 +4,8 @@
 //! preset: probes every 100 steps, logs every 10), between the first and the last progress
 //! report, so the validation passes at the start and the end are not counted.
 
-pub mod mem;
-pub mod peak;
+pub(crate) mod mem;
+pub(crate) mod peak;
 
 use std::path::Path;
 use std::sync::Arc;

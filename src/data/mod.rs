@@ -2,14 +2,14 @@
 
 pub mod checksums;
 pub mod cmd;
-pub mod download;
+pub(crate) mod download;
 pub mod fetch;
-pub mod fetch_types;
+pub(crate) mod fetch_types;
 pub mod idx;
 pub mod idx_read;
 pub mod nonzero;
 pub mod source;
-pub mod split;
+pub(crate) mod split;
 
 pub use source::{best_available, load, DataError, DatasetName, RawDataset};
 pub use split::{

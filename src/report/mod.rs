@@ -2,13 +2,13 @@
 
 pub mod charts;
 pub mod cmd;
-pub mod discuss;
-pub mod figures;
-pub mod pooled;
+pub(crate) mod discuss;
+pub(crate) mod figures;
+pub(crate) mod pooled;
 
-pub mod seeds;
-pub mod sweep;
-pub mod table;
-pub mod write;
+pub(crate) mod seeds;
+pub(crate) mod sweep;
+pub(crate) mod table;
+pub(crate) mod write;
 
 pub use write::write_report;

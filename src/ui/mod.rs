@@ -1,17 +1,17 @@
 //! Drawing: every function here reads the [`App`] and writes a frame, nothing else.
 
-pub mod about;
-pub mod boxes;
-pub mod browser;
+pub(crate) mod about;
+pub(crate) mod boxes;
+pub(crate) mod browser;
 pub mod charts;
-pub mod compare;
+pub(crate) mod compare;
 mod curves_view;
-pub mod download;
+pub(crate) mod download;
 mod gauges;
-pub mod internals;
-pub mod menu;
-pub mod run;
-pub mod save_as;
+pub(crate) mod internals;
+pub(crate) mod menu;
+pub(crate) mod run;
+pub(crate) mod save_as;
 pub mod theme;
 
 use ratatui::layout::{Alignment, Rect};
