@@ -88,10 +88,13 @@ pub enum LayerMetric {
     IcsL2,
     IcsCos,
     IcsRel,
+    /// A BN's running variance over the variance of its input in inference mode, geometric
+    /// mean over units (Li et al. 2019's variance shift; 1 is none).
+    BnVarShift,
 }
 
 impl LayerMetric {
-    pub const ALL: [LayerMetric; 20] = [
+    pub const ALL: [LayerMetric; 21] = [
         LayerMetric::GradNorm,
         LayerMetric::WeightNorm,
         LayerMetric::BnGammaMean,
@@ -112,6 +115,7 @@ impl LayerMetric {
         LayerMetric::IcsL2,
         LayerMetric::IcsCos,
         LayerMetric::IcsRel,
+        LayerMetric::BnVarShift,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -136,6 +140,7 @@ impl LayerMetric {
             LayerMetric::IcsL2 => "ics_l2",
             LayerMetric::IcsCos => "ics_cos",
             LayerMetric::IcsRel => "ics_rel",
+            LayerMetric::BnVarShift => "bn_var_shift",
         }
     }
 

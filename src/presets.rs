@@ -216,6 +216,25 @@ pub const PRESETS: &[Preset] = &[
             c.variants = vec![Variant::Plain, Variant::Bn, Variant::BnAfter];
         },
     },
+    Preset {
+        name: "dropout",
+        title: "Dropout before BN: the variance shift (1,000 images)",
+        claim: "dropout before a BN shifts the variance it normalizes with away from the one it meets in inference and costs accuracy; dropout only after the last BN does not (Li et al. 2019)",
+        look_at: "bn_var_shift per layer (Internals) and the validation accuracy of the five arms",
+        build: |c| {
+            // Where overfitting happens, as in `generalization`: dropout has work to do.
+            c.variants = vec![
+                Variant::Plain,
+                Variant::PlainDropout,
+                Variant::Bn,
+                Variant::BnDropoutBefore,
+                Variant::BnDropout,
+            ];
+            c.split.train_limit = Some(1000);
+            c.epochs = 150.0;
+            c.probe_every = 100;
+        },
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Preset> {

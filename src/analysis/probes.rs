@@ -119,6 +119,10 @@ pub struct Probes {
     pub init_grads: Vec<(Layer, f64)>,
     /// Per layer, the ICS measures averaged over the probes.
     pub ics: Vec<IcsLayer>,
+    /// Per BN layer, its variance shift (running over inference-mode variance of its input),
+    /// geometric mean over the probes after the first tenth of training, once the running
+    /// statistics have caught up with the start.
+    pub var_shift: Vec<(Layer, f64)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -136,11 +140,16 @@ impl Probes {
     pub fn of(job: &JobRecord) -> Self {
         let mut init_grads: Vec<(Layer, f64)> = Vec::new();
         let mut ics: Vec<(Layer, [Vec<f64>; 3])> = Vec::new();
+        let mut shifts: Vec<(u64, Layer, f64)> = Vec::new();
         for r in &job.rows {
             let crate::metric::Metric::Layer(k, l) = r.metric else {
                 continue;
             };
             let slot = match k {
+                K::BnVarShift => {
+                    shifts.push((r.step, l, r.value));
+                    continue;
+                }
                 K::InitGradNorm => {
                     if !init_grads.iter().any(|x| x.0 == l) {
                         init_grads.push((l, r.value));
@@ -164,7 +173,23 @@ impl Probes {
         init_grads.sort_by_key(|x| x.0);
         ics.sort_by_key(|x| x.0);
         let m = |v: &[f64]| super::stats::mean(v).unwrap_or(f64::NAN);
+        let last = shifts.iter().map(|x| x.0).max().unwrap_or(0);
+        let mut layers: Vec<Layer> = shifts.iter().map(|x| x.1).collect();
+        layers.sort();
+        layers.dedup();
+        let var_shift = layers
+            .into_iter()
+            .filter_map(|l| {
+                let v: Vec<f64> = shifts
+                    .iter()
+                    .filter(|x| x.1 == l && x.0 * 10 >= last)
+                    .map(|x| x.2)
+                    .collect();
+                Some((l, super::stats::geo_mean(&v)?))
+            })
+            .collect();
         Self {
+            var_shift,
             init_grads,
             ics: ics
                 .into_iter()
@@ -191,6 +216,18 @@ impl Probes {
     /// Mean over layers of each layer's mean cos(G, G′).
     pub fn ics_cos(&self) -> Option<f64> {
         super::stats::mean(&self.ics.iter().map(|l| l.cos).collect::<Vec<_>>())
+    }
+
+    /// How far the BNs a dropout can precede (hidden layers 2 and up) are off in inference:
+    /// mean over them of |ln variance shift|, 0 when the running variance is the one seen.
+    pub fn var_shift_after_first(&self) -> Option<f64> {
+        let v: Vec<f64> = self
+            .var_shift
+            .iter()
+            .filter(|(l, _)| matches!(l, Layer::Hidden(n) if *n >= 2))
+            .map(|(_, s)| s.ln().abs())
+            .collect();
+        super::stats::mean(&v)
     }
 
     /// Geometric mean over layers of each layer's mean ‖G − G′‖ / ‖G‖.

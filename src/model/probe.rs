@@ -147,6 +147,49 @@ pub fn layer_metrics(
     }
 }
 
+/// Li et al. (2019)'s variance shift of every BN that sits before its activation: its running
+/// variance over the variance its input has in inference mode, geometric mean over units.
+/// `taps` are the BN outputs on the probe batch in inference mode (`width` units per row);
+/// per unit they are an affine map of the BN's inputs, y = γ(x − μ)/√(σ² + ε) + β, so
+/// Var(x) = Var(y)(σ² + ε)/γ². Both variances are unbiased, as the running one is.
+pub fn var_shift_metrics(
+    stats: &[LayerStats],
+    taps: &[Vec<f32>],
+    width: usize,
+    eps: f64,
+    out: &mut Vec<(Metric, f64)>,
+) {
+    for (i, (s, tap)) in stats.iter().zip(taps).enumerate() {
+        let Some(bn) = s.bn.as_ref().filter(|b| !b.running_var.is_empty()) else {
+            continue;
+        };
+        if let Some(v) = var_shift(tap, width, &bn.gamma, &bn.running_var, eps) {
+            out.push((K::BnVarShift.of(Layer::Hidden(i as u16 + 1)), v));
+        }
+    }
+}
+
+fn var_shift(tap: &[f32], width: usize, gamma: &[f32], rvar: &[f32], eps: f64) -> Option<f64> {
+    let n = tap.len() / width.max(1);
+    if n < 2 {
+        return None;
+    }
+    let (mut logs, mut units) = (0.0, 0usize);
+    for j in 0..width.min(gamma.len()).min(rvar.len()) {
+        let col = || tap.iter().skip(j).step_by(width).map(|&y| f64::from(y));
+        let m = col().sum::<f64>() / n as f64;
+        let var_y = col().map(|y| (y - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let (g, rv) = (f64::from(gamma[j]), f64::from(rvar[j]));
+        let r = rv * g * g / (var_y * (rv + eps));
+        // A unit whose γ is 0 or whose output is constant tells nothing of its input.
+        if r.is_finite() && r > 0.0 {
+            logs += r.ln();
+            units += 1;
+        }
+    }
+    (units > 0).then(|| (logs / units as f64).exp())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +239,56 @@ mod tests {
         s.sort_unstable_by(f32::total_cmp);
         let want = [quantile(&s, 0.15), quantile(&s, 0.50), quantile(&s, 0.85)];
         assert_eq!(bands(&v), want, "repeated values");
+    }
+
+    #[test]
+    fn variance_shift_is_the_running_over_the_inference_variance_of_the_input() {
+        // Three units, 200 rows of inputs x with known variances; the BN's outputs are
+        // computed from x with its running statistics, as inference does.
+        let (n, width, eps) = (200usize, 3usize, 1e-5);
+        let gamma = [1.5f32, -0.5, 2.0];
+        let beta = [0.1f32, 0.0, -1.0];
+        let rmean = [0.2f32, -1.0, 3.0];
+        let rvar = [4.0f32, 0.25, 1.0];
+        let scale = [2.0f64, 1.0, 0.5];
+        let x: Vec<f64> = (0..n * width)
+            .map(|k| {
+                let (i, j) = (k / width, k % width);
+                let u = ((i * 7919 + j * 104_729) % 1000) as f64 / 1000.0 - 0.5;
+                f64::from(rmean[j]) + scale[j] * u
+            })
+            .collect();
+        let tap: Vec<f32> = x
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| {
+                let j = k % width;
+                let xh = (x - f64::from(rmean[j])) / (f64::from(rvar[j]) + eps).sqrt();
+                (f64::from(gamma[j]) * xh + f64::from(beta[j])) as f32
+            })
+            .collect();
+        let mut logs = 0.0;
+        for j in 0..width {
+            let col: Vec<f64> = x.iter().skip(j).step_by(width).copied().collect();
+            let m = col.iter().sum::<f64>() / n as f64;
+            let v = col.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+            logs += (f64::from(rvar[j]) / v).ln();
+        }
+        let want = (logs / width as f64).exp();
+        let got = var_shift(&tap, width, &gamma, &rvar, eps).unwrap();
+        assert!((got / want - 1.0).abs() < 1e-4, "{got} vs {want}");
+        // A unit with γ = 0 is left out, not turned into an infinite shift.
+        let mut g0 = gamma;
+        g0[1] = 0.0;
+        let tap0: Vec<f32> = tap
+            .iter()
+            .enumerate()
+            .map(|(k, &y)| if k % width == 1 { 0.0 } else { y })
+            .collect();
+        assert!(var_shift(&tap0, width, &g0, &rvar, eps)
+            .unwrap()
+            .is_finite());
+        assert_eq!(var_shift(&tap[..width], width, &gamma, &rvar, eps), None);
     }
 
     #[test]

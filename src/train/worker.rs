@@ -263,6 +263,11 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
             let mut taps = Vec::new();
             activation_inputs(&net, &data.val, PROBE_BATCH, &data.norm, &mut taps);
             probe::preact_metrics(&taps, 0, HIDDEN, &mut values);
+            // Only where the taps are the BN's outputs: after the activation they are not.
+            if id.variant.norm() == model::Norm::BnBefore {
+                let eps = net.batchnorm(0).map_or(1e-5, |b| f64::from(b.epsilon));
+                probe::var_shift_metrics(&stats, &taps, HIDDEN, eps, &mut values);
+            }
         }
         if smooth_due.due(step) {
             super::smooth::probe(

@@ -1,6 +1,6 @@
 //! The claims tested by the experiments from the literature on why BN works: gradients at
-//! initialization against depth (Yang et al. 2019) and internal covariate shift (Santurkar
-//! et al. 2018). Each part orients its per-seed values so that above zero supports the claim.
+//! initialization against depth (Yang et al. 2019), internal covariate shift (Santurkar
+//! et al. 2018) and the variance shift of dropout before BN (Li et al. 2019). Each part orients its per-seed values so that above zero supports the claim.
 
 use super::*;
 
@@ -169,4 +169,76 @@ fn layer_means(jobs: &[&JobMetrics]) -> Vec<(crate::metric::Layer, f64, f64)> {
             Some((l.layer, of(|x| x.l2)?, of(|x| x.cos)?))
         })
         .collect()
+}
+
+/// Li et al. 2019: dropout before a BN shifts the variance the BN normalizes with away from the
+/// one it meets in inference, which costs accuracy; dropout only after the last BN does not.
+pub(super) fn dropout(g: &Groups, bn: Variant, notes: &mut Vec<String>) -> Vec<Part> {
+    let (o, before, after) = (
+        g.of(0, bn),
+        g.of(0, Variant::BnDropoutBefore),
+        g.of(0, Variant::BnDropout),
+    );
+    if before.is_empty() {
+        return Vec::new();
+    }
+    let shift = |j: &JobMetrics| j.probes.var_shift_after_first();
+    let times = |x: Option<f64>| opt(x.map(f64::exp), ratio);
+    let acc = |x: &[&JobMetrics], y: &[&JobMetrics]| per_seed(x, y, final_acc, false);
+    let mean_pp = |v: &[f64]| opt(super::super::stats::mean(v), pp);
+    let (bn_before, after_before) = (acc(&o, &before), acc(&after, &before));
+    let mut parts = vec![
+        Part::new(
+            format!(
+                "variance shift of the BNs a dropout can precede (hidden layers 2 and up), running over inference-mode variance as a factor either way: BN {}, BN + dropout before BN {}",
+                times(mean(&o, shift)),
+                times(mean(&before, shift))
+            ),
+            &per_seed(&before, &o, shift, false),
+            0.05,
+        ),
+        Part::new(
+            format!(
+                "final validation accuracy, BN − BN + dropout before BN: {}",
+                mean_pp(&bn_before)
+            ),
+            &bn_before,
+            ONE_SEED_ACC_PP / 100.0,
+        ),
+    ];
+    if !after.is_empty() {
+        parts.push(Part::new(
+            format!(
+                "final validation accuracy, BN + dropout after the last BN − BN + dropout before BN: {}",
+                mean_pp(&after_before)
+            ),
+            &after_before,
+            ONE_SEED_ACC_PP / 100.0,
+        ));
+    }
+    let arms: Vec<String> = g
+        .variants
+        .iter()
+        .filter_map(|&v| {
+            let jobs = g.of(0, v);
+            let a = mean(&jobs, final_acc)?;
+            let sh = mean(&jobs, shift).map_or(String::new(), |x| {
+                format!(", variance shift {}", ratio(x.exp()))
+            });
+            Some(format!("{} {}{sh}", v.label(), pct(a)))
+        })
+        .collect();
+    notes.push(format!(
+        "Final validation accuracy per arm: {}.",
+        arms.join("; ")
+    ));
+    let d = g.of(0, Variant::PlainDropout);
+    if !d.is_empty() {
+        notes.push(format!(
+            "Whether BN replaces dropout (see `generalization`): BN − plain + dropout {}.",
+            mean_pp(&acc(&o, &d))
+        ));
+    }
+    notes.push("The variance shift is measured on a fixed batch of validation images in inference mode every probe, from the BN's outputs (an affine map of its inputs per unit); it is 1 when the running variance is the variance the BN sees at test time.".into());
+    parts
 }

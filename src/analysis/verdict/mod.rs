@@ -170,6 +170,7 @@ pub fn judge(preset: &str, claim: &str, g: &Groups) -> Option<Verdict> {
     let indicative = seeds < super::compare::MIN_SEEDS_CLEAR;
     let mut notes = Vec::new();
     let parts = match preset {
+        "dropout" => literature::dropout(g, bn, &mut notes),
         "ioffe2015" => presets::ioffe(g, bn, &mut notes),
         "high-lr" => presets::high_lr(g, bn, &mut notes),
         "bad-init" => presets::bad_init(g, bn, &mut notes),
