@@ -268,10 +268,18 @@ const CHILD: &str = "runs::save::more_tests::print_user_name_for_a_parent_test";
 /// own process safely while other tests read them.
 fn user_name_in_child(user: Option<&str>, logname: Option<&str>, as_nobody: bool) -> String {
     let exe = std::env::current_exe().unwrap();
+    // User 65534 must reach the binary even when the checkout is in a private folder. A hard
+    // link opens no file for writing: a copy could be held open by a child another test
+    // thread is forking, and exec would fail with "text file busy".
+    let reachable = tempfile::tempdir().unwrap();
     let mut cmd = if as_nobody {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(reachable.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let linked = reachable.path().join("unit-tests");
+        fs::hard_link(&exe, &linked).unwrap();
         let mut c = std::process::Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&exe);
+            .arg(&linked);
         c
     } else {
         std::process::Command::new(&exe)
