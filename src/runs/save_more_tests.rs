@@ -221,7 +221,7 @@ fn save_new_renames_the_staged_folder_into_place_and_leaves_no_staging() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(entries, [dir.clone()]);
+    assert_eq!(entries, std::slice::from_ref(&dir));
     assert_eq!(fs::read(dir.join(METRICS)).unwrap(), metrics_csv(&r));
     assert_eq!(fs::read_to_string(dir.join(SUMMARY)).unwrap(), "variant\n");
     assert!(fs::read_to_string(dir.join(TIMING))
