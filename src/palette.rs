@@ -8,7 +8,7 @@
 use crate::model::Variant;
 
 /// Okabe–Ito, in the order variants take them (plain orange, BN blue, BN-after green, …).
-pub const RGB: [(u8, u8, u8); 7] = [
+pub const RGB: [(u8, u8, u8); 9] = [
     (0xE6, 0x9F, 0x00),
     (0x00, 0x72, 0xB2),
     (0x00, 0x9E, 0x73),
@@ -16,9 +16,13 @@ pub const RGB: [(u8, u8, u8); 7] = [
     (0xD5, 0x5E, 0x00),
     (0x56, 0xB4, 0xE9),
     (0xF0, 0xE4, 0x42),
+    // Past Okabe–Ito's seven (its eighth is black, lost on a dark terminal): grey, then
+    // Tol's rose.
+    (0xBB, 0xBB, 0xBB),
+    (0xCC, 0x66, 0x77),
 ];
 
-pub const MARKS: [&str; 7] = ["●", "■", "▲", "◆", "▼", "★", "✚"];
+pub const MARKS: [&str; 9] = ["●", "■", "▲", "◆", "▼", "★", "✚", "○", "□"];
 
 fn slot(v: Variant) -> usize {
     Variant::ALL

@@ -164,6 +164,14 @@ pub const PRESETS: &[Preset] = &[
                 power: 0.5,
             });
             c.probe_every = 0;
+            // What fixes small batches: LayerNorm needs no batch, Batch Renorm corrects the
+            // batch statistics towards the running ones.
+            c.variants = vec![
+                Variant::Plain,
+                Variant::Bn,
+                Variant::LayerNorm,
+                Variant::BatchRenorm,
+            ];
             c.sweep = Some(Sweep {
                 param: SweepParam::BatchSize,
                 values: vec![2.0, 4.0, 8.0, 60.0],
@@ -204,6 +212,9 @@ pub const PRESETS: &[Preset] = &[
         build: |c| {
             // The paper's net, where the story of ICS was told; probes every 100 steps.
             c.ics_every = 100;
+            // Noisy BN moves every layer's input distribution at every step: does BN still
+            // win (Santurkar et al. 2018, section 2.1)?
+            c.variants = vec![Variant::Plain, Variant::Bn, Variant::BnNoisy];
             c.steps = Some(if small(c) { 1000 } else { ICS_STEPS });
         },
     },

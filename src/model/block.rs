@@ -6,7 +6,10 @@ use dfdx::prelude::*;
 
 use super::flat_layer::{BnAffine, FlatLayer, LnParams};
 use super::fused;
+use super::fused::BnTrain;
 use super::kinds::{Activation, Block, Norm};
+use super::renorm::Limits;
+use super::renorm_dfdx;
 use super::stream::Stream;
 pub use super::types::{Batch, Dev, Traced, E};
 
@@ -170,22 +173,38 @@ impl<const I: usize> Layer<I, E, Dev> {
         Self::from_parts(lin, bn, ln, block)
     }
 
+    /// What this block's BN does in training besides BatchNorm; noisy BN's noise is drawn
+    /// from `stream` here, so both paths draw the same values at the same positions.
+    fn bn_mode(&self, rows: usize, stream: &mut Stream, limits: Limits) -> BnTrain {
+        match self.norm {
+            Norm::BnNoisy => {
+                let (scale, shift) = stream.bn_noise(rows, HIDDEN);
+                BnTrain::Noisy { scale, shift }
+            }
+            Norm::BatchRenorm => BnTrain::Renorm(limits),
+            _ => BnTrain::Plain,
+        }
+    }
+
     /// Training forward with the fused ops; `input_grad: false` skips the gradient of `x`.
-    /// Dropout masks come from `stream`.
+    /// Dropout masks and noisy BN's noise come from `stream`; `limits` are this step's
+    /// Batch Renorm clipping limits.
     pub fn forward_train(
         &mut self,
         x: Batch<I, Traced>,
         input_grad: bool,
         stream: &mut Stream,
+        limits: Limits,
     ) -> Batch<HIDDEN, Traced> {
+        let mode = self.bn_mode(x.shape().0, stream, limits);
         let h = match (&mut self.bn, self.norm) {
             (None, Norm::LayerNorm) => {
                 let ln = self.ln.as_ref().expect("a LayerNorm block has one");
                 fused::linear_ln_act(x, &self.lin, ln, self.act, input_grad)
             }
             (None, _) => fused::linear_act(x, &self.lin, Some(self.act), input_grad),
-            (Some(bn), Norm::BnBefore) => {
-                fused::linear_bn_act(x, &self.lin, bn, self.act, input_grad)
+            (Some(bn), Norm::BnBefore | Norm::BnNoisy | Norm::BatchRenorm) => {
+                fused::linear_bn_act(x, &self.lin, bn, self.act, input_grad, mode)
             }
             (Some(bn), Norm::BnAfter) => {
                 fused::linear_act_bn(x, &self.lin, bn, self.act, input_grad)
@@ -215,10 +234,22 @@ impl<const I: usize> Layer<I, E, Dev> {
         &mut self,
         x: Batch<I, Traced>,
         stream: &mut Stream,
+        limits: Limits,
     ) -> Batch<HIDDEN, Traced> {
+        let mode = self.bn_mode(x.shape().0, stream, limits);
         let z = self.lin.forward(x);
-        let h = match (&mut self.bn, self.norm) {
-            (Some(bn), Norm::BnAfter) => bn.forward_mut(activate(self.act, z)),
+        let h = match (&mut self.bn, mode) {
+            (Some(bn), BnTrain::Noisy { scale, shift }) => {
+                let rows = z.shape().0;
+                let dev = z.device().clone();
+                let scale = dev.tensor_from_vec(scale.repeat(rows), (rows, Const::<HIDDEN>));
+                let shift = dev.tensor_from_vec(shift, (rows, Const::<HIDDEN>));
+                activate(self.act, bn.forward_mut(z) * scale + shift)
+            }
+            (Some(bn), BnTrain::Renorm(limits)) => {
+                activate(self.act, renorm_dfdx::batch_renorm(bn, z, limits))
+            }
+            (Some(bn), _) if self.norm == Norm::BnAfter => bn.forward_mut(activate(self.act, z)),
             (Some(bn), _) => activate(self.act, bn.forward_mut(z)),
             (None, _) => match &self.ln {
                 Some(ln) => activate(self.act, ln.forward(z)),

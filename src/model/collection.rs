@@ -20,15 +20,16 @@ use dfdx::prelude::*;
 use super::block::{Layer, HIDDEN};
 use super::kinds::Block;
 use super::net::{Net, INPUT, OUTPUT};
+use super::renorm::Schedule;
 use super::stream::Stream;
 
-/// Each hidden block's form, the first one's first, and the net's random stream: what a
-/// net holds besides its tensors.
-struct Layout(Vec<Block>, Stream);
+/// Each hidden block's form, the first one's first, the net's random stream and its Batch
+/// Renorm schedule: what a net holds besides its tensors.
+struct Layout(Vec<Block>, Stream, Schedule);
 
 impl Default for Layout {
     fn default() -> Self {
-        Layout(vec![Block::default()], Stream::new(0))
+        Layout(vec![Block::default()], Stream::new(0), Schedule::default())
     }
 }
 
@@ -59,7 +60,7 @@ where
         let seen = RefCell::new(None);
         let read = |s: &Self| {
             seen.borrow_mut()
-                .get_or_insert_with(|| Layout(s.layout(), s.stream.clone()));
+                .get_or_insert_with(|| Layout(s.layout(), s.stream.clone(), s.renorm));
         };
         visitor.visit_module::<(), _, _>(
             "layout",
@@ -146,6 +147,7 @@ where
                 hidden,
                 head,
                 stream: layout.1.clone(),
+                renorm: layout.2,
             }
         })
     }

@@ -12,6 +12,7 @@ use dfdx::prelude::*;
 
 use super::activate::{activate, times_derivative};
 use super::kinds::Activation;
+use super::renorm::{self, Limits};
 use super::types::{Batch, Dev, Traced, E};
 use crate::data::nonzero::MAX_DENSITY;
 use crate::kernels::{self, batchnorm, layernorm, pool, SparseRows};
@@ -127,14 +128,31 @@ pub fn linear_act<const I: usize, const O: usize>(
     out.put_tape(tape)
 }
 
+/// What a BN-before block does in training besides plain BatchNorm.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BnTrain {
+    Plain,
+    /// Noisy BN: the BN output y becomes `scale[j]·y + shift[i·O + j]` before the
+    /// activation (`Stream::bn_noise`).
+    Noisy {
+        scale: Vec<E>,
+        shift: Vec<E>,
+    },
+    /// Batch Renormalization with this step's clipping limits.
+    Renorm(Limits),
+}
+
 /// `act(BN(x Wᵀ + b))` in training mode: batch statistics, running statistics updated
-/// the way dfdx's `BatchNorm1D::forward_mut` updates them (unbiased variance).
+/// the way dfdx's `BatchNorm1D::forward_mut` updates them (unbiased variance). `mode` adds
+/// noisy BN's noise or Batch Renorm's correction, whose r and d are constants to the
+/// backward pass: with them, γ·(r·x̂ + d) + β is BN's scale-shift with γ·r and γ·d + β.
 pub fn linear_bn_act<const I: usize, const O: usize>(
     x: Batch<I, Traced>,
     lin: &Linear<I, O, E, Dev>,
     bn: &mut BatchNorm1D<O, E, Dev>,
     act: Activation,
     input_grad: bool,
+    mode: BnTrain,
 ) -> Batch<O, Traced> {
     let (x, mut tape) = x.split_tape();
     let rows = x.shape().0;
@@ -143,13 +161,39 @@ pub fn linear_bn_act<const I: usize, const O: usize>(
     let (mut mean, mut var) = (vec![0.0; O], vec![0.0; O]);
     // z becomes the centred values, then x̂.
     batchnorm::center(&mut z, &mut mean, &mut var);
-    let inv_std = batchnorm::inv_std(&var, bn.epsilon as E);
+    let eps = bn.epsilon as E;
+    let inv_std = batchnorm::inv_std(&var, eps);
+    let mut gamma = read(&bn.scale, O);
+    let mut beta = read(&bn.bias, O);
+    // Batch Renorm's r and d, from the running statistics before this step's update.
+    let rd = match mode {
+        BnTrain::Renorm(limits) => {
+            let (rm, rv) = (read(&bn.running_mean, O), read(&bn.running_var, O));
+            let (r, d) = renorm::factors(&mean, &var, &rm, &rv, eps, limits);
+            pool::give([rm, rv]);
+            for ((g, b), (r, d)) in gamma.iter_mut().zip(beta.iter_mut()).zip(r.iter().zip(&d)) {
+                *b += *g * d;
+                *g *= r;
+            }
+            Some((r, d))
+        }
+        _ => None,
+    };
     update_running(bn, &mean, &var, rows);
 
-    let gamma = read(&bn.scale, O);
-    let beta = read(&bn.bias, O);
     let mut a = pool::take(rows * O);
     batchnorm::scale_shift(&mut z, &inv_std, &gamma, &beta, &mut a);
+    let noise_scale = match mode {
+        BnTrain::Noisy { scale, shift } => {
+            for (ar, sr) in a.chunks_exact_mut(O).zip(shift.chunks_exact(O)) {
+                for ((a, s), m) in ar.iter_mut().zip(&scale).zip(sr) {
+                    *a = *a * s + m;
+                }
+            }
+            Some(scale)
+        }
+        _ => None,
+    };
     activate(act, &mut a);
     pool::give([beta]);
     let x_hat = z;
@@ -166,6 +210,11 @@ pub fn linear_bn_act<const I: usize, const O: usize>(
     tape.add_backward_op(move |grads| {
         let mut dy = pool::copy_of(grads.get_or_alloc_mut(&out_g)?);
         times_derivative(act, &a, &mut dy);
+        if let Some(scale) = &noise_scale {
+            for row in dy.chunks_exact_mut(O) {
+                row.iter_mut().zip(scale).for_each(|(d, s)| *d *= s);
+            }
+        }
         let (mut sum_dy, mut sum_dy_xhat) = (vec![0.0; O], vec![0.0; O]);
         // dy becomes the gradient of z.
         batchnorm::backward(
@@ -176,6 +225,12 @@ pub fn linear_bn_act<const I: usize, const O: usize>(
             &mut sum_dy,
             &mut sum_dy_xhat,
         );
+        // Renorm's output is γ·(r·x̂ + d) + β: ∂γ = r·Σ dy·x̂ + d·Σ dy.
+        if let Some((r, d)) = &rd {
+            for ((g, s), (r, d)) in sum_dy_xhat.iter_mut().zip(&sum_dy).zip(r.iter().zip(d)) {
+                *g = *g * r + d * s;
+            }
+        }
         for (param, sums) in [(&beta_g, &sum_dy), (&gamma_g, &sum_dy_xhat)] {
             let g = grads.get_or_alloc_mut(param)?;
             g.iter_mut().zip(sums).for_each(|(g, s)| *g += s);
@@ -297,7 +352,7 @@ pub fn linear_ln_act<const I: usize, const O: usize>(
 }
 
 /// running ← (1 − m)·running + m·batch, with the batch variance made unbiased, as dfdx does.
-fn update_running<const O: usize>(
+pub(super) fn update_running<const O: usize>(
     bn: &mut BatchNorm1D<O, E, Dev>,
     mean: &[E],
     var: &[E],

@@ -90,6 +90,18 @@ fn collect(net: &Net, grads: &Gradients<E, Dev>) -> Vec<(String, Vec<f32>)> {
 }
 
 fn check_step(variant: Variant, act: Activation, rows: usize, depth: usize) {
+    check_step_with(variant, act, rows, depth, |_| {});
+}
+
+/// `check_step` on a net that `prep` changes first (a Batch Renorm schedule, running
+/// statistics far from the batch's).
+pub(super) fn check_step_with(
+    variant: Variant,
+    act: Activation,
+    rows: usize,
+    depth: usize,
+    prep: fn(&mut Net),
+) {
     let dev = Dev::seed_from_u64(7);
     let spec = NetSpec {
         variant,
@@ -100,6 +112,7 @@ fn check_step(variant: Variant, act: Activation, rows: usize, depth: usize) {
         settings: Default::default(),
     };
     let mut fused = build(&dev, &spec);
+    prep(&mut fused);
     assert_eq!(fused.hidden_layers(), depth);
     let mut opt = Sgd::new(&fused, sgd());
     let mut gf = fused.alloc_grads();

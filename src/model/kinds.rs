@@ -38,11 +38,18 @@ pub enum Variant {
     #[serde(rename = "layernorm")]
     #[value(name = "layernorm")]
     LayerNorm,
+    /// BN before the activation with time-varying noise of non-zero mean and non-unit
+    /// variance added after every BN in training (Santurkar et al. 2018, section 2.1): the
+    /// layers' input distributions move at every step although BN normalized them.
+    BnNoisy,
+    /// Batch Renormalization before the activation (Ioffe 2017): batch statistics corrected
+    /// towards the running ones by the clipped r and d, so training and inference agree.
+    BatchRenorm,
 }
 
 impl Variant {
     /// Every variant; a new one goes at the end (its colour and mark follow its position).
-    pub const ALL: [Variant; 7] = [
+    pub const ALL: [Variant; 9] = [
         Variant::Plain,
         Variant::Bn,
         Variant::BnAfter,
@@ -50,6 +57,8 @@ impl Variant {
         Variant::BnDropout,
         Variant::BnDropoutBefore,
         Variant::LayerNorm,
+        Variant::BnNoisy,
+        Variant::BatchRenorm,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +70,8 @@ impl Variant {
             Variant::BnDropout => "bn-dropout",
             Variant::BnDropoutBefore => "bn-dropout-before",
             Variant::LayerNorm => "layernorm",
+            Variant::BnNoisy => "bn-noisy",
+            Variant::BatchRenorm => "batch-renorm",
         }
     }
 
@@ -77,6 +88,8 @@ impl Variant {
             Variant::BnDropout => "BN + dropout after the last BN",
             Variant::BnDropoutBefore => "BN + dropout before BN",
             Variant::LayerNorm => "LayerNorm",
+            Variant::BnNoisy => "noisy BN",
+            Variant::BatchRenorm => "Batch Renorm",
         }
     }
 
@@ -92,6 +105,8 @@ impl Variant {
             Variant::Bn | Variant::BnDropout | Variant::BnDropoutBefore => Norm::BnBefore,
             Variant::BnAfter => Norm::BnAfter,
             Variant::LayerNorm => Norm::LayerNorm,
+            Variant::BnNoisy => Norm::BnNoisy,
+            Variant::BatchRenorm => Norm::BatchRenorm,
         }
     }
 
@@ -159,12 +174,20 @@ pub enum Norm {
     BnAfter,
     /// LayerNorm between the linear layer and the activation.
     LayerNorm,
+    /// BatchNorm before the activation, its output scaled and shifted by fresh noise at
+    /// every training step; inference is plain BN.
+    BnNoisy,
+    /// Batch Renormalization before the activation; inference is plain BN.
+    BatchRenorm,
 }
 
 impl Norm {
     /// Whether the block holds a BatchNorm (batch statistics, running statistics).
     pub fn uses_bn(self) -> bool {
-        matches!(self, Norm::BnBefore | Norm::BnAfter)
+        matches!(
+            self,
+            Norm::BnBefore | Norm::BnAfter | Norm::BnNoisy | Norm::BatchRenorm
+        )
     }
 
     /// Whether the block holds a LayerNorm.

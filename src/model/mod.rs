@@ -15,6 +15,10 @@ pub mod kinds;
 pub mod net;
 pub mod pixel_input;
 pub mod probe;
+pub mod renorm;
+mod renorm_dfdx;
+#[cfg(test)]
+mod renorm_tests;
 pub mod sgd;
 pub mod stream;
 mod types;

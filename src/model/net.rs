@@ -13,6 +13,7 @@ use super::block::{flat_head, values, Batch, Dev, Layer, Traced, E};
 use super::flat::{FlatNet, Scratch};
 use super::fused;
 use super::kinds::{Activation, Block, Init, Norm, Variant, VariantSettings};
+use super::renorm::Schedule;
 use super::stream::Stream;
 use crate::seeds::mix;
 
@@ -28,8 +29,12 @@ pub struct Net<E2: Dtype = E, D: Storage<E2> = Dev> {
     pub first: Layer<INPUT, E2, D>,
     pub hidden: Vec<Layer<HIDDEN, E2, D>>,
     pub head: Linear<HIDDEN, OUTPUT, E2, D>,
-    /// What training draws at each step (dropout masks), seeded from the spec's seed.
+    /// What training draws at each step (dropout masks, noisy BN's noise), seeded from the
+    /// spec's seed.
     pub stream: Stream,
+    /// Batch Renorm's clipping schedule and the training steps taken; a trainer sets the
+    /// run's length (`Schedule::new`), other variants ignore it.
+    pub renorm: Schedule,
 }
 
 impl<E2: Dtype, D: Storage<E2>> Net<E2, D> {
@@ -154,6 +159,7 @@ pub fn build(dev: &Dev, spec: &NetSpec) -> Net {
         hidden,
         head,
         stream: Stream::new(spec.seed),
+        renorm: Schedule::default(),
     };
     net.init_weights(spec.init, spec.seed);
     net
@@ -264,17 +270,19 @@ impl Network for Net {
     }
 
     fn forward_train(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced> {
-        let mut h = self.first.forward_train(x, false, &mut self.stream);
+        let limits = self.renorm.advance();
+        let mut h = self.first.forward_train(x, false, &mut self.stream, limits);
         for b in self.hidden.iter_mut() {
-            h = b.forward_train(h, true, &mut self.stream);
+            h = b.forward_train(h, true, &mut self.stream, limits);
         }
         fused::linear_act(h, &self.head, None, true)
     }
 
     fn forward_train_dfdx(&mut self, x: Batch<INPUT, Traced>) -> Batch<OUTPUT, Traced> {
-        let mut h = self.first.forward_train_dfdx(x, &mut self.stream);
+        let limits = self.renorm.advance();
+        let mut h = self.first.forward_train_dfdx(x, &mut self.stream, limits);
         for b in self.hidden.iter_mut() {
-            h = b.forward_train_dfdx(h, &mut self.stream);
+            h = b.forward_train_dfdx(h, &mut self.stream, limits);
         }
         self.head.forward(h)
     }

@@ -5,9 +5,15 @@
 
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
 
 use super::types::E;
 use crate::seeds::mix;
+
+/// Noisy BN's per-step scale range, mean range (±) and per-activation spread.
+pub const NOISE_SCALE: (f32, f32) = (0.5, 1.5);
+pub const NOISE_MEAN: f32 = 1.0;
+pub const NOISE_SPREAD: f32 = 0.25;
 
 #[derive(Debug, Clone)]
 pub struct Stream(ChaCha8Rng);
@@ -36,6 +42,29 @@ impl Stream {
                 }
             })
             .collect()
+    }
+
+    /// Noisy BN's noise for one BN layer of `width` units over `rows` samples at one step:
+    /// each unit j draws a scale s_j ~ U(0.5, 1.5) and a mean μ_j ~ U(−1, 1) afresh, then
+    /// every activation gets its own shift m_ij ~ N(μ_j, 0.25²), so y ← s_j·y + m_ij has a
+    /// non-zero mean and a non-unit variance that both change at every step. Drawn in that
+    /// order (the scales, the means, the shifts row by row), so a seed gives one run.
+    /// Returns the scales (one per unit) and the shifts (rows × width).
+    pub fn bn_noise(&mut self, rows: usize, width: usize) -> (Vec<E>, Vec<E>) {
+        let scale: Vec<E> = (0..width)
+            .map(|_| self.uniform(NOISE_SCALE.0, NOISE_SCALE.1))
+            .collect();
+        let mean: Vec<E> = (0..width)
+            .map(|_| self.uniform(-NOISE_MEAN, NOISE_MEAN))
+            .collect();
+        let mut shift = Vec::with_capacity(rows * width);
+        for _ in 0..rows {
+            for m in &mean {
+                let z: E = self.0.sample(StandardNormal);
+                shift.push(m + NOISE_SPREAD * z);
+            }
+        }
+        (scale, shift)
     }
 
     /// A value uniform in [lo, hi).

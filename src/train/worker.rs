@@ -105,6 +105,8 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
     }
     let spe = cfg.steps_per_epoch(n_train, b);
     let total = cfg.total_steps(n_train, b);
+    // Batch Renorm's clipping schedule is scaled to the run's length.
+    net.renorm = model::renorm::Schedule::new(total);
     let mut log_due = Cadence::new(cfg.log_every, SERIES_CAP);
     let mut eval_due = Cadence::new(cfg.eval_interval(n_train, b), SERIES_CAP);
     let mut probe_due = Cadence::new(cfg.probe_every, PROBE_CAP);

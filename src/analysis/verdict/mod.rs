@@ -180,7 +180,7 @@ pub fn judge(preset: &str, claim: &str, g: &Groups) -> Option<Verdict> {
         "small-batch" => presets::small_batch(g, bn, &mut notes),
         "placement" => presets::placement(g, &mut notes),
         "depth" => literature::depth(g, bn, &mut notes),
-        "ics" => literature::ics(g, bn, None, &mut notes),
+        "ics" => literature::ics(g, bn, Some(Variant::BnNoisy), &mut notes),
         _ => accuracy_parts(g, bn),
     };
     // A part with no measurement (a run without the probes it needs) decides nothing.
