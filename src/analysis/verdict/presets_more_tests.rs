@@ -437,3 +437,40 @@ fn placement_weighs_where_against_whether() {
         .collect();
     assert!(placement(&all_variants(no_after), &mut Vec::new()).is_empty());
 }
+
+#[test]
+fn dropout_is_judged_on_the_variance_shift_and_the_arms_accuracy() {
+    let arms = |shift_before: f64, acc_before: f64| {
+        let mut jobs = Vec::new();
+        for s in 1..=3u64 {
+            let w = 0.002 * s as f64;
+            let mut bn = test_job(Variant::Bn, s, 0.90 + w);
+            bn.probes.var_shift = vec![(Layer::Hidden(1), 1.0), (Layer::Hidden(2), 1.02 + w)];
+            let mut before = test_job(Variant::BnDropoutBefore, s, acc_before + 2.0 * w);
+            // Layer 1 has no dropout before it and is left out of the measure.
+            before.probes.var_shift = vec![
+                (Layer::Hidden(1), 5.0),
+                (Layer::Hidden(2), shift_before + 3.0 * w),
+            ];
+            let after = test_job(Variant::BnDropout, s, 0.89 + w);
+            jobs.extend([test_job(Variant::Plain, s, 0.88), bn, before, after]);
+        }
+        all_variants(jobs)
+    };
+    let v = judge("dropout", "claim", &arms(1.5, 0.85)).expect("a verdict");
+    assert_eq!(v.outcome, Outcome::Supported, "{:?}", v.deciding);
+    assert!(
+        v.deciding[0].starts_with("variance shift"),
+        "{}",
+        v.deciding[0]
+    );
+    assert!(v.deciding[0].contains("BN 1.0"), "{}", v.deciding[0]);
+    // A shift below 1 is as far off as one above: |ln| of 1/1.5 is that of 1.5.
+    let v = judge("dropout", "claim", &arms(1.0 / 1.5, 0.85)).expect("a verdict");
+    assert_eq!(v.outcome, Outcome::Supported, "{:?}", v.deciding);
+    // The shift without its cost is mixed; no shift and no cost is not supported.
+    let v = judge("dropout", "claim", &arms(1.5, 0.90)).expect("a verdict");
+    assert_eq!(v.outcome, Outcome::Mixed, "{:?}", v.deciding);
+    let v = judge("dropout", "claim", &arms(1.02, 0.90)).expect("a verdict");
+    assert_ne!(v.outcome, Outcome::Supported, "{:?}", v.deciding);
+}
