@@ -268,11 +268,11 @@ mod tests {
             })
             .collect();
         let mut logs = 0.0;
-        for j in 0..width {
+        for (j, &rv) in rvar.iter().enumerate() {
             let col: Vec<f64> = x.iter().skip(j).step_by(width).copied().collect();
             let m = col.iter().sum::<f64>() / n as f64;
             let v = col.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
-            logs += (f64::from(rvar[j]) / v).ln();
+            logs += (f64::from(rv) / v).ln();
         }
         let want = (logs / width as f64).exp();
         let got = var_shift(&tap, width, &gamma, &rvar, eps).unwrap();

@@ -267,7 +267,7 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
             probe::preact_metrics(&taps, 0, HIDDEN, &mut values);
             // Only where the taps are the BN's outputs: after the activation they are not.
             if id.variant.norm() == model::Norm::BnBefore {
-                let eps = net.batchnorm(0).map_or(1e-5, |b| f64::from(b.epsilon));
+                let eps = net.batchnorm(0).map_or(1e-5, |b| b.epsilon);
                 probe::var_shift_metrics(&stats, &taps, HIDDEN, eps, &mut values);
             }
         }
