@@ -125,29 +125,13 @@ mod tests {
         let (m, v, rm, rv) = ([5.0], [4.0], [1.0], [1.0]);
         let (r, d) = factors(&m, &v, &rm, &rv, 0.0, Limits::FULL);
         assert_eq!((r[0], d[0]), (2.0, 4.0));
-        let (r, d) = factors(
-            &m,
-            &v,
-            &rm,
-            &rv,
-            0.0,
-            Limits {
-                r_max: 1.5,
-                d_max: 1.0,
-            },
-        );
+        let tight = Limits {
+            r_max: 1.5,
+            d_max: 1.0,
+        };
+        let (r, d) = factors(&m, &v, &rm, &rv, 0.0, tight);
         assert_eq!((r[0], d[0]), (1.5, 1.0));
-        let (r, d) = factors(
-            &[-5.0],
-            &[0.25],
-            &rm,
-            &rv,
-            0.0,
-            Limits {
-                r_max: 1.5,
-                d_max: 1.0,
-            },
-        );
+        let (r, d) = factors(&[-5.0], &[0.25], &rm, &rv, 0.0, tight);
         assert_eq!((r[0], d[0]), (1.0 / 1.5, -1.0));
         let (r, d) = factors(&m, &v, &rm, &rv, 0.0, Limits::BN);
         assert_eq!((r[0], d[0].abs()), (1.0, 0.0));
