@@ -229,7 +229,7 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "dropout",
-        title: "Dropout before BN: the variance shift (1,000 images)",
+        title: "Dropout's variance shift",
         claim: "dropout before a BN shifts the variance it normalizes with away from the one it meets in inference and costs accuracy; dropout only after the last BN does not (Li et al. 2019)",
         look_at: "bn_var_shift per layer (Internals) and the validation accuracy of the five arms",
         build: |c| {

@@ -11,10 +11,7 @@ use super::kinds::{Activation, Block, Norm};
 use super::renorm::Limits;
 use super::renorm_dfdx;
 use super::stream::Stream;
-pub use super::types::{Batch, Dev, Traced, E};
-
-/// Every hidden layer is this wide.
-pub const HIDDEN: usize = 100;
+pub use super::types::{values, Batch, Dev, Traced, E, HIDDEN};
 
 /// `I` inputs to `HIDDEN` outputs. `bn` is present exactly when `norm` uses it, so a block
 /// without normalization holds no BN parameters for an optimizer or a probe to meet.
@@ -107,13 +104,6 @@ fn activate<S: Shape, T: Tape<E, Dev>>(
         Activation::Relu => x.relu(),
         Activation::Tanh => x.tanh(),
     }
-}
-
-/// A tensor's values by memcpy (dfdx's `as_vec` walks the strides one element at a time).
-pub fn values<S: Shape, T>(t: &Tensor<S, E, Dev, T>) -> Vec<E> {
-    let mut v = vec![0.0; t.shape().num_elements()];
-    t.copy_into(&mut v);
-    v
 }
 
 fn tap_into<S: Shape>(tap: Option<&mut Vec<E>>, x: &Tensor<S, E, Dev>) {

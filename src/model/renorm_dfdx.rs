@@ -5,10 +5,9 @@
 use dfdx::nn::modules::BatchNorm1D;
 use dfdx::prelude::*;
 
-use super::block::{values, HIDDEN};
 use super::fused::update_running;
 use super::renorm::{self, Limits};
-use super::types::{Batch, Traced, E};
+use super::types::{values, Batch, Traced, E, HIDDEN};
 
 /// γ·((z − μ_B)/σ_B · r + d) + β, then the running statistics updated as BN updates them.
 pub fn batch_renorm(
