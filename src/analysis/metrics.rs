@@ -379,6 +379,9 @@ impl JobMetrics {
     }
 }
 
+/// Chance accuracy: one of the ten balanced classes.
+pub const CHANCE: f64 = 1.0 / crate::data::CLASSES as f64;
+
 /// Final validation accuracy below this counts as "did not learn" (chance is 10%).
 pub const CHANCE_BAND: f64 = 0.2;
 

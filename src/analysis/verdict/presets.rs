@@ -91,12 +91,9 @@ fn trains(g: &Groups, v: Variant, seed: u64) -> impl Fn(&JobMetrics) -> bool {
         .filter(|j| j.variant == v && j.seed == seed && !j.diverged())
         .filter_map(final_acc)
         .fold(f64::NEG_INFINITY, f64::max);
-    let floor = CHANCE + (best - CHANCE) / 2.0;
+    let floor = super::super::metrics::CHANCE + (best - super::super::metrics::CHANCE) / 2.0;
     move |j| stable(j) && final_acc(j).is_some_and(|a| a >= floor)
 }
-
-/// Chance accuracy on ten balanced classes.
-const CHANCE: f64 = 0.1;
 
 /// Per seed, the largest swept value at which `ok` held for `variant`.
 fn largest(g: &Groups, v: Variant, seed: u64, ok: impl Fn(&JobMetrics) -> bool) -> Option<f64> {
