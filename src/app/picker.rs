@@ -4,7 +4,7 @@
 //! look at.
 
 use super::{Action, App, Pick, View};
-use crate::metric::Metric;
+use crate::metric::{Layer, LayerMetric, Metric};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Picker {
@@ -25,6 +25,11 @@ pub fn opening(preset: &str) -> (View, Option<Pick>) {
     match preset {
         "smoothness" => (View::Curves, Some(Pick::Metric(Metric::SmoothBeta))),
         "generalization" => (View::Curves, Some(Pick::Gap)),
+        // The second hidden layer's BN is the first one a dropout can precede.
+        "dropout" => (
+            View::Curves,
+            Some(Pick::Metric(LayerMetric::BnVarShift.of(Layer::Hidden(2)))),
+        ),
         "deep" => (View::Internals, None),
         _ => (View::Curves, None),
     }
