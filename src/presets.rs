@@ -231,7 +231,7 @@ pub const PRESETS: &[Preset] = &[
         name: "dropout",
         title: "Dropout's variance shift",
         claim: "dropout before a BN shifts the variance it normalizes with away from the one it meets in inference and costs accuracy; dropout only after the last BN does not (Li et al. 2019)",
-        look_at: "bn_var_shift.l2 on the left chart (m picks another layer) and the validation accuracy of the five arms",
+        look_at: "the second BN's running over inference variance (left chart, m picks another layer); validation accuracy of the five arms",
         build: |c| {
             // Where overfitting happens, as in `generalization`: dropout has work to do.
             c.variants = vec![
