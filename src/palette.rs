@@ -8,7 +8,7 @@
 use crate::model::Variant;
 
 /// Okabe–Ito, in the order variants take them (plain orange, BN blue, BN-after green, …).
-pub const RGB: [(u8, u8, u8); 9] = [
+pub const RGB: [(u8, u8, u8); 12] = [
     (0xE6, 0x9F, 0x00),
     (0x00, 0x72, 0xB2),
     (0x00, 0x9E, 0x73),
@@ -20,9 +20,13 @@ pub const RGB: [(u8, u8, u8); 9] = [
     // Tol's rose.
     (0xBB, 0xBB, 0xBB),
     (0xCC, 0x66, 0x77),
+    // Tol's teal, olive and purple.
+    (0x44, 0xAA, 0x99),
+    (0x99, 0x99, 0x33),
+    (0xAA, 0x44, 0x99),
 ];
 
-pub const MARKS: [&str; 9] = ["●", "■", "▲", "◆", "▼", "★", "✚", "○", "□"];
+pub const MARKS: [&str; 12] = ["●", "■", "▲", "◆", "▼", "★", "✚", "○", "□", "◇", "△", "▽"];
 
 fn slot(v: Variant) -> usize {
     Variant::ALL

@@ -45,11 +45,33 @@ pub enum Variant {
     /// Batch Renormalization before the activation (Ioffe 2017): batch statistics corrected
     /// towards the running ones by the clipped r and d, so training and inference agree.
     BatchRenorm,
+    /// BN before the activation with the random linear weights frozen at their init: only
+    /// γ, β and the output layer train (Frankle et al. 2020).
+    BnOnly,
+    /// BN-only's control: γ and β frozen at 1 and 0, and as many hidden-layer weights as
+    /// BN-only trains (two per unit, drawn at random from the unit's inputs) train with the
+    /// output layer.
+    BnRandom,
+    /// Only the output layer trains, on the frozen random BN net's features: what neither γ,
+    /// β nor any hidden weight adds.
+    BnFrozen,
+}
+
+/// Which of a net's parameters its training updates; the output layer always trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trainable {
+    All,
+    /// γ and β of every hidden block, no hidden linear weight or bias.
+    NormOnly,
+    /// This many weights per hidden unit, drawn from its inputs; no bias, γ or β.
+    RandomPerUnit(usize),
+    /// Nothing of the hidden blocks.
+    HeadOnly,
 }
 
 impl Variant {
     /// Every variant; a new one goes at the end (its colour and mark follow its position).
-    pub const ALL: [Variant; 9] = [
+    pub const ALL: [Variant; 12] = [
         Variant::Plain,
         Variant::Bn,
         Variant::BnAfter,
@@ -59,6 +81,9 @@ impl Variant {
         Variant::LayerNorm,
         Variant::BnNoisy,
         Variant::BatchRenorm,
+        Variant::BnOnly,
+        Variant::BnRandom,
+        Variant::BnFrozen,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +97,9 @@ impl Variant {
             Variant::LayerNorm => "layernorm",
             Variant::BnNoisy => "bn-noisy",
             Variant::BatchRenorm => "batch-renorm",
+            Variant::BnOnly => "bn-only",
+            Variant::BnRandom => "bn-random",
+            Variant::BnFrozen => "bn-frozen",
         }
     }
 
@@ -90,6 +118,9 @@ impl Variant {
             Variant::LayerNorm => "LayerNorm",
             Variant::BnNoisy => "noisy BN",
             Variant::BatchRenorm => "Batch Renorm",
+            Variant::BnOnly => "BN, only γ and β trained",
+            Variant::BnRandom => "BN, 2 random weights per unit trained",
+            Variant::BnFrozen => "BN, only the output layer trained",
         }
     }
 
@@ -102,11 +133,27 @@ impl Variant {
     pub fn norm(self) -> Norm {
         match self {
             Variant::Plain | Variant::PlainDropout => Norm::None,
-            Variant::Bn | Variant::BnDropout | Variant::BnDropoutBefore => Norm::BnBefore,
+            Variant::Bn
+            | Variant::BnDropout
+            | Variant::BnDropoutBefore
+            | Variant::BnOnly
+            | Variant::BnRandom
+            | Variant::BnFrozen => Norm::BnBefore,
             Variant::BnAfter => Norm::BnAfter,
             Variant::LayerNorm => Norm::LayerNorm,
             Variant::BnNoisy => Norm::BnNoisy,
             Variant::BatchRenorm => Norm::BatchRenorm,
+        }
+    }
+
+    /// What training updates; every variant but the three of Frankle et al.'s experiment
+    /// trains everything.
+    pub fn trainable(self) -> Trainable {
+        match self {
+            Variant::BnOnly => Trainable::NormOnly,
+            Variant::BnRandom => Trainable::RandomPerUnit(2),
+            Variant::BnFrozen => Trainable::HeadOnly,
+            _ => Trainable::All,
         }
     }
 

@@ -7,6 +7,7 @@ mod collection;
 mod dropout_tests;
 pub mod flat;
 pub mod flat_layer;
+pub mod freeze;
 pub mod fused;
 #[cfg(test)]
 mod fused_tests;
@@ -23,7 +24,7 @@ pub mod sgd;
 pub mod stream;
 mod types;
 
-pub use kinds::{Activation, Block, Init, Norm, Variant, VariantSettings};
+pub use kinds::{Activation, Block, Init, Norm, Trainable, Variant, VariantSettings};
 pub use net::{build, LayerStats, Net, NetSpec, Network, HIDDEN, INPUT, MAX_DEPTH, OUTPUT};
 pub use types::{Batch, Dev, Traced, E};
 

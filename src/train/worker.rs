@@ -92,6 +92,8 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
         },
     );
     let mut opt = Opt::new(&net, cfg.optimizer, spec.lr, cfg.momentum);
+    // Frankle et al.'s variants keep part of the net at its init; the rest trains as usual.
+    let freeze = model::freeze::Freeze::new(&net, id.variant.trainable(), id.seed);
     let b = spec.batch_size;
     let n_train = data.train.len();
     if n_train < b {
@@ -292,6 +294,7 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
                 message: Some(e.to_string()),
             };
         }
+        freeze.restore(&mut net);
         net.zero_grads(&mut grads);
 
         if eval_due.due(step) || step == total {
