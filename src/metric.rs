@@ -91,10 +91,13 @@ pub enum LayerMetric {
     /// A BN's running variance over the variance of its input in inference mode, geometric
     /// mean over units (Li et al. 2019's variance shift; 1 is none).
     BnVarShift,
+    /// The fraction of a BN's units whose |γ| is below `model::probe::GAMMA_OFF`: units training has
+    /// switched off (Frankle et al. 2020).
+    BnGammaOff,
 }
 
 impl LayerMetric {
-    pub const ALL: [LayerMetric; 21] = [
+    pub const ALL: [LayerMetric; 22] = [
         LayerMetric::GradNorm,
         LayerMetric::WeightNorm,
         LayerMetric::BnGammaMean,
@@ -116,6 +119,7 @@ impl LayerMetric {
         LayerMetric::IcsCos,
         LayerMetric::IcsRel,
         LayerMetric::BnVarShift,
+        LayerMetric::BnGammaOff,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -141,6 +145,7 @@ impl LayerMetric {
             LayerMetric::IcsCos => "ics_cos",
             LayerMetric::IcsRel => "ics_rel",
             LayerMetric::BnVarShift => "bn_var_shift",
+            LayerMetric::BnGammaOff => "bn_gamma_off",
         }
     }
 

@@ -123,6 +123,8 @@ pub struct Probes {
     /// geometric mean over the probes after the first tenth of training, once the running
     /// statistics have caught up with the start.
     pub var_shift: Vec<(Layer, f64)>,
+    /// Per BN layer, the fraction of its units whose γ is near 0, at the last probe.
+    pub gamma_off: Vec<(Layer, f64)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -141,6 +143,7 @@ impl Probes {
         let mut init_grads: Vec<(Layer, f64)> = Vec::new();
         let mut ics: Vec<(Layer, [Vec<f64>; 3])> = Vec::new();
         let mut shifts: Vec<(u64, Layer, f64)> = Vec::new();
+        let mut gamma_off: Vec<(Layer, u64, f64)> = Vec::new();
         for r in &job.rows {
             let crate::metric::Metric::Layer(k, l) = r.metric else {
                 continue;
@@ -148,6 +151,14 @@ impl Probes {
             let slot = match k {
                 K::BnVarShift => {
                     shifts.push((r.step, l, r.value));
+                    continue;
+                }
+                K::BnGammaOff => {
+                    match gamma_off.iter_mut().find(|x| x.0 == l) {
+                        Some(x) if x.1 > r.step => {}
+                        Some(x) => (x.1, x.2) = (r.step, r.value),
+                        None => gamma_off.push((l, r.step, r.value)),
+                    }
                     continue;
                 }
                 K::InitGradNorm => {
@@ -188,8 +199,10 @@ impl Probes {
                 Some((l, super::stats::geo_mean(&v)?))
             })
             .collect();
+        gamma_off.sort_by_key(|x| x.0);
         Self {
             var_shift,
+            gamma_off: gamma_off.into_iter().map(|(l, _, v)| (l, v)).collect(),
             init_grads,
             ics: ics
                 .into_iter()
@@ -228,6 +241,11 @@ impl Probes {
             .map(|(_, s)| s.ln().abs())
             .collect();
         super::stats::mean(&v)
+    }
+
+    /// The fraction of all hidden BN units switched off (|γ| near 0) at the end.
+    pub fn gamma_off_fraction(&self) -> Option<f64> {
+        super::stats::mean(&self.gamma_off.iter().map(|x| x.1).collect::<Vec<_>>())
     }
 
     /// Geometric mean over layers of each layer's mean ‖G − G′‖ / ‖G‖.

@@ -103,6 +103,16 @@ pub fn preact_metrics(taps: &[Vec<f32>], unit: usize, width: usize, out: &mut Ve
     }
 }
 
+/// |γ| below this switches a unit off: its output is then nearly the constant act(β) (γ
+/// starts at 1). Frankle et al. (2020) count such units; the threshold is bnlab's.
+pub const GAMMA_OFF: f32 = 0.05;
+
+/// The fraction of `gamma` whose magnitude is below `GAMMA_OFF`.
+pub fn gamma_off(gamma: &[f32]) -> f64 {
+    let off = gamma.iter().filter(|g| g.abs() < GAMMA_OFF).count();
+    off as f64 / gamma.len().max(1) as f64
+}
+
 /// Gradient and weight norms of every layer, and BN parameter statistics where present.
 /// `previous` holds the last probe's running statistics to measure their drift.
 pub fn layer_metrics(
@@ -127,6 +137,7 @@ pub fn layer_metrics(
                 // A LayerNorm: γ and β, but no running statistics to report.
                 continue;
             }
+            out.push((K::BnGammaOff.of(l), gamma_off(&bn.gamma)));
             out.push((K::BnRmeanMean.of(l), mean_std(&bn.running_mean).0));
             out.push((K::BnRvarMean.of(l), mean_std(&bn.running_var).0));
             let drift = |a: &[f32], b: &[f32]| {
