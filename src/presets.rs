@@ -246,6 +246,23 @@ pub const PRESETS: &[Preset] = &[
             c.probe_every = 100;
         },
     },
+    Preset {
+        name: "bn-only",
+        title: "Only γ and β trained",
+        claim: "with the random hidden weights frozen, training only BN's γ and β reaches a higher accuracy than training as many randomly chosen hidden weights, or the output layer alone (Frankle et al. 2020)",
+        look_at: "validation accuracy of the three frozen arms beside fully trained plain and BN; units with γ near 0 in the summary",
+        build: |c| {
+            // Frankle et al.'s nets are ReLU ResNets with He's init.
+            relu_he(c);
+            c.variants = vec![
+                Variant::Plain,
+                Variant::Bn,
+                Variant::BnOnly,
+                Variant::BnRandom,
+                Variant::BnFrozen,
+            ];
+        },
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Preset> {

@@ -1,6 +1,8 @@
 //! The claims tested by the experiments from the literature on why BN works: gradients at
 //! initialization against depth (Yang et al. 2019), internal covariate shift (Santurkar
-//! et al. 2018) and the variance shift of dropout before BN (Li et al. 2019). Each part orients its per-seed values so that above zero supports the claim.
+//! et al. 2018), the variance shift of dropout before BN (Li et al. 2019) and what γ and β
+//! alone can train (Frankle et al. 2020). Each part orients its per-seed values so that above
+//! zero supports the claim.
 
 use super::*;
 
@@ -242,3 +244,68 @@ pub(super) fn dropout(g: &Groups, bn: Variant, notes: &mut Vec<String>) -> Vec<P
     notes.push("The variance shift is measured on a fixed batch of validation images in inference mode every probe, from the BN's outputs (an affine map of its inputs per unit); it is 1 when the running variance is the variance the BN sees at test time.".into());
     parts
 }
+
+/// Frankle et al. 2020: with every hidden weight frozen at its random init, training γ and β
+/// (with the output layer) reaches a higher accuracy than training as many randomly chosen
+/// hidden weights, or the output layer alone. The parts test the direction; how large the gap
+/// is (far, in the paper's ResNets) is for the reader, in the deciding lines.
+pub(super) fn bn_only(g: &Groups, bn: Variant, notes: &mut Vec<String>) -> Vec<Part> {
+    let (only, random, frozen) = (
+        g.of(0, Variant::BnOnly),
+        g.of(0, Variant::BnRandom),
+        g.of(0, Variant::BnFrozen),
+    );
+    if only.is_empty() || random.is_empty() {
+        return Vec::new();
+    }
+    let acc = |x: &[&JobMetrics], y: &[&JobMetrics]| per_seed(x, y, final_acc, false);
+    let mean_pp = |v: &[f64]| opt(super::super::stats::mean(v), pp);
+    let only_random = acc(&only, &random);
+    let mut parts = vec![Part::new(
+        format!(
+            "final validation accuracy, only γ and β trained − as many random hidden weights trained: {}",
+            mean_pp(&only_random)
+        ),
+        &only_random,
+        ONE_SEED_ACC_PP / 100.0,
+    )];
+    if !frozen.is_empty() {
+        let only_frozen = acc(&only, &frozen);
+        parts.push(Part::new(
+            format!(
+                "final validation accuracy, only γ and β trained − only the output layer trained: {}",
+                mean_pp(&only_frozen)
+            ),
+            &only_frozen,
+            ONE_SEED_ACC_PP / 100.0,
+        ));
+    }
+    let arms: Vec<String> = g
+        .variants
+        .iter()
+        .filter_map(|&v| {
+            Some(format!(
+                "{} {}",
+                v.label(),
+                pct(mean(&g.of(0, v), final_acc)?)
+            ))
+        })
+        .collect();
+    notes.push(format!(
+        "Final validation accuracy per arm: {}.",
+        arms.join("; ")
+    ));
+    let off = |j: &JobMetrics| j.probes.gamma_off_fraction();
+    let limit = crate::model::probe::GAMMA_OFF;
+    notes.push(format!(
+        "Hidden units switched off at the end (|γ| < {limit}): only γ and β trained {}, full BN {} (Frankle et al. find a quarter to a third of the channels of deep ResNets disabled when only BN trains).",
+        opt(mean(&only, off), pct),
+        opt(mean(&g.of(0, bn), off), pct),
+    ));
+    notes.push("Both frozen arms train the output layer and 2 parameters per hidden unit (γ and β, or two of its input weights drawn at random per seed); the hidden weights keep their random init, the running statistics still follow the batches. Frankle et al. ran deep ResNets on CIFAR-10 and ImageNet (82% on CIFAR-10 with BN alone, far above as many random parameters); this is a 3-layer MLP on MNIST.".into());
+    parts
+}
+
+#[cfg(test)]
+#[path = "literature_tests.rs"]
+mod tests;

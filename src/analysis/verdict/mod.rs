@@ -171,6 +171,7 @@ pub fn judge(preset: &str, claim: &str, g: &Groups) -> Option<Verdict> {
     let mut notes = Vec::new();
     let parts = match preset {
         "dropout" => literature::dropout(g, bn, &mut notes),
+        "bn-only" => literature::bn_only(g, bn, &mut notes),
         "ioffe2015" => presets::ioffe(g, bn, &mut notes),
         "high-lr" => presets::high_lr(g, bn, &mut notes),
         "bad-init" => presets::bad_init(g, bn, &mut notes),
