@@ -103,7 +103,11 @@ fn others_label(vs: &[Variant]) -> String {
     if vs.is_empty() {
         return "nothing (plain alone)".into();
     }
-    let names: Vec<&str> = vs.iter().map(|v| v.label()).collect();
+    // Several long labels would not fit the row: a set is named by its short names.
+    if let [one] = vs {
+        return one.label().to_string();
+    }
+    let names: Vec<&str> = vs.iter().map(|v| v.as_str()).collect();
     names.join(" + ")
 }
 const ACTIVATIONS: [Activation; 3] = [Activation::Sigmoid, Activation::Relu, Activation::Tanh];
@@ -468,5 +472,15 @@ mod tests {
         let e = f.to_config(&ALL).unwrap_err();
         assert_eq!(e.field, Some(FieldKey::Lr));
         assert!(e.message.contains("not a number"), "{}", e.message);
+    }
+
+    #[test]
+    fn one_compared_net_is_named_in_full_and_a_set_by_short_names() {
+        assert_eq!(others_label(&[Variant::Bn]), "BN (before act.)");
+        assert_eq!(
+            others_label(&[Variant::Bn, Variant::BnOnly, Variant::BnFrozen]),
+            "bn + bn-only + bn-frozen"
+        );
+        assert_eq!(others_label(&[]), "nothing (plain alone)");
     }
 }

@@ -49,11 +49,18 @@ pub fn gauges(f: &mut Frame, area: Rect, run: &RunView, rows_: &[&VariantRow]) {
                 theme::dim(),
             )
         } else {
+            // Per seed, so 3 seeds of 2,400 steps read 2400/2400 ×3 rather than 7200/7200.
+            let n = jobs.len().max(1) as u64;
+            let seeds = if n > 1 {
+                format!(" ×{n}")
+            } else {
+                String::new()
+            };
             Span::raw(format!(
-                "step {}/{}  ep {:.1}  {}{eta} ",
-                st.steps,
-                st.total,
-                st.steps as f64 / (spe * jobs.len().max(1) as u64) as f64,
+                "step {}/{}{seeds}  ep {:.1}  {}{eta} ",
+                st.steps.div_ceil(n),
+                st.total.div_ceil(n),
+                st.steps as f64 / (spe * n) as f64,
                 fmt_secs(st.elapsed)
             ))
         };
