@@ -5,18 +5,18 @@
 //! kernel with a vector version chooses it through one mechanism, [`dispatch`], and is
 //! tested against its portable version: the same bits wherever the code promises them.
 
-pub mod activation;
-pub mod batchnorm;
-pub mod dispatch;
-pub mod gemm;
-pub mod layernorm;
-pub mod peak;
-pub mod pixels;
-pub mod pool;
-pub mod reduce;
-pub mod row_sums;
-pub mod sparse;
-pub mod transpose;
+pub(crate) mod activation;
+pub(crate) mod batchnorm;
+pub(crate) mod dispatch;
+pub(crate) mod gemm;
+pub(crate) mod layernorm;
+pub(crate) mod peak;
+pub(crate) mod pixels;
+pub(crate) mod pool;
+pub(crate) mod reduce;
+pub(crate) mod row_sums;
+pub(crate) mod sparse;
+pub(crate) mod transpose;
 
 pub use activation::{relu, relu_backward, sigmoid, sigmoid_backward, tanh, tanh_backward};
 pub use gemm::{ab, abt, atb};

@@ -1,27 +1,27 @@
 //! Models: one dfdx MLP type whose depth, normalization and activation are run-time choices.
 
 mod activate;
-pub mod block;
+pub(crate) mod block;
 mod collection;
 #[cfg(test)]
 mod dropout_tests;
-pub mod flat;
+pub(crate) mod flat;
 pub mod flat_layer;
-pub mod freeze;
-pub mod fused;
+pub(crate) mod freeze;
+pub(crate) mod fused;
 #[cfg(test)]
 mod fused_tests;
-pub mod infer;
+pub(crate) mod infer;
 pub mod kinds;
-pub mod net;
+pub(crate) mod net;
 pub mod pixel_input;
-pub mod probe;
-pub mod renorm;
+pub(crate) mod probe;
+pub(crate) mod renorm;
 mod renorm_dfdx;
 #[cfg(test)]
 mod renorm_tests;
 pub mod sgd;
-pub mod stream;
+pub(crate) mod stream;
 mod types;
 
 pub use kinds::{Activation, Block, Init, Norm, Trainable, Variant, VariantSettings};

@@ -4,17 +4,6 @@
 use super::net::LayerStats;
 use crate::metric::{Layer, LayerMetric as K, Metric};
 
-/// The `q`-quantile (0..=1) of `sorted` by linear interpolation.
-pub fn quantile(sorted: &[f32], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    let w = pos - lo as f64;
-    f64::from(sorted[lo]) * (1.0 - w) + f64::from(sorted[hi]) * w
-}
-
 /// p15, p50, p85 of the values (the bands of Ioffe & Szegedy's Figure 1).
 pub fn bands(values: &[f32]) -> [f64; 3] {
     let mut v: Vec<i32> = values
@@ -204,6 +193,17 @@ fn var_shift(tap: &[f32], width: usize, gamma: &[f32], rvar: &[f32], eps: f64) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reference for `bands`: the `q`-quantile (0..=1) of `sorted` by linear interpolation.
+    fn quantile(sorted: &[f32], q: f64) -> f64 {
+        if sorted.is_empty() {
+            return f64::NAN;
+        }
+        let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+        let w = pos - lo as f64;
+        f64::from(sorted[lo]) * (1.0 - w) + f64::from(sorted[hi]) * w
+    }
 
     #[test]
     fn bands_are_ordered_and_exact_on_a_ramp() {

@@ -1,11 +1,11 @@
 //! Runs: the record of a run in memory, and its folder on disk.
 
-pub mod folder;
-pub mod grid;
+pub(crate) mod folder;
+pub(crate) mod grid;
 pub mod limits;
-pub mod pool;
+pub(crate) mod pool;
 pub mod record;
-pub mod save;
+pub(crate) mod save;
 
 pub use folder::{list, load, RunError};
 pub use record::{DataInfo, JobRecord, MetricRow, RunRecord};

@@ -1,16 +1,16 @@
 //! Training: configs, one worker thread per trainer, typed events, shared control.
 
-pub mod cadence;
-pub mod config;
+pub(crate) mod cadence;
+pub(crate) mod config;
 pub mod eval;
-pub mod events;
-pub mod field;
-pub mod ics;
-pub mod init_grads;
+pub(crate) mod events;
+pub(crate) mod field;
+pub(crate) mod ics;
+pub(crate) mod init_grads;
 pub mod optim;
 #[cfg(test)]
 mod reference_tests;
-pub mod session;
+pub(crate) mod session;
 pub mod smooth;
 pub mod worker;
 
