@@ -5,6 +5,7 @@ pub mod grid;
 pub mod limits;
 pub mod pool;
 pub mod record;
+pub mod remove;
 pub mod save;
 
 pub use folder::{list, load, RunError};
