@@ -122,6 +122,11 @@ pub fn detail(c: &RunConfig) -> String {
     let swept = c.sweep.as_ref().map(|s| s.param);
     let variants: Vec<&str> = c.variants.iter().map(|v| v.as_str()).collect();
     let mut parts = vec![format!("{} on {}", c.preset, c.dataset), variants.join("+")];
+    // Right after the variants: it is what the run is about, so it is the last to be cut.
+    if let Some(s) = &c.sweep {
+        let v: Vec<String> = s.values.iter().map(|x| x.to_string()).collect();
+        parts.push(format!("{} sweep {}", s.param.as_str(), v.join(", ")));
+    }
     if swept != Some(P::LearningRate) {
         parts.push(format!("lr {}", c.lr));
     }
@@ -133,10 +138,6 @@ pub fn detail(c: &RunConfig) -> String {
     }
     parts.push(format!("{} epochs", c.epochs));
     parts.push(c.activation.as_str().to_string());
-    if let Some(s) = &c.sweep {
-        let v: Vec<String> = s.values.iter().map(|x| x.to_string()).collect();
-        parts.push(format!("{} sweep {}", s.param.as_str(), v.join(", ")));
-    }
     parts.join("  ")
 }
 

@@ -198,7 +198,7 @@ fn a_rescan_keeps_the_order_the_filter_and_the_marks_of_folders_still_there() {
     std::fs::remove_dir_all(&c).unwrap();
     std::fs::write(p.join("not-a-run.txt"), "x").unwrap();
     b.rescan(p);
-    assert_eq!(b.marked, [a.clone()]);
+    assert_eq!(b.marked, std::slice::from_ref(&a));
     assert!(b.reversed);
     assert_eq!(b.selected_dir(), Some(a.as_path()));
     assert_eq!(b.entries.len(), 1);

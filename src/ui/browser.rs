@@ -62,12 +62,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         ..area
     };
     f.render_widget(Paragraph::new(info_lines(b, w)), info);
-    footer(
-        f,
-        area,
-        app,
-        "↑↓ move  Enter open  space mark  s sort  / filter  d delete  ? help  Esc back  S reverse  R report  r rescan",
-    );
+    let hints = if b.filtering {
+        "type words  Backspace erase  Enter keep the filter  Esc clear it"
+    } else {
+        "↑↓ move  Enter open  space mark  s sort  / filter  d delete  ? help  Esc back  S reverse  R report  r rescan"
+    };
+    footer(f, area, app, hints);
 }
 
 fn block_title(b: &Browser) -> String {
@@ -244,15 +244,15 @@ fn info_lines(b: &Browser, w: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     match b.selected_entry() {
         Some(e) => {
-            lines.push(Line::from(shorten(&format!("{}  {}", e.name, e.detail), w)));
+            lines.push(Line::from(shorten(&e.detail, w)));
             match &e.glance {
                 Ok(g) => {
                     lines.push(cells_line(&g.best, e, w));
                     lines.push(Line::from(Span::styled(
                         shorten(
                             &format!(
-                                "trainers: {} ({} in all, {} seed(s))",
-                                g.endings, g.trainers, g.seeds
+                                "trainers: {} ({} in all, {} seed(s))  folder {}",
+                                g.endings, g.trainers, g.seeds, e.name
                             ),
                             w,
                         ),
@@ -296,14 +296,17 @@ fn info_lines(b: &Browser, w: usize) -> Vec<Line<'static>> {
     lines
 }
 
-/// "best val acc  ● plain 97.12% ± 0.10 pp  ■ bn 98.00%", with the swept value where a
-/// sweep peaked, cut to `w` on purpose.
+/// "best val acc  ● plain 97.12% ± 0.10 pp  ■ bn 98.00%", in a sweep with the value where
+/// each variant peaked, cut to `w` on purpose.
 fn cells_line(best: &[Best], e: &RunEntry, w: usize) -> Line<'static> {
-    let mut parts: Vec<(String, Style)> = vec![("best val acc".into(), theme::dim())];
+    let head = match e.swept {
+        Some(p) => format!("best val acc over {p}"),
+        None => "best val acc".into(),
+    };
+    let mut parts: Vec<(String, Style)> = vec![(head, theme::dim())];
     for b in best {
-        let at = b.at.map_or(String::new(), |v| {
-            format!(" at {} {}", e.swept.unwrap_or(""), value_str(Some(v)))
-        });
+        let at =
+            b.at.map_or(String::new(), |v| format!(" at {}", value_str(Some(v))));
         parts.push((
             format!(
                 "  {} {} {}{at}",
