@@ -149,7 +149,7 @@ pub enum Sort {
     Date,
     Preset,
     Dataset,
-    /// Worst first: failed, interrupted, unfinished, diverged, finished.
+    /// Worst first: failed, interrupted, unfinished, diverged, finished; unreadable last.
     Status,
     /// Highest best validation accuracy (of any variant) first.
     Accuracy,
