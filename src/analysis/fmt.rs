@@ -132,10 +132,16 @@ pub fn cell(m: &Measure, jobs: &[&JobMetrics]) -> String {
             format!("{}/{} seeds reached", xs.len(), jobs.len())
         };
     }
-    match Estimate::of(&xs) {
+    values_cell(m, &xs, jobs.len())
+}
+
+/// [`cell`] for values already taken from `jobs` trainers (a metric other than a step
+/// count): what the browser shows from `summary.csv`, written exactly as the report does.
+pub fn values_cell(m: &Measure, xs: &[f64], jobs: usize) -> String {
+    match Estimate::of(xs) {
         None => "–".into(),
         Some(e) => match e.std {
-            Some(s) if jobs.len() > 1 => format!("{} ± {}", value(m, e.mean), spread(m, s)),
+            Some(s) if jobs > 1 => format!("{} ± {}", value(m, e.mean), spread(m, s)),
             _ => value(m, e.mean),
         },
     }

@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod fmt;
+pub mod glance;
 pub mod metrics;
 pub mod probes;
 pub(crate) mod smoothing;

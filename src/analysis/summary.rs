@@ -118,6 +118,12 @@ const NUMERIC: [(&str, Getter); 18] = [
     ("samples_per_sec", |r| r.samples_per_sec),
 ];
 
+/// The value of the column named `key` (a [`crate::analysis::compare::Measure`]'s key) in a
+/// trainer's row; `None` when no such numeric column exists.
+pub fn column(row: &SummaryRow, key: &str) -> Option<Option<f64>> {
+    numeric().find(|(k, _)| *k == key).map(|(_, g)| g(row))
+}
+
 fn numeric() -> impl Iterator<Item = &'static (&'static str, Getter)> {
     NUMERIC.iter()
 }

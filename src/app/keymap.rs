@@ -82,6 +82,8 @@ pub enum Ctx {
     Form,
     Run,
     Browser,
+    /// The browser's filter field while it takes the keys.
+    BrowserFilter,
     About,
     /// After the screen's own keys.
     Fallback,
@@ -103,6 +105,7 @@ impl Ctx {
             Ctx::Form => "Settings form",
             Ctx::Run => "Run",
             Ctx::Browser => "Saved runs",
+            Ctx::BrowserFilter => "Saved runs: typing a filter",
             Ctx::About => "About BatchNorm",
         }
     }
@@ -150,6 +153,12 @@ pub enum Action {
     ClearOverlay,
     Mark,
     Rescan,
+    /// Order by the next column.
+    Sort,
+    Reverse,
+    /// Start typing into a filter.
+    Filter,
+    Delete,
     Accept,
     Decline,
     Cancel,
@@ -204,6 +213,7 @@ const PGDN: Key = Key::Code(KeyCode::PageDown);
 const HOME: Key = Key::Code(KeyCode::Home);
 const END: Key = Key::Code(KeyCode::End);
 const BACKSPACE: Key = Key::Code(KeyCode::Backspace);
+const DELETE: Key = Key::Code(KeyCode::Delete);
 
 const fn b(ctx: Ctx, keys: &'static [Key], action: Action, help: &'static str) -> Binding {
     Binding {
@@ -311,10 +321,18 @@ pub static KEYMAP: &[Binding] = &[
     b(C::Browser, &[PGDN], A::PageDown, "ten runs down"),
     b(C::Browser, &[ENTER, RIGHT, c('l')], A::Open, "open the run (with the marked one)"),
     b(C::Browser, &[c(' '), c('m')], A::Mark, "mark runs to overlay on the opened one"),
+    b(C::Browser, &[c('s')], A::Sort, "sort: date, preset, dataset, status, acc, seeds"),
+    b(C::Browser, &[c('S')], A::Reverse, "reverse the order"),
+    b(C::Browser, &[c('/')], A::Filter, "filter: only runs with all the words typed"),
+    b(C::Browser, &[c('d'), DELETE], A::Delete, "delete the run's folder (asks first)"),
     b(C::Browser, &[c('r')], A::Rescan, "rescan the folder"),
     b(C::Browser, &[c('R')], A::Report, "write report.md for the selected run"),
     b(C::Browser, &[TAB, c('v')], A::ToRun, "back to the current run"),
     b(C::Browser, &[ESC, LEFT, c('h')], A::Back, "back to the menu"),
+    b(C::BrowserFilter, &[Key::AnyChar], A::Type, "type words: preset, dataset, status, lr…"),
+    b(C::BrowserFilter, &[BACKSPACE], A::Erase, "delete the last character"),
+    b(C::BrowserFilter, &[ENTER], A::Accept, "keep the filter, back to the list"),
+    b(C::BrowserFilter, &[ESC], A::Cancel, "clear the filter"),
     b(C::About, &[UP, c('k')], A::Up, "scroll up"),
     b(C::About, &[DOWN, c('j')], A::Down, "scroll down"),
     b(C::About, &[ESC, LEFT, c('h')], A::Back, "back to the menu"),

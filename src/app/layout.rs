@@ -33,13 +33,63 @@ pub fn bordered(inner: Rect) -> Rect {
     }
 }
 
-/// Browser list inner area: below the title, above the detail and footer lines.
+/// Browser list inner area: below the title and the column heads, above the detail lines
+/// and the footer.
 pub fn browser_list(area: Rect) -> Rect {
     Rect {
         x: area.x + 1,
-        y: area.y + 2,
+        y: area.y + 3,
         width: area.width.saturating_sub(2),
-        height: area.height.saturating_sub(7),
+        height: area.height.saturating_sub(BROWSER_INFO_H + 5),
+    }
+}
+
+/// Lines under the browser's list: the selected run's settings, its accuracies, a hint.
+pub const BROWSER_INFO_H: u16 = 4;
+
+/// The columns of the browser's list as (x from the list's left, width), one space apart:
+/// mark, preset, dataset, status, best validation accuracy, seeds, date. Every column but
+/// the accuracies has a fixed width, narrower below 110 columns; the accuracies get the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrowserCols {
+    pub tag: (u16, u16),
+    pub preset: (u16, u16),
+    pub dataset: (u16, u16),
+    pub status: (u16, u16),
+    pub best: (u16, u16),
+    pub seeds: (u16, u16),
+    pub date: (u16, u16),
+}
+
+/// Width of a date with its year (`2026-12-02 17:44`) and without (`12-02 17:44`).
+pub const DATE_W: u16 = 16;
+pub const SHORT_DATE_W: u16 = 11;
+
+pub fn browser_cols(width: u16) -> BrowserCols {
+    let wide = width >= 108;
+    let (preset, dataset, date) = if wide {
+        (20, 13, DATE_W)
+    } else {
+        (12, 8, SHORT_DATE_W)
+    };
+    let fixed = [2, preset, dataset, 11];
+    let tail = [5, date];
+    let used: u16 = fixed.iter().chain(&tail).sum::<u16>() + 5;
+    let best = width.saturating_sub(used);
+    let mut x = 0;
+    let mut next = |w: u16, gap: u16| {
+        let c = (x, w);
+        x += w + gap;
+        c
+    };
+    BrowserCols {
+        tag: next(2, 0),
+        preset: next(preset, 1),
+        dataset: next(dataset, 1),
+        status: next(11, 1),
+        best: next(best, 1),
+        seeds: next(5, 1),
+        date: next(date, 0),
     }
 }
 

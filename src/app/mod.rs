@@ -8,6 +8,7 @@
 
 mod about;
 pub(crate) mod browser;
+mod browser_keys;
 pub(crate) mod confirm;
 pub(crate) mod curves;
 pub(crate) mod download;
@@ -165,6 +166,9 @@ impl App {
             (None, Some(Download::Offer { .. })) => v.push(Ctx::Offer),
             (None, Some(Download::Running(_))) => v.push(Ctx::Downloading),
             (None, None) if self.help.open => v.push(Ctx::Help),
+            (None, None) if self.screen == Screen::Browser && self.browser.filtering => {
+                v.push(Ctx::BrowserFilter)
+            }
             (None, None) if self.picker.is_some() && self.screen == Screen::Run => {
                 v.push(Ctx::Picker)
             }
@@ -187,6 +191,7 @@ impl App {
             Screen::Form => vec![Ctx::FormChoice, Ctx::Form],
             Screen::Run if all => vec![Ctx::Run, Ctx::Picker],
             Screen::Run => vec![Ctx::Run],
+            Screen::Browser if all => vec![Ctx::Browser, Ctx::BrowserFilter],
             Screen::Browser => vec![Ctx::Browser],
             Screen::About => vec![Ctx::About],
         }
@@ -217,6 +222,10 @@ impl App {
             (Ctx::Form | Ctx::FormChoice | Ctx::FormText, a) => self.form_action(a, key),
             (Ctx::Run, a) => self.run_action(a, key),
             (Ctx::Browser, a) => self.browser_action(a),
+            (Ctx::BrowserFilter, a) => {
+                self.browser_filter_action(a, key);
+                None
+            }
             (Ctx::About, a) => self.about_action(a),
             (Ctx::Always | Ctx::Global | Ctx::Fallback, _) => None,
         }
@@ -224,7 +233,9 @@ impl App {
 
     /// Whether keys go into a text field.
     pub fn typing(&self) -> bool {
-        self.save_as.is_some() || (self.screen == Screen::Form && self.form.focused_is_text())
+        self.save_as.is_some()
+            || (self.screen == Screen::Form && self.form.focused_is_text())
+            || (self.screen == Screen::Browser && self.browser.filtering)
     }
 
     fn quit(&mut self) -> Option<Effect> {

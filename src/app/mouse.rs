@@ -41,7 +41,7 @@ impl App {
                 if hit(list) {
                     let i = (m.row - list.y) as usize
                         + layout::scroll_offset(self.browser.selected, list.height);
-                    if i < self.browser.entries.len() {
+                    if i < self.browser.shown_len() {
                         if i == self.browser.selected {
                             return self.browser_action(Action::Open);
                         }

@@ -54,6 +54,8 @@ pub enum Effect {
         overlays: Vec<PathBuf>,
     },
     ScanRuns,
+    /// Delete this run folder (the user said yes), then read the folder list again.
+    DeleteRun(PathBuf),
     /// Download a dataset on a background thread.
     Fetch(DatasetName),
     CancelFetch,

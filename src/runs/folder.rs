@@ -39,7 +39,7 @@ pub enum RunError {
     NotARun(PathBuf),
 }
 
-pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     move |cause| RunError::Io {
         path: path.to_owned(),
         cause,
@@ -55,7 +55,7 @@ pub struct ConfigFile {
     pub config: RunConfig,
 }
 
-pub(super) fn csv_err(path: &Path, e: csv::Error) -> RunError {
+pub(crate) fn csv_err(path: &Path, e: csv::Error) -> RunError {
     // A limit hit while streaming is an I/O error of the file, not a malformed line.
     if let csv::ErrorKind::Io(io) = e.kind() {
         return RunError::Io {

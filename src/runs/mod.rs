@@ -5,6 +5,7 @@ pub(crate) mod grid;
 pub mod limits;
 pub(crate) mod pool;
 pub mod record;
+pub mod remove;
 pub(crate) mod save;
 
 pub use folder::{list, load, RunError};

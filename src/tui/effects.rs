@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use crate::app::download::one_line;
 use crate::app::run_view::Overlay;
-use crate::app::{App, Browser, DownloadFailure, Effect, RunView};
+use crate::app::{App, DownloadFailure, Effect, RunView};
 use crate::data::fetch::{self, FetchUpdate};
 use crate::{presets, report, runs};
 
@@ -96,12 +96,14 @@ impl Runtime {
                 self.load(&config, app);
             }
             Effect::WriteReport(dir) => self.write_report(app, dir),
-            Effect::ScanRuns => {
-                let sel = app.browser.selected;
-                app.browser = Browser::scan(&app.runs_dir);
-                app.browser.move_by(0);
-                app.browser.selected = sel.min(app.browser.entries.len().saturating_sub(1));
-            }
+            Effect::ScanRuns => app.browser.rescan(&app.runs_dir),
+            Effect::DeleteRun(dir) => match runs::remove::delete_run(&dir) {
+                Ok(()) => {
+                    app.run_deleted(&dir);
+                    app.browser.rescan(&app.runs_dir);
+                }
+                Err(e) => app.status = Some(format!("cannot delete: {e}")),
+            },
         }
     }
 

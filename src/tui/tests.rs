@@ -95,3 +95,42 @@ fn an_export_while_training_is_saved_on_a_thread_and_reported() {
     super::event_loop::shutdown(&mut app, &mut rt, &rx);
     assert_eq!(rt.saved.len(), 1, "saved again in the same folder");
 }
+
+#[test]
+fn a_confirmed_delete_removes_the_run_folder_refreshes_the_list_and_drops_its_mark() {
+    use crossterm::event::KeyCode;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut app, mut rt, _rx) = setup(tmp.path());
+    let rec = crate::runs::RunRecord::new(
+        presets::PRESETS[0].config(DatasetName::Mnist5k),
+        crate::runs::DataInfo {
+            origin: "embedded".into(),
+            train: 4000,
+            val: 1000,
+            test: 0,
+        },
+    );
+    let a = crate::analysis::save_new(&rec, tmp.path()).unwrap();
+    let b = crate::analysis::save_new(&rec, tmp.path()).unwrap();
+    rt.apply(crate::app::Effect::ScanRuns, &mut app);
+    app.screen = crate::app::Screen::Browser;
+    assert_eq!(app.browser.shown_len(), 2);
+    assert_eq!(app.browser.selected_dir(), Some(b.as_path()));
+    app.on_key(KeyCode::Char(' ').into());
+    assert_eq!(app.on_key(KeyCode::Char('d').into()), None);
+    let yes = app
+        .on_key(KeyCode::Char('y').into())
+        .expect("an effect on yes");
+    rt.apply(yes, &mut app);
+    assert!(!b.exists() && a.exists());
+    assert_eq!(app.browser.shown_len(), 1);
+    assert!(app.browser.marked.is_empty());
+    assert_eq!(app.browser.selected_dir(), Some(a.as_path()));
+
+    // A folder that is not a run is refused even if an effect names it.
+    let notes = tmp.path().join("notes");
+    std::fs::create_dir(&notes).unwrap();
+    rt.apply(crate::app::Effect::DeleteRun(notes.clone()), &mut app);
+    assert!(notes.exists());
+    assert!(app.status.as_deref().unwrap().starts_with("cannot delete"));
+}

@@ -33,6 +33,7 @@ mod saves_and_signals;
 mod session_control;
 mod smooth_reference;
 mod structure;
+mod ui_browser;
 mod ui_compare;
 mod ui_keys;
 mod ui_render;

@@ -325,14 +325,21 @@ fn app_in(ctx: Ctx, runs: &std::path::Path) -> bnlab::app::App {
             };
             focus(&mut app, k);
         }
-        Ctx::Browser => {
-            for _ in 0..3 {
-                let rec = app_with_run().run.unwrap().record;
-                bnlab::analysis::save_new(&rec, runs).unwrap();
+        Ctx::Browser | Ctx::BrowserFilter => {
+            if bnlab::runs::list(runs).is_empty() {
+                for _ in 0..3 {
+                    let rec = app_with_run().run.unwrap().record;
+                    bnlab::analysis::save_new(&rec, runs).unwrap();
+                }
             }
             app.browser = bnlab::app::Browser::scan(runs);
             app.browser.selected = 1;
             app.screen = Screen::Browser;
+            if ctx == Ctx::BrowserFilter {
+                // Something to erase, typed after `/`.
+                app.on_key(key('/'));
+                app.on_key(key('i'));
+            }
         }
         Ctx::About => {
             app.screen = Screen::About;
