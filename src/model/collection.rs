@@ -159,18 +159,10 @@ mod tests {
     use dfdx::optim::{Adam, AdamConfig, Momentum, Optimizer, Sgd, SgdConfig};
     use dfdx::prelude::*;
 
-    use crate::model::{build, Activation, Block, Dev, Init, Net, NetSpec, Network, Variant, E};
+    use crate::model::{Block, Dev, Init, Net, Network, Variant, E};
 
     fn net(variant: Variant, depth: usize) -> Net {
-        let spec = NetSpec {
-            variant,
-            depth,
-            activation: Activation::Relu,
-            init: Init::Gaussian { sigma: 0.1 },
-            seed: 11,
-            settings: Default::default(),
-        };
-        build(&Dev::seed_from_u64(3), &spec)
+        crate::model::test_net(variant, depth, Init::Gaussian { sigma: 0.1 })
     }
 
     /// Every parameter tensor's values, in layer order, BN ones where there are any.

@@ -4,18 +4,10 @@ use dfdx::prelude::*;
 
 use super::*;
 use crate::model::sgd::PlainSgd;
-use crate::model::{build, Activation, Init, NetSpec, Network, Variant};
+use crate::model::{Init, Network, Variant};
 
 fn net(variant: Variant, depth: usize) -> Net {
-    let spec = NetSpec {
-        variant,
-        depth,
-        activation: Activation::Relu,
-        init: Init::He { gain: 1.0 },
-        seed: 11,
-        settings: Default::default(),
-    };
-    build(&Dev::seed_from_u64(3), &spec)
+    crate::model::test_net(variant, depth, Init::He { gain: 1.0 })
 }
 
 /// Each hidden block's weight, bias, γ and β, then the head's weight and bias.

@@ -32,3 +32,17 @@ pub use types::{Batch, Dev, Traced, E};
 pub const SHALLOW_DEPTH: usize = 3;
 /// Hidden layers of the deep net used for the vanishing-gradient experiments.
 pub const DEEP_DEPTH: usize = 10;
+
+/// A ReLU net of seed 11 built on a device of seed 3, for the model's tests.
+#[cfg(test)]
+pub(crate) fn test_net(variant: Variant, depth: usize, init: Init) -> Net {
+    let spec = NetSpec {
+        variant,
+        depth,
+        activation: Activation::Relu,
+        init,
+        seed: 11,
+        settings: Default::default(),
+    };
+    build(&Dev::seed_from_u64(3), &spec)
+}
