@@ -2,6 +2,7 @@
 
 pub(crate) mod cadence;
 pub(crate) mod config;
+mod dense_eval;
 pub mod eval;
 pub(crate) mod events;
 pub(crate) mod field;

@@ -13,11 +13,11 @@ use rand_chacha::ChaCha8Rng;
 
 use super::cadence::{Cadence, PROBE_CAP, SERIES_CAP};
 use super::config::{JobSpec, RunConfig};
+use super::dense_eval::DenseEval;
 use super::eval::{activation_inputs, argmax, evaluate};
 use super::events::{BnUnit, Control, Event, Status};
 use super::optim::Opt;
 use crate::data::{Prepared, CLASSES, PIXELS};
-use crate::metric::ACC_THRESHOLDS;
 use crate::model::{self, probe, Dev, Net, NetSpec, Network, E, HIDDEN};
 use crate::seeds::mix;
 
@@ -300,7 +300,7 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
         if eval_due.due(step) || step == total {
             let acc = eval(&net, step, &mut values);
             // The nets kept since the last evaluation, evaluated where a threshold was
-            // crossed, so steps to 90/95/97% are known to `DENSE_STEP` steps.
+            // crossed, so steps to 90/95/97% are known to `dense_eval::DENSE_STEP` steps.
             for (s, kept) in dense.crossed(acc) {
                 let mut v = Vec::with_capacity(2);
                 let (l, a) = evaluate(&kept, &dev, &data.val, &data.norm);
@@ -357,70 +357,6 @@ fn train_loop(job: &Job, paused: &mut std::time::Duration, samples: &mut u64) ->
         status: Status::Finished,
         step: total,
         message: None,
-    }
-}
-
-/// Resolution of steps to the accuracy thresholds.
-pub const DENSE_STEP: u64 = 50;
-
-/// Whether an accuracy reached a threshold; a NaN one (no evaluation yet) has not.
-fn reached(acc: f64, threshold: f64) -> bool {
-    acc >= threshold
-}
-
-/// Dense evaluation only where it matters: between two evaluations the net is kept every
-/// `DENSE_STEP` steps (a clone shares its tensors until the next update writes them), and
-/// when an evaluation finds a threshold crossed, the kept nets are evaluated in order until
-/// one has reached the highest threshold crossed. A few extra evaluations per run instead of
-/// one every 50 steps. A crossing is resolved within the interval in which an evaluation
-/// first shows it.
-struct DenseEval<N> {
-    active: bool,
-    last_acc: f64,
-    kept: Vec<(u64, N)>,
-    goal: f64,
-}
-
-impl<N> DenseEval<N> {
-    fn new(eval_interval: u64) -> Self {
-        Self {
-            active: eval_interval > DENSE_STEP,
-            last_acc: f64::NAN,
-            kept: Vec::new(),
-            goal: f64::NAN,
-        }
-    }
-
-    /// Whether to keep the net at `step`: while some threshold is still ahead.
-    fn wants(&self, step: u64) -> bool {
-        let ahead = ACC_THRESHOLDS.iter().any(|&t| !reached(self.last_acc, t));
-        self.active && ahead && step.is_multiple_of(DENSE_STEP)
-    }
-
-    fn keep(&mut self, step: u64, net: N) {
-        self.kept.push((step, net));
-    }
-
-    /// The kept nets to evaluate after an evaluation that found `acc`, oldest first; none
-    /// when no threshold was crossed since the previous evaluation.
-    fn crossed(&mut self, acc: f64) -> Vec<(u64, N)> {
-        let kept = std::mem::take(&mut self.kept);
-        let before = std::mem::replace(&mut self.last_acc, acc);
-        self.goal = ACC_THRESHOLDS
-            .iter()
-            .copied()
-            .filter(|&t| !reached(before, t) && reached(acc, t))
-            .fold(f64::NAN, f64::max);
-        if self.goal.is_nan() {
-            Vec::new()
-        } else {
-            kept
-        }
-    }
-
-    /// Whether a replayed net's accuracy `a` reached every threshold that was crossed.
-    fn reached(&self, a: f64) -> bool {
-        a >= self.goal
     }
 }
 
