@@ -1,6 +1,6 @@
 //! Runs: the record of a run in memory, and its folder on disk.
 
-pub(crate) mod folder;
+pub mod folder;
 pub(crate) mod grid;
 pub mod limits;
 pub(crate) mod pool;
