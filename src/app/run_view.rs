@@ -291,7 +291,20 @@ impl RunView {
         }
 
         let steps: u64 = jobs.iter().map(|&j| self.record.jobs[j].step).sum();
-        let total: u64 = jobs.iter().map(|&j| self.record.jobs[j].total_steps).sum();
+        // A seed still waiting for a core has not said its length yet; the seeds of one
+        // group all run the same number of steps, so it counts with the longest one known.
+        let known = jobs
+            .iter()
+            .map(|&j| self.record.jobs[j].total_steps)
+            .max()
+            .unwrap_or(0);
+        let total: u64 = jobs
+            .iter()
+            .map(|&j| match self.record.jobs[j].total_steps {
+                0 => known,
+                t => t,
+            })
+            .sum();
         let elapsed = jobs
             .iter()
             .map(|&j| self.record.jobs[j].elapsed_s)

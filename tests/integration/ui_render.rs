@@ -202,6 +202,28 @@ fn gauges_never_exceed_the_total() {
 }
 
 #[test]
+fn seeds_waiting_for_a_core_count_in_the_total_and_the_gauge_reads_per_seed() {
+    let mut app = ui_common::app();
+    let one = record("ioffe2015");
+    let mut c = one.config.clone();
+    c.seeds = 3;
+    app.run_started(bnlab::runs::RunRecord::new(c, one.data_info));
+    // Seed 1 of each variant is halfway; seeds 2 and 3 wait for a core.
+    for v in [Variant::Plain, Variant::Bn] {
+        for e in events(id(v, 0), 50, 1000, 1.0) {
+            app.on_event(&e);
+        }
+    }
+    let run = app.run.as_ref().unwrap();
+    let st = run.stats(&run.group(Variant::Bn));
+    assert_eq!((st.steps, st.total), (500, 3000));
+    assert!((st.ratio() - 1.0 / 6.0).abs() < 1e-12);
+    let t = text(&render(&app, 120, 40));
+    // 500 of 3 × 1000 steps: a mean of 167 per seed, not 167 of 333.
+    assert!(t.contains("step 167/1000 ×3"), "{t}");
+}
+
+#[test]
 fn internals_show_bands_or_say_there_are_no_probes() {
     let mut app = app_with_run();
     app.view = View::Internals;
