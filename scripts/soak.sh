@@ -38,4 +38,6 @@ kill -INT "$pid" 2>/dev/null || true
 if [ "$mode" = tui ]; then sleep 3; tmux kill-session -t bnlab-soak 2>/dev/null || true; else wait "$pid" || true; fi
 echo "rss samples: $out"
 awk -F, 'NR==2 {first=$2} NR>1 {last=$2; if ($2>max) max=$2} END {printf "first %d MB, last %d MB, max %d MB over %d samples\n", first, last, max, NR-1}' "$out"
-ls -d "$work"/runs/* "$work"/saved_runs/* 2>/dev/null || echo "no run folder found"
+# `ls` fails when one of the two globs matches nothing, so test what it printed.
+found=$(ls -d "$work"/runs/* "$work"/saved_runs/* 2>/dev/null || true)
+if [ -n "$found" ]; then echo "$found"; else echo "no run folder found"; fi
